@@ -1,0 +1,23 @@
+"""Where the graph lives: chosen by `--backend` / `GRIDCHAIN_BACKEND`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from engine.backends.base import Backend
+from engine.errors import GridchainError
+
+BACKENDS = ("memory", "neo4j")
+
+
+def open_backend(name: str, db: Path) -> Backend:
+    if name == "memory":
+        from engine.backends.memory import MemoryBackend
+
+        return MemoryBackend(db)
+    if name == "neo4j":
+        from engine.backends.neo4j import Neo4jBackend, Neo4jSettings
+
+        return Neo4jBackend(Neo4jSettings.from_env(os.environ))
+    raise GridchainError(f"unknown backend {name!r} (expected one of {', '.join(BACKENDS)})")

@@ -1,0 +1,75 @@
+"""The embedded backend: a SQLite file for durability, networkx for the questions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from engine.backends.base import Progress, no_progress
+from engine.backends.memory.graph import CountyGraph
+from engine.backends.memory.queries import MemoryQueries
+from engine.backends.memory.store import SqliteStore
+from engine.changes import count_changes
+from engine.model import (
+    DEFAULT_MEMBER_LIMIT,
+    DataSet,
+    GapsResult,
+    ImportReport,
+    Record,
+    StatsResult,
+    TraceResult,
+    WhoResult,
+)
+
+
+class MemoryBackend:
+    name = "memory"
+
+    def __init__(self, path: Path) -> None:
+        self.store_file = SqliteStore(path)
+        self.graph = CountyGraph()
+        loaded = DataSet.model_construct(**dict(self.store_file.load()))
+        self.graph.add(loaded)
+        self.queries = MemoryQueries(self.graph.index)
+
+    def known_labels(self, ids: set[str]) -> dict[str, str]:
+        labels = self.graph.index.label
+        return {i: labels[i] for i in ids if i in labels}
+
+    def stored(self, kind: str, ids: list[str]) -> dict[str, Record]:
+        if kind == "assignments":
+            table: dict[str, Record] = dict(self.graph.assignments)
+            return {i: table[i] for i in ids if i in table}
+        nodes = self.graph.g.nodes
+        return {i: nodes[i]["record"] for i in ids if i in nodes}
+
+    def store(self, data: DataSet, progress: Progress = no_progress) -> ImportReport:
+        report = count_changes(data, self.stored)
+        total = sum(len(getattr(data, kind)) for kind in report.added)
+        progress(0, total)
+        self.store_file.write(data)
+        progress(total, total)
+        self.graph.add(data)
+        self.queries = MemoryQueries(self.graph.index)
+        return report
+
+    def who(self, target: str, as_of: dt.date) -> WhoResult:
+        return self.queries.who(target, as_of)
+
+    def gaps(
+        self,
+        as_of: dt.date,
+        scope: str | None = None,
+        kind: str | None = None,
+        member_limit: int = DEFAULT_MEMBER_LIMIT,
+    ) -> GapsResult:
+        return self.queries.gaps(as_of, scope, kind, member_limit)
+
+    def trace(self, target: str, as_of: dt.date) -> TraceResult:
+        return self.queries.trace(target, as_of)
+
+    def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult:
+        return self.queries.stats(as_of, scope, DEFAULT_MEMBER_LIMIT)
+
+    def close(self) -> None:
+        self.store_file.close()

@@ -1,0 +1,243 @@
+"""SPEC §4 stated in Python over the memory graph's index."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from engine import semantics
+from engine.backends.memory.graph import Index
+from engine.errors import BadQuery, NotFound
+from engine.model import (
+    HIGH_RISK_COLORS,
+    UNIT_LABELS,
+    Assignment,
+    BodyRef,
+    ChainLevel,
+    Gap,
+    GapsResult,
+    Household,
+    Issue,
+    PersonRef,
+    Resident,
+    RoleHolder,
+    StatsResult,
+    TraceResult,
+    TraceStep,
+    WhoResult,
+)
+
+QUARANTINE = "home_quarantine"
+FOUR_TO_ONE_TEAM = 4
+RESPONSIBLE_KINDS = ("cadre", "leader")
+
+
+class MemoryQueries:
+    def __init__(self, index: Index) -> None:
+        self.ix = index
+
+    # ---- shared steps ------------------------------------------------------------------
+
+    def start_of(self, target: str) -> tuple[str, Issue | None]:
+        """The unit a query starts from: a resident's household, an issue's subject."""
+        label = self.ix.label.get(target)
+        if label is None:
+            raise NotFound(target)
+        if label in UNIT_LABELS:
+            return target, None
+        record = self.ix.record(target)
+        if isinstance(record, Resident):
+            return record.household_id, None
+        if isinstance(record, Issue):
+            return record.target_id, record
+        raise BadQuery(f"{target!r} is a {label}; ask about a unit, household, resident or issue")
+
+    def active(self, node: str, as_of: dt.date, role: str | None = None) -> list[Assignment]:
+        return [
+            a for a in self.ix.assigned_to.get(node, ())
+            if (role is None or a.role == role) and a.active_on(as_of)
+        ]
+
+    def person_ref(self, assignment: Assignment) -> PersonRef:
+        person = self.ix.person(assignment.person_id)
+        return PersonRef.model_construct(id=person.id, name=person.name, role=assignment.role)
+
+    def holder(self, node: str, role: str, as_of: dt.date) -> PersonRef | None:
+        return semantics.first_person(self.person_ref(a) for a in self.active(node, as_of, role))
+
+    def grid_member_of(self, household: str, as_of: dt.date) -> PersonRef | None:
+        """Nearest level wins: the household, then its building, then its grid."""
+        for node in self.ix.path_up(household)[:3]:
+            if self.ix.label[node] not in ("Household", "Building", "Grid"):
+                break
+            found = self.holder(node, "grid_member", as_of)
+            if found is not None:
+                return found
+        return None
+
+    def commander(self, path: list[str], as_of: dt.date) -> PersonRef | None:
+        for node in path:
+            if self.ix.label[node] == "Township":
+                return self.holder(node, "commander", as_of)
+        return None
+
+    # ---- who ---------------------------------------------------------------------------
+
+    def who(self, target: str, as_of: dt.date) -> WhoResult:
+        start, _ = self.start_of(target)
+        path = self.ix.path_up(start)
+        return WhoResult.model_construct(
+            target=target, as_of=as_of, commander=self.commander(path, as_of),
+            chain=[self.chain_level(node, as_of) for node in path],
+        )
+
+    def chain_level(self, node: str, as_of: dt.date) -> ChainLevel:
+        label = self.ix.label[node]
+        holders = [
+            RoleHolder.model_construct(role=a.role, person=self.person_ref(a))
+            for a in self.active(node, as_of)
+        ]
+        covered = label == "Household" and self.grid_member_of(node, as_of) is not None
+        return ChainLevel.model_construct(
+            level=label, unit=node, name=self.ix.unit_name(node),
+            assignments=semantics.sorted_holders(holders),
+            vacant=semantics.vacancies(label, (h.role for h in holders), covered),
+            bodies=[
+                BodyRef.model_construct(id=b.id, kind=b.kind, name=b.name)
+                for b in self.ix.bodies.get(node, ())
+            ],
+        )
+
+    # ---- trace -------------------------------------------------------------------------
+
+    def trace(self, target: str, as_of: dt.date) -> TraceResult:
+        start, issue = self.start_of(target)
+        path = self.ix.path_up(start)
+        steps = [self.trace_step(node, path, as_of) for node in path if self.ix.label[node] != "Building"]
+        return TraceResult.model_construct(
+            target=target, as_of=as_of, commander=self.commander(path, as_of), path=steps,
+            issue=semantics.trace_issue(issue, as_of) if issue else None,
+        )
+
+    def trace_step(self, node: str, path: list[str], as_of: dt.date) -> TraceStep:
+        label = self.ix.label[node]
+        if label == "Household":
+            person = self.grid_member_of(node, as_of)
+        elif label == "County":
+            person = self.county_leader(node, path, as_of)
+        else:
+            person = self.holder(node, semantics.TRACE_ROLE[label], as_of)
+        return TraceStep.model_construct(level=label, unit=node, person=person)
+
+    def county_leader(self, county: str, path: list[str], as_of: dt.date) -> PersonRef | None:
+        """The county leader in liaison with the path's township, else the county commander."""
+        township = self.township_of(path)
+        liaisons = self.active(township, as_of, "liaison") if township else []
+        leaders = (
+            self.person_ref(a) for a in liaisons if self.ix.person(a.person_id).kind == "leader"
+        )
+        return semantics.first_person(leaders) or self.holder(county, "commander", as_of)
+
+    # ---- gaps --------------------------------------------------------------------------
+
+    def gaps(
+        self, as_of: dt.date, scope: str | None, kind: str | None, member_limit: int
+    ) -> GapsResult:
+        semantics.check_gap_kind(kind)
+        if scope is not None and self.ix.label.get(scope) not in UNIT_LABELS:
+            raise NotFound(scope, "unit")
+        nodes = self.ix.subtree(scope) if scope else list(self.ix.label)
+        found = [
+            (gap, self.township_of(gap.path))
+            for gap in self.find_gaps(nodes, scope, as_of, member_limit)
+            if kind is None or gap.kind == kind
+        ]
+        return semantics.gaps_result(as_of, scope, found)
+
+    def find_gaps(
+        self, nodes: list[str], scope: str | None, as_of: dt.date, member_limit: int
+    ) -> Iterator[Gap]:
+        covering = {
+            a.target_id for a in self.ix.assignments.values()
+            if a.role == "grid_member" and a.active_on(as_of)
+        }
+        in_scope = set(nodes)
+        for node in nodes:
+            label = self.ix.label[node]
+            if label in ("Township", "Village") and not self.active(node, as_of, "commander"):
+                yield self.gap("missing_commander", node)
+            elif label == "Grid" and not self.active(node, as_of, "grid_head"):
+                yield self.gap("missing_grid_head", node)
+            elif label == "Household":
+                yield from self.household_gaps(node, covering, as_of)
+            if label in UNIT_LABELS and label != "County" and node not in self.ix.parent:
+                yield self.gap("orphan_unit", node)
+        yield from self.overloaded_members(in_scope if scope else None, as_of, member_limit)
+
+    def household_gaps(self, node: str, covering: set[str], as_of: dt.date) -> Iterator[Gap]:
+        household = self.ix.record(node)
+        assert isinstance(household, Household)
+        up = self.ix.path_up(node)[:3]
+        if not any(n in covering for n in up if self.ix.label[n] in ("Household", "Building", "Grid")):
+            yield self.gap("uncovered_household", node)
+        if not self.ix.residents.get(node):
+            yield self.gap("empty_household", node)
+        if household.status == QUARANTINE:
+            team = {a.person_id for a in self.active(node, as_of, "four_to_one")}
+            if len(team) < FOUR_TO_ONE_TEAM:
+                yield self.gap("incomplete_four_to_one", node)
+        if household.color in HIGH_RISK_COLORS and not any(
+            self.ix.person(a.person_id).kind in RESPONSIBLE_KINDS for a in self.active(node, as_of)
+        ):
+            yield self.gap("unattended_high_risk", node)
+
+    def overloaded_members(
+        self, in_scope: set[str] | None, as_of: dt.date, member_limit: int
+    ) -> Iterator[Gap]:
+        for person, assignments in self.ix.assigned_by.items():
+            covered: set[str] = set()
+            for a in assignments:
+                if a.role == "grid_member" and a.active_on(as_of):
+                    covered.update(self.ix.households_below(a.target_id))
+            if len(covered) > member_limit and (in_scope is None or not covered.isdisjoint(in_scope)):
+                yield Gap.model_construct(kind="overloaded_member", id=person, level="Person", path=[])
+
+    def gap(self, kind: str, node: str) -> Gap:
+        return Gap.model_construct(kind=kind, id=node, level=self.ix.label[node], path=self.ix.path_up(node))
+
+    def township_of(self, path: list[str]) -> str | None:
+        return next((n for n in path if self.ix.label[n] == "Township"), None)
+
+    # ---- stats -------------------------------------------------------------------------
+
+    def stats(self, as_of: dt.date, scope: str | None, member_limit: int) -> StatsResult:
+        gaps = self.gaps(as_of, scope, None, member_limit)
+        if scope is None:
+            counted = list(self.ix.label)
+        else:
+            places = self.ix.subtree(scope)
+            counted = [*places, *self.attached_to(places, as_of)]
+        nodes: dict[str, int] = {}
+        for node in counted:
+            label = self.ix.label[node]
+            nodes[label] = nodes.get(label, 0) + 1
+        targets = set(counted) if scope else None
+        roles: dict[str, int] = {}
+        for a in self.ix.assignments.values():
+            if a.active_on(as_of) and (targets is None or a.target_id in targets):
+                roles[a.role] = roles.get(a.role, 0) + 1
+        return semantics.stats_result(as_of, scope, nodes, roles, gaps)
+
+    def attached_to(self, places: list[str], as_of: dt.date) -> Iterator[str]:
+        """Residents, bodies, issues and actively assigned people of the units in a scope."""
+        people: set[str] = set()
+        for node in places:
+            yield from self.ix.residents.get(node, ())
+            yield from (b.id for b in self.ix.bodies.get(node, ()))
+            people.update(a.person_id for a in self.active(node, as_of))
+        place_set = set(places)
+        for node in self.ix.nodes_of("Issue"):
+            issue = self.ix.record(node)
+            if isinstance(issue, Issue) and issue.target_id in place_set:
+                yield node
+        yield from people

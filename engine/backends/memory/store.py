@@ -1,0 +1,123 @@
+"""The durable half of the memory backend: one SQLite file, one table per kind of record.
+
+Every write is committed (WAL, synchronous=FULL) before the caller is told it happened, so an
+acknowledged import survives a kill -9.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from engine.errors import GridchainError
+from engine.model import (
+    RECORD_KINDS,
+    Assignment,
+    Body,
+    DataSet,
+    Household,
+    Issue,
+    Person,
+    Record,
+    Resident,
+    Unit,
+)
+
+RECORD_TYPES: dict[str, type[Record]] = {
+    "units": Unit,
+    "households": Household,
+    "residents": Resident,
+    "people": Person,
+    "assignments": Assignment,
+    "bodies": Body,
+    "issues": Issue,
+}
+SCHEMA_VERSION = 1
+DATE_FIELDS = {"since", "until", "reported_at", "due_at", "resolved_at"}
+
+
+def columns_of(kind: str) -> list[str]:
+    return list(RECORD_TYPES[kind].model_fields)
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.create_schema()
+        except sqlite3.DatabaseError as exc:
+            raise GridchainError(f"{path} is not a gridchain store: {exc}") from exc
+
+    def create_schema(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION):
+            raise GridchainError(f"{self.path} has store version {version}, expected {SCHEMA_VERSION}")
+        for kind in RECORD_KINDS:
+            cols = ", ".join(columns_of(kind))
+            # Table and column names come from the fixed record types above, never from input.
+            self.db.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({cols}, PRIMARY KEY (id))")
+        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def load(self) -> Iterator[tuple[str, list[Record]]]:
+        for kind in RECORD_KINDS:
+            cols = columns_of(kind)
+            record_type = RECORD_TYPES[kind]
+            rows = self.db.execute(f"SELECT {', '.join(cols)} FROM {kind}").fetchall()
+            yield kind, [record_type.model_construct(**decode_row(cols, row)) for row in rows]
+
+    def write(self, data: DataSet) -> None:
+        """Upsert every record of `data` in one transaction: all of it or none of it."""
+        with self.transaction():
+            for kind in RECORD_KINDS:
+                records: list[Record] = getattr(data, kind)
+                if records:
+                    cols = columns_of(kind)
+                    marks = ", ".join("?" for _ in cols)
+                    self.db.executemany(
+                        f"INSERT OR REPLACE INTO {kind} ({', '.join(cols)}) VALUES ({marks})",
+                        (encode_row(cols, record) for record in records),
+                    )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def encode_row(cols: list[str], record: Record) -> tuple[Any, ...]:
+    values = []
+    for col in cols:
+        value = getattr(record, col)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, dict):
+            value = json.dumps(value, ensure_ascii=False) if value else None
+        values.append(value)
+    return tuple(values)
+
+
+def decode_row(cols: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
+    fields: dict[str, Any] = dict(zip(cols, row, strict=True))
+    for col in DATE_FIELDS & fields.keys():
+        if fields[col] is not None:
+            fields[col] = dt.date.fromisoformat(fields[col])
+    fields["extra"] = json.loads(fields["extra"]) if fields.get("extra") else {}
+    if "party_member" in fields and fields["party_member"] is not None:
+        fields["party_member"] = bool(fields["party_member"])
+    return fields

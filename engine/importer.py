@@ -1,0 +1,346 @@
+"""Validating a data set (SPEC §5): every row checked before anything is written.
+
+The result is a `DataSet` any backend can store; a bad row anywhere raises `ImportRefused`
+naming file, physical line and column, so a refused import writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from engine.errors import ImportProblem, ImportRefused
+from engine.ledger import Table
+from engine.model import (
+    BODY_KINDS,
+    COLORS,
+    ISSUE_STATUSES,
+    LEVEL_LABELS,
+    PARENT_LABELS,
+    PERSON_KINDS,
+    ROLES,
+    UNIT_LABELS,
+    Assignment,
+    Body,
+    DataSet,
+    Household,
+    Issue,
+    Person,
+    Resident,
+    Unit,
+)
+
+# Column order is the order of SPEC §5; `required` cells must be non-empty.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "units": ("id", "name", "level", "kind", "parent_id"),
+    "households": ("id", "unit_id", "address", "color", "status", "points"),
+    "residents": ("id", "household_id", "name", "phone", "id_number"),
+    "people": ("id", "name", "kind", "org", "phone", "party_member"),
+    "assignments": ("id", "person_id", "target_id", "role", "since", "until"),
+    "bodies": ("id", "name", "kind", "unit_id", "holder_id"),
+    "issues": (
+        "id", "target_id", "category", "reported_by", "reported_at",
+        "department", "due_at", "resolved_at", "status",
+    ),
+}
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "units": ("id", "name", "level", "parent_id"),
+    "households": ("id", "unit_id"),
+    "residents": ("id", "household_id", "name"),
+    "people": ("id", "name", "kind"),
+    "assignments": ("person_id", "target_id", "role"),
+    "bodies": ("id", "name", "kind", "unit_id"),
+    "issues": ("id", "target_id", "category", "reported_by", "reported_at"),
+}
+TRUE_WORDS = {"true", "1", "yes", "y", "是", "t"}
+FALSE_WORDS = {"false", "0", "no", "n", "否", "f"}
+PLACE_LABELS = UNIT_LABELS  # what an assignment, a body or an issue may point at
+
+KnownLabels = Callable[[set[str]], dict[str, str]]
+T = TypeVar("T")
+
+
+@dataclass
+class Reference:
+    """A cell that must name a node of one of `labels`."""
+
+    source: str
+    file: str
+    line: int
+    column: str
+    target: str
+    labels: tuple[str, ...]
+
+
+@dataclass
+class Validation:
+    problems: list[ImportProblem] = field(default_factory=list)
+    labels: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    references: list[Reference] = field(default_factory=list)
+
+    def fail(self, file: str, line: int, column: str, message: str) -> None:
+        self.problems.append(ImportProblem(file, line, column, message))
+
+    def claim(self, node_id: str, label: str, file: str, line: int) -> None:
+        first = self.labels.get(node_id)
+        if first is not None:
+            self.fail(file, line, "id", f"duplicate id {node_id!r} (first at {first[1]}, line {first[2]})")
+        else:
+            self.labels[node_id] = (label, file, line)
+
+    def refer(
+        self, source: str, file: str, line: int, column: str, target: str, *labels: str
+    ) -> None:
+        self.references.append(Reference(source, file, line, column, target, labels))
+
+
+def validate(tables: dict[str, Table], known: KnownLabels) -> DataSet:
+    """Check every row; return the records or raise `ImportRefused` with every problem."""
+    check = Validation()
+    present = {kind: table for kind, table in tables.items() if header_ok(table, kind, check)}
+    data = DataSet(
+        units=[u for u in rows_of(present, "units", check, unit_row) if u],
+        households=[h for h in rows_of(present, "households", check, household_row) if h],
+        residents=[r for r in rows_of(present, "residents", check, resident_row) if r],
+        people=[p for p in rows_of(present, "people", check, person_row) if p],
+        assignments=[a for a in rows_of(present, "assignments", check, assignment_row) if a],
+        bodies=[b for b in rows_of(present, "bodies", check, body_row) if b],
+        issues=[i for i in rows_of(present, "issues", check, issue_row) if i],
+    )
+    units_file = present["units"].file if "units" in present else "units.csv"
+    cyclic = check_cycles(data.units, check, units_file)
+    resolve_references(check, known, cyclic)
+    if check.problems:
+        check.problems.sort(key=lambda p: (p.file, p.line))
+        raise ImportRefused(check.problems)
+    return data
+
+
+def header_ok(table: Table, kind: str, check: Validation) -> bool:
+    missing = [c for c in REQUIRED_COLUMNS[kind] if c not in table.columns]
+    for column in missing:
+        check.fail(table.file, 1, column, "required column is missing")
+    return not missing
+
+
+def rows_of(
+    tables: dict[str, Table], kind: str, check: Validation, parse: Callable[..., T | None]
+) -> Iterable[T | None]:
+    table = tables.get(kind)
+    if table is None:
+        return []
+    return [parse(table.file, line, row, check) for line, row in table.rows]
+
+
+def required(file: str, line: int, row: dict[str, str], check: Validation, *columns: str) -> bool:
+    ok = True
+    for column in columns:
+        if not row.get(column):
+            check.fail(file, line, column, "required value is empty")
+            ok = False
+    return ok
+
+
+def extra_of(row: dict[str, str], kind: str) -> dict[str, str]:
+    known = COLUMNS[kind]
+    return {k: v for k, v in row.items() if k not in known and k and v}
+
+
+def optional(row: dict[str, str], column: str) -> str | None:
+    return row.get(column) or None
+
+
+def one_of(
+    file: str, line: int, row: dict[str, str], column: str, allowed: Iterable[str], check: Validation
+) -> bool:
+    value = row.get(column, "")
+    allowed = tuple(allowed)
+    if value and value not in allowed:
+        check.fail(file, line, column, f"unknown value {value!r} (expected one of {', '.join(allowed)})")
+        return False
+    return True
+
+
+def date_of(
+    file: str, line: int, row: dict[str, str], column: str, check: Validation
+) -> tuple[bool, dt.date | None]:
+    value = row.get(column, "")
+    if not value:
+        return True, None
+    try:
+        return True, dt.date.fromisoformat(value)
+    except ValueError:
+        check.fail(file, line, column, f"bad date {value!r} (expected YYYY-MM-DD)")
+        return False, None
+
+
+def unit_row(file: str, line: int, row: dict[str, str], check: Validation) -> Unit | None:
+    if not required(file, line, row, check, "id", "name", "level"):
+        return None
+    if not one_of(file, line, row, "level", LEVEL_LABELS, check):
+        return None
+    label = LEVEL_LABELS[row["level"]]
+    parent = optional(row, "parent_id")
+    check.claim(row["id"], label, file, line)
+    if label == "County":
+        if parent:
+            check.fail(file, line, "parent_id", "a county has no parent")
+    elif not parent:
+        check.fail(file, line, "parent_id", f"a {row['level']} needs a parent")
+    else:
+        check.refer(row["id"], file, line, "parent_id", parent, *PARENT_LABELS[label])
+    return Unit.model_construct(
+        id=row["id"], name=row["name"], label=label, kind=optional(row, "kind"),
+        parent_id=parent, extra=extra_of(row, "units"),
+    )
+
+
+def household_row(file: str, line: int, row: dict[str, str], check: Validation) -> Household | None:
+    if not required(file, line, row, check, "id", "unit_id"):
+        return None
+    check.claim(row["id"], "Household", file, line)
+    check.refer(row["id"], file, line, "unit_id", row["unit_id"], *PARENT_LABELS["Household"])
+    one_of(file, line, row, "color", COLORS, check)
+    return Household.model_construct(
+        id=row["id"], unit_id=row["unit_id"], address=optional(row, "address"),
+        color=optional(row, "color"), status=optional(row, "status"),
+        points=optional(row, "points"), extra=extra_of(row, "households"),
+    )
+
+
+def resident_row(file: str, line: int, row: dict[str, str], check: Validation) -> Resident | None:
+    if not required(file, line, row, check, "id", "household_id", "name"):
+        return None
+    check.claim(row["id"], "Resident", file, line)
+    check.refer(row["id"], file, line, "household_id", row["household_id"], "Household")
+    return Resident.model_construct(
+        id=row["id"], household_id=row["household_id"], name=row["name"],
+        phone=optional(row, "phone"), id_number=optional(row, "id_number"),
+        extra=extra_of(row, "residents"),
+    )
+
+
+def person_row(file: str, line: int, row: dict[str, str], check: Validation) -> Person | None:
+    if not required(file, line, row, check, "id", "name", "kind"):
+        return None
+    check.claim(row["id"], "Person", file, line)
+    if not one_of(file, line, row, "kind", PERSON_KINDS, check):
+        return None
+    party = row.get("party_member", "").lower()
+    if party and party not in TRUE_WORDS | FALSE_WORDS:
+        check.fail(file, line, "party_member", f"expected true or false, got {party!r}")
+    return Person.model_construct(
+        id=row["id"], name=row["name"], kind=row["kind"], org=optional(row, "org"),
+        phone=optional(row, "phone"),
+        party_member=(party in TRUE_WORDS) if party else None,
+        extra=extra_of(row, "people"),
+    )
+
+
+def assignment_row(
+    file: str, line: int, row: dict[str, str], check: Validation
+) -> Assignment | None:
+    if not required(file, line, row, check, "person_id", "target_id", "role"):
+        return None
+    roles_ok = one_of(file, line, row, "role", ROLES, check)
+    since_ok, since = date_of(file, line, row, "since", check)
+    until_ok, until = date_of(file, line, row, "until", check)
+    if since and until and until < since:
+        check.fail(file, line, "until", f"ends ({until}) before it starts ({since})")
+    assignment_id = row.get("id") or assignment_key(row["person_id"], row["target_id"], row["role"], since)
+    check.claim(assignment_id, "Assignment", file, line)
+    check.refer(assignment_id, file, line, "person_id", row["person_id"], "Person")
+    check.refer(assignment_id, file, line, "target_id", row["target_id"], *PLACE_LABELS)
+    if not (roles_ok and since_ok and until_ok):
+        return None
+    return Assignment.model_construct(
+        id=assignment_id, person_id=row["person_id"], target_id=row["target_id"],
+        role=row["role"], since=since, until=until, extra=extra_of(row, "assignments"),
+    )
+
+
+def assignment_key(person_id: str, target_id: str, role: str, since: dt.date | None) -> str:
+    """The id of an assignment given without one: who, where, as what, from when."""
+    return f"{person_id}>{target_id}:{role}@{since.isoformat() if since else ''}"
+
+
+def body_row(file: str, line: int, row: dict[str, str], check: Validation) -> Body | None:
+    if not required(file, line, row, check, "id", "name", "kind", "unit_id"):
+        return None
+    if not one_of(file, line, row, "kind", BODY_KINDS, check):
+        return None
+    check.claim(row["id"], BODY_KINDS[row["kind"]], file, line)
+    check.refer(row["id"], file, line, "unit_id", row["unit_id"], *PLACE_LABELS)
+    holder = optional(row, "holder_id")
+    if holder:
+        check.refer(row["id"], file, line, "holder_id", holder, "Person")
+    return Body.model_construct(
+        id=row["id"], name=row["name"], kind=row["kind"], unit_id=row["unit_id"],
+        holder_id=holder, extra=extra_of(row, "bodies"),
+    )
+
+
+def issue_row(file: str, line: int, row: dict[str, str], check: Validation) -> Issue | None:
+    if not required(file, line, row, check, "id", "target_id", "category", "reported_by", "reported_at"):
+        return None
+    check.claim(row["id"], "Issue", file, line)
+    check.refer(row["id"], file, line, "target_id", row["target_id"], *PLACE_LABELS)
+    check.refer(row["id"], file, line, "reported_by", row["reported_by"], "Person")
+    dates = [date_of(file, line, row, c, check) for c in ("reported_at", "due_at", "resolved_at")]
+    status_ok = one_of(file, line, row, "status", ISSUE_STATUSES, check)
+    if not (status_ok and all(ok for ok, _ in dates)):
+        return None
+    (_, reported_at), (_, due_at), (_, resolved_at) = dates
+    assert reported_at is not None  # required above
+    return Issue.model_construct(
+        id=row["id"], target_id=row["target_id"], category=row["category"],
+        reported_by=row["reported_by"], reported_at=reported_at,
+        department=optional(row, "department"), due_at=due_at, resolved_at=resolved_at,
+        status=optional(row, "status") or ("resolved" if resolved_at else "reported"),
+        extra=extra_of(row, "issues"),
+    )
+
+
+def resolve_references(check: Validation, known: KnownLabels, cyclic: set[str]) -> None:
+    outside = {r.target for r in check.references if r.target not in check.labels}
+    stored = known(outside) if outside else {}
+    claimed_ids = [node_id for node_id, (label, _, _) in check.labels.items() if label != "Assignment"]
+    for node_id, label in known(set(claimed_ids)).items() if claimed_ids else ():
+        new_label, file, line = check.labels[node_id]
+        if label != new_label:
+            check.fail(file, line, "id", f"id {node_id!r} is already a {label} in the store")
+    for ref in check.references:
+        if ref.source in cyclic and ref.column == "parent_id":
+            continue  # already refused as a cycle; its levels cannot be right either
+        found = check.labels.get(ref.target)
+        label = found[0] if found else stored.get(ref.target)
+        if label is None:
+            check.fail(ref.file, ref.line, ref.column, f"unknown reference {ref.target!r}")
+        elif label not in ref.labels:
+            check.fail(
+                ref.file, ref.line, ref.column,
+                f"{ref.target!r} is a {label}, expected {' or '.join(ref.labels)}",
+            )
+
+
+def check_cycles(units: list[Unit], check: Validation, file: str) -> set[str]:
+    """Refuse a parent_id loop, returning the units on one."""
+    parent = {u.id: u.parent_id for u in units}
+    settled: set[str] = set()
+    cyclic: set[str] = set()
+    for unit in units:
+        seen: list[str] = []
+        node: str | None = unit.id
+        while node is not None and node in parent and node not in settled:
+            if node in seen:
+                loop = seen[seen.index(node):]
+                _, _, line = check.labels[node]
+                check.fail(file, line, "parent_id", f"cycle in parent_id: {' -> '.join([*loop, node])}")
+                cyclic.update(loop)
+                break
+            seen.append(node)
+            node = parent[node]
+        settled.update(seen)
+    return cyclic

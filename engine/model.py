@@ -1,0 +1,263 @@
+"""What the graph is: its vocabularies (SPEC §3) and the shapes of every answer (SPEC §6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+# Unit levels, bottom up; the import file says them in lower case, the graph labels them.
+LEVEL_LABELS: dict[str, str] = {
+    "county": "County",
+    "township": "Township",
+    "village": "Village",
+    "grid": "Grid",
+    "building": "Building",
+}
+UNIT_LABELS = ("County", "Township", "Village", "Grid", "Building", "Household")
+# The label each unit level must hang under (a Household may hang under a Grid or a Building).
+PARENT_LABELS: dict[str, tuple[str, ...]] = {
+    "Township": ("County",),
+    "Village": ("Township",),
+    "Grid": ("Village",),
+    "Building": ("Grid",),
+    "Household": ("Grid", "Building"),
+}
+# A Building is no step of a trace and has no required role: it inherits its Grid's.
+REQUIRED_ROLE: dict[str, str] = {
+    "Township": "commander",
+    "Village": "commander",
+    "Grid": "grid_head",
+    "Household": "grid_member",
+}
+
+ROLES = ("commander", "deputy_commander", "grid_head", "grid_member", "liaison", "four_to_one")
+PERSON_KINDS = ("leader", "cadre", "grid_member", "volunteer")
+BODY_KINDS: dict[str, str] = {
+    "pioneer_post": "PioneerPost",
+    "pioneer_team": "PioneerTeam",
+    "party_org": "PartyOrg",
+    "volunteer_team": "VolunteerTeam",
+}
+COLORS = ("green", "blue", "yellow", "orange", "red")
+HIGH_RISK_COLORS = ("red", "orange")
+ISSUE_STATUSES = ("reported", "dispatched", "acknowledged", "resolved", "closed")
+
+GAP_KINDS = (
+    "empty_household",
+    "incomplete_four_to_one",
+    "missing_commander",
+    "missing_grid_head",
+    "orphan_unit",
+    "overloaded_member",
+    "uncovered_household",
+    "unattended_high_risk",
+)
+DEFAULT_MEMBER_LIMIT = 50
+ALL_LABELS = (
+    *UNIT_LABELS,
+    "Person",
+    "Resident",
+    *BODY_KINDS.values(),
+    "Issue",
+)
+
+GapKind = Literal[
+    "empty_household",
+    "incomplete_four_to_one",
+    "missing_commander",
+    "missing_grid_head",
+    "orphan_unit",
+    "overloaded_member",
+    "uncovered_household",
+    "unattended_high_risk",
+]
+
+
+class Record(BaseModel):
+    """A stored node or assignment; `extra` keeps the ledger's additional columns."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+
+
+class Unit(Record):
+    name: str
+    label: str
+    kind: str | None = None
+    parent_id: str | None = None
+    extra: dict[str, str] = {}
+
+
+class Household(Record):
+    unit_id: str
+    address: str | None = None
+    color: str | None = None
+    status: str | None = None
+    points: str | None = None
+    extra: dict[str, str] = {}
+
+
+class Resident(Record):
+    household_id: str
+    name: str
+    phone: str | None = None
+    id_number: str | None = None
+    extra: dict[str, str] = {}
+
+
+class Person(Record):
+    name: str
+    kind: str
+    org: str | None = None
+    phone: str | None = None
+    party_member: bool | None = None
+    extra: dict[str, str] = {}
+
+
+class Assignment(Record):
+    person_id: str
+    target_id: str
+    role: str
+    since: dt.date | None = None
+    until: dt.date | None = None
+    extra: dict[str, str] = {}
+
+    def active_on(self, day: dt.date) -> bool:
+        return (self.since is None or self.since <= day) and (
+            self.until is None or day <= self.until
+        )
+
+
+class Body(Record):
+    name: str
+    kind: str
+    unit_id: str
+    holder_id: str | None = None
+    extra: dict[str, str] = {}
+
+
+class Issue(Record):
+    target_id: str
+    category: str
+    reported_by: str
+    reported_at: dt.date
+    department: str | None = None
+    due_at: dt.date | None = None
+    resolved_at: dt.date | None = None
+    status: str | None = None
+    extra: dict[str, str] = {}
+
+
+class DataSet(BaseModel):
+    """A validated data set, ready to be written by any backend."""
+
+    units: list[Unit] = []
+    households: list[Household] = []
+    residents: list[Resident] = []
+    people: list[Person] = []
+    assignments: list[Assignment] = []
+    bodies: list[Body] = []
+    issues: list[Issue] = []
+
+
+RECORD_KINDS = ("units", "households", "residents", "people", "assignments", "bodies", "issues")
+
+
+class ImportReport(BaseModel):
+    """Per kind of record: how many were new and how many changed."""
+
+    added: dict[str, int]
+    changed: dict[str, int]
+
+
+# ---- answers (SPEC §6) -------------------------------------------------------------------
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PersonRef(Answer):
+    id: str
+    name: str
+    role: str
+
+
+class RoleHolder(Answer):
+    role: str
+    person: PersonRef
+
+
+class BodyRef(Answer):
+    id: str
+    kind: str
+    name: str
+
+
+class ChainLevel(Answer):
+    level: str
+    unit: str
+    name: str
+    assignments: list[RoleHolder]
+    vacant: list[str]
+    bodies: list[BodyRef]
+
+
+class WhoResult(Answer):
+    target: str
+    as_of: dt.date
+    commander: PersonRef | None
+    chain: list[ChainLevel]
+
+
+class Gap(Answer):
+    kind: str
+    id: str
+    level: str
+    path: list[str]
+
+
+class GapSummary(Answer):
+    total: int
+    by_kind: dict[str, int]
+    by_township: dict[str, int]
+
+
+class GapsResult(Answer):
+    as_of: dt.date
+    scope: str | None
+    gaps: list[Gap]
+    summary: GapSummary
+
+
+class TraceStep(Answer):
+    level: str
+    unit: str
+    person: PersonRef | None
+
+
+class TraceIssue(Answer):
+    id: str
+    reported_at: dt.date
+    due_at: dt.date | None
+    resolved_at: dt.date | None
+    overdue_days: int
+
+
+class TraceResult(Answer):
+    target: str
+    as_of: dt.date
+    commander: PersonRef | None
+    path: list[TraceStep]
+    issue: TraceIssue | None
+
+
+class StatsResult(Answer):
+    as_of: dt.date
+    scope: str | None
+    nodes: dict[str, int]
+    assignments: dict[str, int]
+    gaps: dict[str, int]

@@ -1,0 +1,102 @@
+"""Answers as a person reads them on a terminal: rich tables, one per answer."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from engine.model import (
+    GapsResult,
+    ImportReport,
+    PersonRef,
+    StatsResult,
+    TraceResult,
+    WhoResult,
+)
+
+MAX_GAP_ROWS = 200
+
+
+def person_text(person: PersonRef | None) -> str:
+    return f"{person.name} ({person.id}, {person.role})" if person else "[red]vacant[/red]"
+
+
+def show_who(console: Console, result: WhoResult) -> None:
+    table = Table(title=f"Accountability chain of {result.target} as of {result.as_of}")
+    for column in ("level", "unit", "name", "responsible", "vacant", "bodies"):
+        table.add_column(column)
+    for level in result.chain:
+        table.add_row(
+            level.level,
+            level.unit,
+            level.name,
+            "\n".join(f"{h.role}: {h.person.name} ({h.person.id})" for h in level.assignments),
+            "[red]" + ", ".join(level.vacant) + "[/red]" if level.vacant else "",
+            "\n".join(b.name for b in level.bodies[:3])
+            + (f"\n+{len(level.bodies) - 3} more" if len(level.bodies) > 3 else ""),
+        )
+    console.print(table)
+    console.print(f"Commander: {person_text(result.commander)}")
+
+
+def show_trace(console: Console, result: TraceResult) -> None:
+    table = Table(title=f"Reverse trace of {result.target} as of {result.as_of}")
+    for column in ("level", "unit", "responsible"):
+        table.add_column(column)
+    for step in result.path:
+        table.add_row(step.level, step.unit, person_text(step.person))
+    console.print(table)
+    if result.issue:
+        issue = result.issue
+        console.print(
+            f"Issue {issue.id}: reported {issue.reported_at}, due {issue.due_at or '-'}, "
+            f"resolved {issue.resolved_at or '-'}, overdue {issue.overdue_days} days"
+        )
+    console.print(f"Commander: {person_text(result.commander)}")
+
+
+def show_gaps(console: Console, result: GapsResult, summary_only: bool = False) -> None:
+    scope = result.scope or "whole graph"
+    if not summary_only:
+        table = Table(title=f"Coverage gaps in {scope} as of {result.as_of}")
+        for column in ("kind", "id", "level", "path"):
+            table.add_column(column)
+        for gap in result.gaps[:MAX_GAP_ROWS]:
+            table.add_row(gap.kind, gap.id, gap.level, " > ".join(gap.path))
+        console.print(table)
+        if len(result.gaps) > MAX_GAP_ROWS:
+            console.print(f"... {len(result.gaps) - MAX_GAP_ROWS} more (use --json or --kind)")
+    summary = Table(title=f"Gap summary ({result.summary.total} in {scope})")
+    summary.add_column("kind")
+    summary.add_column("count", justify="right")
+    for kind, count in result.summary.by_kind.items():
+        summary.add_row(kind, str(count))
+    console.print(summary)
+    townships = Table(title="Gaps by township")
+    townships.add_column("township")
+    townships.add_column("count", justify="right")
+    for township, count in result.summary.by_township.items():
+        townships.add_row(township, str(count))
+    console.print(townships)
+
+
+def show_stats(console: Console, result: StatsResult) -> None:
+    table = Table(title=f"Stats of {result.scope or 'whole graph'} as of {result.as_of}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, count in result.nodes.items():
+        table.add_row(label, f"{count:,}")
+    for role, count in result.assignments.items():
+        table.add_row(f"assignments: {role}", f"{count:,}")
+    for kind, count in result.gaps.items():
+        table.add_row(f"gaps: {kind}", f"{count:,}")
+    console.print(table)
+
+
+def show_import(console: Console, report: ImportReport) -> None:
+    table = Table(title="Import")
+    for column in ("kind", "added", "changed"):
+        table.add_column(column, justify="right" if column != "kind" else "left")
+    for kind, added in report.added.items():
+        table.add_row(kind, f"{added:,}", f"{report.changed[kind]:,}")
+    console.print(table)

@@ -1,0 +1,113 @@
+"""The parts of SPEC §4 that do not depend on where the graph lives.
+
+Backends find the facts (who holds what, which node is a gap); these functions give the
+answers their one shape, order and arithmetic, so every backend answers alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+
+from engine.errors import BadQuery
+from engine.model import (
+    ALL_LABELS,
+    GAP_KINDS,
+    REQUIRED_ROLE,
+    ROLES,
+    Gap,
+    GapsResult,
+    GapSummary,
+    Issue,
+    PersonRef,
+    RoleHolder,
+    StatsResult,
+    TraceIssue,
+)
+
+# Levels that are a step of a reverse trace, bottom up (SPEC §4.3), and who answers for each.
+TRACE_ROLE: dict[str, str] = {
+    "Household": "grid_member",
+    "Grid": "grid_head",
+    "Village": "commander",
+    "Township": "commander",
+}
+
+
+def check_gap_kind(kind: str | None) -> None:
+    if kind is not None and kind not in GAP_KINDS:
+        raise BadQuery(f"unknown gap kind {kind!r} (expected one of {', '.join(GAP_KINDS)})")
+
+
+def sorted_holders(holders: Iterable[RoleHolder]) -> list[RoleHolder]:
+    return sorted(holders, key=lambda h: (h.role, h.person.id))
+
+
+def vacancies(label: str, roles_held: Iterable[str], covered: bool | None = None) -> list[str]:
+    """The required role of a level when nobody holds it; a household asks `covered`."""
+    required = REQUIRED_ROLE.get(label)
+    if required is None:
+        return []
+    if label == "Household":
+        return [] if covered else [required]
+    return [] if required in set(roles_held) else [required]
+
+
+def first_person(candidates: Iterable[PersonRef]) -> PersonRef | None:
+    """Wherever several people qualify, the lowest person id is taken (SPEC §4.3)."""
+    return min(candidates, key=lambda p: p.id, default=None)
+
+
+def gaps_result(
+    as_of: dt.date, scope: str | None, found: Iterable[tuple[Gap, str | None]]
+) -> GapsResult:
+    """Sort gaps by kind then id and count them; `found` pairs each gap with its township."""
+    pairs = sorted(found, key=lambda pair: (pair[0].kind, pair[0].id))
+    by_kind = Counter(gap.kind for gap, _ in pairs)
+    by_township = Counter(township for _, township in pairs if township is not None)
+    return GapsResult(
+        as_of=as_of,
+        scope=scope,
+        gaps=[gap for gap, _ in pairs],
+        summary=GapSummary(
+            total=len(pairs),
+            by_kind=dict(sorted(by_kind.items())),
+            by_township=dict(sorted(by_township.items())),
+        ),
+    )
+
+
+def stats_result(
+    as_of: dt.date,
+    scope: str | None,
+    nodes: dict[str, int],
+    assignments: dict[str, int],
+    gaps: GapsResult,
+) -> StatsResult:
+    """Every label and role is listed, zero or not, so dashboards see a stable shape."""
+    return StatsResult(
+        as_of=as_of,
+        scope=scope,
+        nodes={label: nodes.get(label, 0) for label in ALL_LABELS},
+        assignments={role: assignments.get(role, 0) for role in ROLES},
+        gaps={kind: gaps.summary.by_kind.get(kind, 0) for kind in GAP_KINDS},
+    )
+
+
+def trace_issue(issue: Issue, as_of: dt.date) -> TraceIssue:
+    return TraceIssue(
+        id=issue.id,
+        reported_at=issue.reported_at,
+        due_at=issue.due_at,
+        resolved_at=issue.resolved_at,
+        overdue_days=overdue_days(issue.due_at, issue.resolved_at, as_of),
+    )
+
+
+def overdue_days(due_at: dt.date | None, resolved_at: dt.date | None, as_of: dt.date) -> int:
+    """Days past due, counted to the resolution if there is one, else to `as_of`."""
+    if due_at is None:
+        return 0
+    end = resolved_at or as_of
+    return max(0, (end - due_at).days)
