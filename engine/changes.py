@@ -17,8 +17,5 @@ def count_changes(data: DataSet, stored: StoredRecords) -> ImportReport:
         records: list[Record] = getattr(data, kind)
         before = stored(kind, [r.id for r in records]) if records else {}
         added[kind] = sum(1 for r in records if r.id not in before)
-        changed[kind] = sum(
-            1 for r in records
-            if r.id in before and before[r.id] != r
-        )
+        changed[kind] = sum(1 for r in records if r.id in before and before[r.id] != r)
     return ImportReport(added=added, changed=changed)

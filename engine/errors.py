@@ -27,7 +27,9 @@ class ImportRefused(GridchainError):
         self.problems = problems
         shown = "\n".join(f"  {p}" for p in problems[:20])
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        super().__init__(f"import refused, nothing stored ({len(problems)} problems):\n{shown}{more}")
+        super().__init__(
+            f"import refused, nothing stored ({len(problems)} problems):\n{shown}{more}"
+        )
 
 
 class NotFound(GridchainError):

@@ -41,8 +41,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "assignments": ("id", "person_id", "target_id", "role", "since", "until"),
     "bodies": ("id", "name", "kind", "unit_id", "holder_id"),
     "issues": (
-        "id", "target_id", "category", "reported_by", "reported_at",
-        "department", "due_at", "resolved_at", "status",
+        "id",
+        "target_id",
+        "category",
+        "reported_by",
+        "reported_at",
+        "department",
+        "due_at",
+        "resolved_at",
+        "status",
     ),
 }
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -86,7 +93,9 @@ class Validation:
     def claim(self, node_id: str, label: str, file: str, line: int) -> None:
         first = self.labels.get(node_id)
         if first is not None:
-            self.fail(file, line, "id", f"duplicate id {node_id!r} (first at {first[1]}, line {first[2]})")
+            self.fail(
+                file, line, "id", f"duplicate id {node_id!r} (first at {first[1]}, line {first[2]})"
+            )
         else:
             self.labels[node_id] = (label, file, line)
 
@@ -153,12 +162,19 @@ def optional(row: dict[str, str], column: str) -> str | None:
 
 
 def one_of(
-    file: str, line: int, row: dict[str, str], column: str, allowed: Iterable[str], check: Validation
+    file: str,
+    line: int,
+    row: dict[str, str],
+    column: str,
+    allowed: Iterable[str],
+    check: Validation,
 ) -> bool:
     value = row.get(column, "")
     allowed = tuple(allowed)
     if value and value not in allowed:
-        check.fail(file, line, column, f"unknown value {value!r} (expected one of {', '.join(allowed)})")
+        check.fail(
+            file, line, column, f"unknown value {value!r} (expected one of {', '.join(allowed)})"
+        )
         return False
     return True
 
@@ -192,8 +208,12 @@ def unit_row(file: str, line: int, row: dict[str, str], check: Validation) -> Un
     else:
         check.refer(row["id"], file, line, "parent_id", parent, *PARENT_LABELS[label])
     return Unit.model_construct(
-        id=row["id"], name=row["name"], label=label, kind=optional(row, "kind"),
-        parent_id=parent, extra=extra_of(row, "units"),
+        id=row["id"],
+        name=row["name"],
+        label=label,
+        kind=optional(row, "kind"),
+        parent_id=parent,
+        extra=extra_of(row, "units"),
     )
 
 
@@ -204,9 +224,13 @@ def household_row(file: str, line: int, row: dict[str, str], check: Validation) 
     check.refer(row["id"], file, line, "unit_id", row["unit_id"], *PARENT_LABELS["Household"])
     one_of(file, line, row, "color", COLORS, check)
     return Household.model_construct(
-        id=row["id"], unit_id=row["unit_id"], address=optional(row, "address"),
-        color=optional(row, "color"), status=optional(row, "status"),
-        points=optional(row, "points"), extra=extra_of(row, "households"),
+        id=row["id"],
+        unit_id=row["unit_id"],
+        address=optional(row, "address"),
+        color=optional(row, "color"),
+        status=optional(row, "status"),
+        points=optional(row, "points"),
+        extra=extra_of(row, "households"),
     )
 
 
@@ -216,8 +240,11 @@ def resident_row(file: str, line: int, row: dict[str, str], check: Validation) -
     check.claim(row["id"], "Resident", file, line)
     check.refer(row["id"], file, line, "household_id", row["household_id"], "Household")
     return Resident.model_construct(
-        id=row["id"], household_id=row["household_id"], name=row["name"],
-        phone=optional(row, "phone"), id_number=optional(row, "id_number"),
+        id=row["id"],
+        household_id=row["household_id"],
+        name=row["name"],
+        phone=optional(row, "phone"),
+        id_number=optional(row, "id_number"),
         extra=extra_of(row, "residents"),
     )
 
@@ -232,7 +259,10 @@ def person_row(file: str, line: int, row: dict[str, str], check: Validation) -> 
     if party and party not in TRUE_WORDS | FALSE_WORDS:
         check.fail(file, line, "party_member", f"expected true or false, got {party!r}")
     return Person.model_construct(
-        id=row["id"], name=row["name"], kind=row["kind"], org=optional(row, "org"),
+        id=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        org=optional(row, "org"),
         phone=optional(row, "phone"),
         party_member=(party in TRUE_WORDS) if party else None,
         extra=extra_of(row, "people"),
@@ -249,15 +279,22 @@ def assignment_row(
     until_ok, until = date_of(file, line, row, "until", check)
     if since and until and until < since:
         check.fail(file, line, "until", f"ends ({until}) before it starts ({since})")
-    assignment_id = row.get("id") or assignment_key(row["person_id"], row["target_id"], row["role"], since)
+    assignment_id = row.get("id") or assignment_key(
+        row["person_id"], row["target_id"], row["role"], since
+    )
     check.claim(assignment_id, "Assignment", file, line)
     check.refer(assignment_id, file, line, "person_id", row["person_id"], "Person")
     check.refer(assignment_id, file, line, "target_id", row["target_id"], *PLACE_LABELS)
     if not (roles_ok and since_ok and until_ok):
         return None
     return Assignment.model_construct(
-        id=assignment_id, person_id=row["person_id"], target_id=row["target_id"],
-        role=row["role"], since=since, until=until, extra=extra_of(row, "assignments"),
+        id=assignment_id,
+        person_id=row["person_id"],
+        target_id=row["target_id"],
+        role=row["role"],
+        since=since,
+        until=until,
+        extra=extra_of(row, "assignments"),
     )
 
 
@@ -277,13 +314,19 @@ def body_row(file: str, line: int, row: dict[str, str], check: Validation) -> Bo
     if holder:
         check.refer(row["id"], file, line, "holder_id", holder, "Person")
     return Body.model_construct(
-        id=row["id"], name=row["name"], kind=row["kind"], unit_id=row["unit_id"],
-        holder_id=holder, extra=extra_of(row, "bodies"),
+        id=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        unit_id=row["unit_id"],
+        holder_id=holder,
+        extra=extra_of(row, "bodies"),
     )
 
 
 def issue_row(file: str, line: int, row: dict[str, str], check: Validation) -> Issue | None:
-    if not required(file, line, row, check, "id", "target_id", "category", "reported_by", "reported_at"):
+    if not required(
+        file, line, row, check, "id", "target_id", "category", "reported_by", "reported_at"
+    ):
         return None
     check.claim(row["id"], "Issue", file, line)
     check.refer(row["id"], file, line, "target_id", row["target_id"], *PLACE_LABELS)
@@ -295,9 +338,14 @@ def issue_row(file: str, line: int, row: dict[str, str], check: Validation) -> I
     (_, reported_at), (_, due_at), (_, resolved_at) = dates
     assert reported_at is not None  # required above
     return Issue.model_construct(
-        id=row["id"], target_id=row["target_id"], category=row["category"],
-        reported_by=row["reported_by"], reported_at=reported_at,
-        department=optional(row, "department"), due_at=due_at, resolved_at=resolved_at,
+        id=row["id"],
+        target_id=row["target_id"],
+        category=row["category"],
+        reported_by=row["reported_by"],
+        reported_at=reported_at,
+        department=optional(row, "department"),
+        due_at=due_at,
+        resolved_at=resolved_at,
         status=optional(row, "status") or ("resolved" if resolved_at else "reported"),
         extra=extra_of(row, "issues"),
     )
@@ -306,11 +354,13 @@ def issue_row(file: str, line: int, row: dict[str, str], check: Validation) -> I
 def resolve_references(check: Validation, known: KnownLabels, cyclic: set[str]) -> None:
     outside = {r.target for r in check.references if r.target not in check.labels}
     stored = known(outside) if outside else {}
-    claimed_ids = [node_id for node_id, (label, _, _) in check.labels.items() if label != "Assignment"]
-    for node_id, label in known(set(claimed_ids)).items() if claimed_ids else ():
+    claimed_ids = [
+        node_id for node_id, (label, _, _) in check.labels.items() if label != "Assignment"
+    ]
+    for node_id, stored_label in known(set(claimed_ids)).items() if claimed_ids else ():
         new_label, file, line = check.labels[node_id]
-        if label != new_label:
-            check.fail(file, line, "id", f"id {node_id!r} is already a {label} in the store")
+        if stored_label != new_label:
+            check.fail(file, line, "id", f"id {node_id!r} is already a {stored_label} in the store")
     for ref in check.references:
         if ref.source in cyclic and ref.column == "parent_id":
             continue  # already refused as a cycle; its levels cannot be right either
@@ -320,7 +370,9 @@ def resolve_references(check: Validation, known: KnownLabels, cyclic: set[str]) 
             check.fail(ref.file, ref.line, ref.column, f"unknown reference {ref.target!r}")
         elif label not in ref.labels:
             check.fail(
-                ref.file, ref.line, ref.column,
+                ref.file,
+                ref.line,
+                ref.column,
                 f"{ref.target!r} is a {label}, expected {' or '.join(ref.labels)}",
             )
 
@@ -335,9 +387,11 @@ def check_cycles(units: list[Unit], check: Validation, file: str) -> set[str]:
         node: str | None = unit.id
         while node is not None and node in parent and node not in settled:
             if node in seen:
-                loop = seen[seen.index(node):]
+                loop = seen[seen.index(node) :]
                 _, _, line = check.labels[node]
-                check.fail(file, line, "parent_id", f"cycle in parent_id: {' -> '.join([*loop, node])}")
+                check.fail(
+                    file, line, "parent_id", f"cycle in parent_id: {' -> '.join([*loop, node])}"
+                )
                 cyclic.update(loop)
                 break
             seen.append(node)

@@ -56,9 +56,7 @@ def decode(file: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportRefused(
-        [ImportProblem(file.name, 0, "-", "not UTF-8 or GB18030 text")]
-    )
+    raise ImportRefused([ImportProblem(file.name, 0, "-", "not UTF-8 or GB18030 text")])
 
 
 def parse_csv(name: str, text: str) -> Table:
@@ -92,7 +90,9 @@ def read_workbook(path: Path) -> dict[str, Table]:
     for sheet in book.worksheets:
         kind = sheet.title.strip().removesuffix(".csv")
         if kind in RECORD_KINDS:
-            tables[kind] = sheet_table(f"{path.name}[{sheet.title}]", sheet.iter_rows(values_only=True))
+            tables[kind] = sheet_table(
+                f"{path.name}[{sheet.title}]", sheet.iter_rows(values_only=True)
+            )
     book.close()
     if "units" not in tables:
         raise ImportRefused([ImportProblem(path.name, 0, "-", "no sheet named units")])

@@ -261,3 +261,38 @@ class StatsResult(Answer):
     nodes: dict[str, int]
     assignments: dict[str, int]
     gaps: dict[str, int]
+
+
+class NodeRef(Answer):
+    level: str
+    id: str
+
+
+class ResidentView(Answer):
+    id: str
+    name: str
+    phone: str | None
+    id_number: str | None
+    household: str
+    path: list[str]
+
+
+class Responsibility(Answer):
+    assignment: str
+    role: str
+    target: str
+    level: str
+    since: dt.date | None
+    until: dt.date | None
+
+
+class PersonView(Answer):
+    id: str
+    name: str
+    kind: str
+    org: str | None
+    phone: str | None
+    party_member: bool | None
+    as_of: dt.date
+    responsibilities: list[Responsibility]
+    households_covered: int

@@ -10,12 +10,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from counties import small  # noqa: E402
+from counties import small
 
-from engine.backends.base import Backend  # noqa: E402
-from engine.backends.memory import MemoryBackend  # noqa: E402
-from engine.importer import validate  # noqa: E402
-from engine.ledger import tables_from_rows  # noqa: E402
+from engine.backends.base import Backend
+from engine.backends.memory import MemoryBackend
+from engine.importer import validate
+from engine.ledger import tables_from_rows
 
 BACKEND_NAMES = ["memory"]
 
@@ -25,7 +25,9 @@ def load(backend: Backend, rows: dict[str, list[dict[str, str]]]) -> None:
 
 
 @pytest.fixture(scope="module", params=BACKEND_NAMES)
-def empty_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+def empty_backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
     """A backend holding nothing, new for each test module."""
     backend = MemoryBackend(tmp_path_factory.mktemp("store") / "gridchain.db")
     yield backend

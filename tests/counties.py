@@ -83,16 +83,27 @@ def residents() -> list[dict[str, str]]:
 
 def people() -> list[dict[str, str]]:
     rows = [
-        ("L0", "王县长", "leader"), ("L1", "李副县长", "leader"), ("L2", "赵副书记", "leader"),
-        ("SEC1", "张书记", "cadre"), ("TV1", "刘镇干部", "cadre"), ("DV1", "陈支书", "cadre"),
-        ("TV3OLD", "旧指挥长", "cadre"), ("TV3NEW", "新指挥长", "cadre"),
-        ("GH1", "杨网格长", "cadre"), ("GH3", "黄网格长", "cadre"), ("GH4", "周网格长", "cadre"),
+        ("L0", "王县长", "leader"),
+        ("L1", "李副县长", "leader"),
+        ("L2", "赵副书记", "leader"),
+        ("SEC1", "张书记", "cadre"),
+        ("TV1", "刘镇干部", "cadre"),
+        ("DV1", "陈支书", "cadre"),
+        ("TV3OLD", "旧指挥长", "cadre"),
+        ("TV3NEW", "新指挥长", "cadre"),
+        ("GH1", "杨网格长", "cadre"),
+        ("GH3", "黄网格长", "cadre"),
+        ("GH4", "周网格长", "cadre"),
         ("CAD1", "吴干部", "cadre"),
-        ("M1", "郑网格员", "grid_member"), ("M2", "孙网格员", "grid_member"),
-        ("M3", "马网格员", "volunteer"), ("M4", "朱网格员", "grid_member"),
+        ("M1", "郑网格员", "grid_member"),
+        ("M2", "孙网格员", "grid_member"),
+        ("M3", "马网格员", "volunteer"),
+        ("M4", "朱网格员", "grid_member"),
         ("M5", "胡网格员", "grid_member"),
-        ("F1", "四包一甲", "volunteer"), ("F2", "四包一乙", "volunteer"),
-        ("F3", "四包一丙", "volunteer"), ("F4", "四包一丁", "volunteer"),
+        ("F1", "四包一甲", "volunteer"),
+        ("F2", "四包一乙", "volunteer"),
+        ("F3", "四包一丙", "volunteer"),
+        ("F4", "四包一丁", "volunteer"),
     ]
     return [
         {"id": i, "name": n, "kind": k, "org": "", "phone": "13800000000", "party_member": "true"}
@@ -118,9 +129,12 @@ def assignments() -> list[dict[str, str]]:
         ("M3", "B1", "grid_member", "", ""),
         ("M4", "G3", "grid_member", "", ""),
         ("M5", "G4", "grid_member", "", ""),
-        ("F1", "H8", "four_to_one", "", ""), ("F2", "H8", "four_to_one", "", ""),
-        ("F3", "H8", "four_to_one", "", ""), ("F4", "H8", "four_to_one", "", ""),
-        ("F1", "H9", "four_to_one", "", ""), ("F2", "H9", "four_to_one", "", ""),
+        ("F1", "H8", "four_to_one", "", ""),
+        ("F2", "H8", "four_to_one", "", ""),
+        ("F3", "H8", "four_to_one", "", ""),
+        ("F4", "H8", "four_to_one", "", ""),
+        ("F1", "H9", "four_to_one", "", ""),
+        ("F2", "H9", "four_to_one", "", ""),
         ("F3", "H9", "four_to_one", "", ""),
         ("CAD1", "H11", "liaison", "", ""),
     ]
@@ -132,7 +146,13 @@ def assignments() -> list[dict[str, str]]:
 
 def bodies() -> list[dict[str, str]]:
     return [
-        {"id": "PP1", "name": "党员先锋岗一", "kind": "pioneer_post", "unit_id": "G1", "holder_id": "M1"},
+        {
+            "id": "PP1",
+            "name": "党员先锋岗一",
+            "kind": "pioneer_post",
+            "unit_id": "G1",
+            "holder_id": "M1",
+        },
         {"id": "PO1", "name": "临时党支部", "kind": "party_org", "unit_id": "T2", "holder_id": ""},
     ]
 
@@ -140,14 +160,26 @@ def bodies() -> list[dict[str, str]]:
 def issues() -> list[dict[str, str]]:
     return [
         {
-            "id": "I1", "target_id": "H3", "category": "service", "reported_by": "M2",
-            "reported_at": "2024-05-01", "department": "县民政局", "due_at": "2024-05-10",
-            "resolved_at": "", "status": "dispatched",
+            "id": "I1",
+            "target_id": "H3",
+            "category": "service",
+            "reported_by": "M2",
+            "reported_at": "2024-05-01",
+            "department": "县民政局",
+            "due_at": "2024-05-10",
+            "resolved_at": "",
+            "status": "dispatched",
         },
         {
-            "id": "I2", "target_id": "H1", "category": "dispute", "reported_by": "M1",
-            "reported_at": "2024-05-01", "department": "", "due_at": "2024-05-12",
-            "resolved_at": "2024-05-15", "status": "resolved",
+            "id": "I2",
+            "target_id": "H1",
+            "category": "dispute",
+            "reported_by": "M1",
+            "reported_at": "2024-05-01",
+            "department": "",
+            "due_at": "2024-05-12",
+            "resolved_at": "2024-05-15",
+            "status": "resolved",
         },
     ]
 

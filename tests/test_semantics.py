@@ -18,8 +18,12 @@ def people_at(chain_level: dict[str, object]) -> list[tuple[str, str]]:
 def test_who_lists_the_chain_from_target_to_county(small_county: Backend) -> None:
     result = small_county.who("H5", AS_OF).model_dump(mode="json")
     assert [(c["level"], c["unit"]) for c in result["chain"]] == [
-        ("Household", "H5"), ("Building", "B1"), ("Grid", "G3"),
-        ("Village", "V2"), ("Township", "T1"), ("County", "C"),
+        ("Household", "H5"),
+        ("Building", "B1"),
+        ("Grid", "G3"),
+        ("Village", "V2"),
+        ("Township", "T1"),
+        ("County", "C"),
     ]
     assert result["commander"] == {"id": "SEC1", "name": "张书记", "role": "commander"}
     assert result["as_of"] == "2024-06-01"
@@ -82,7 +86,9 @@ def test_who_of_a_person_is_a_bad_query(small_county: Backend) -> None:
         small_county.who("M1", AS_OF)
 
 
-def trace_steps(backend: Backend, target: str, as_of: dt.date = AS_OF) -> list[tuple[str, str, str | None]]:
+def trace_steps(
+    backend: Backend, target: str, as_of: dt.date = AS_OF
+) -> list[tuple[str, str, str | None]]:
     return [
         (s.level, s.unit, s.person.id if s.person else None)
         for s in backend.trace(target, as_of).path
@@ -112,15 +118,22 @@ def test_trace_county_step_falls_back_to_county_commander(small_county: Backend)
 def test_trace_person_roles(small_county: Backend) -> None:
     path = small_county.trace("H3", AS_OF).path
     assert [s.person.role if s.person else None for s in path] == [
-        "grid_member", None, "commander", "commander", "liaison",
+        "grid_member",
+        None,
+        "commander",
+        "commander",
+        "liaison",
     ]
 
 
 def test_trace_of_an_open_issue_counts_overdue_days_to_as_of(small_county: Backend) -> None:
     result = small_county.trace("I1", AS_OF).model_dump(mode="json")
     assert result["issue"] == {
-        "id": "I1", "reported_at": "2024-05-01", "due_at": "2024-05-10",
-        "resolved_at": None, "overdue_days": 22,
+        "id": "I1",
+        "reported_at": "2024-05-01",
+        "due_at": "2024-05-10",
+        "resolved_at": None,
+        "overdue_days": 22,
     }
     assert result["path"][0]["unit"] == "H3"
 
@@ -135,7 +148,11 @@ def test_trace_of_a_household_has_no_issue(small_county: Backend) -> None:
 
 
 def test_trace_of_a_unit_starts_at_its_level(small_county: Backend) -> None:
-    assert [s.level for s in small_county.trace("V1", AS_OF).path] == ["Village", "Township", "County"]
+    assert [s.level for s in small_county.trace("V1", AS_OF).path] == [
+        "Village",
+        "Township",
+        "County",
+    ]
     assert [s.unit for s in small_county.trace("B1", AS_OF).path] == ["G3", "V2", "T1", "C"]
 
 
@@ -159,12 +176,22 @@ def test_gaps_over_the_whole_county(small_county: Backend) -> None:
 def test_gap_paths_and_summary(small_county: Backend) -> None:
     result = small_county.gaps(AS_OF).model_dump(mode="json")
     first = result["gaps"][0]
-    assert first == {"kind": "empty_household", "id": "H8", "level": "Household",
-                     "path": ["H8", "G4", "V3", "T2", "C"]}
+    assert first == {
+        "kind": "empty_household",
+        "id": "H8",
+        "level": "Household",
+        "path": ["H8", "G4", "V3", "T2", "C"],
+    }
     assert result["summary"] == {
         "total": 8,
-        "by_kind": {"empty_household": 1, "incomplete_four_to_one": 1, "missing_commander": 3,
-                    "missing_grid_head": 1, "unattended_high_risk": 1, "uncovered_household": 1},
+        "by_kind": {
+            "empty_household": 1,
+            "incomplete_four_to_one": 1,
+            "missing_commander": 3,
+            "missing_grid_head": 1,
+            "unattended_high_risk": 1,
+            "uncovered_household": 1,
+        },
         "by_township": {"T1": 3, "T2": 5},
     }
     assert result["scope"] is None
@@ -172,13 +199,16 @@ def test_gap_paths_and_summary(small_county: Backend) -> None:
 
 def test_gaps_within_a_scope(small_county: Backend) -> None:
     assert gap_ids(small_county, scope="V1") == [
-        ("missing_grid_head", "G2"), ("uncovered_household", "H4"),
+        ("missing_grid_head", "G2"),
+        ("uncovered_household", "H4"),
     ]
 
 
 def test_gaps_of_one_kind(small_county: Backend) -> None:
     assert gap_ids(small_county, kind="missing_commander") == [
-        ("missing_commander", "T2"), ("missing_commander", "V2"), ("missing_commander", "V3"),
+        ("missing_commander", "T2"),
+        ("missing_commander", "V2"),
+        ("missing_commander", "V3"),
     ]
 
 
@@ -189,7 +219,8 @@ def test_overloaded_member_counts_households_once(small_county: Backend) -> None
     ]
     result = small_county.gaps(AS_OF, kind="overloaded_member", member_limit=2)
     assert [(g.id, g.level, g.path) for g in result.gaps] == [
-        ("M4", "Person", []), ("M5", "Person", []),
+        ("M4", "Person", []),
+        ("M5", "Person", []),
     ]
     assert result.summary.by_township == {}
 
@@ -218,12 +249,25 @@ def test_gaps_of_unknown_scope_is_not_found(small_county: Backend) -> None:
 def test_stats_of_the_whole_graph(small_county: Backend) -> None:
     result = small_county.stats(AS_OF)
     assert {k: v for k, v in result.nodes.items() if v} == {
-        "County": 1, "Township": 2, "Village": 3, "Grid": 4, "Building": 2, "Household": 11,
-        "Person": 21, "Resident": 11, "PioneerPost": 1, "PartyOrg": 1, "Issue": 2,
+        "County": 1,
+        "Township": 2,
+        "Village": 3,
+        "Grid": 4,
+        "Building": 2,
+        "Household": 11,
+        "Person": 21,
+        "Resident": 11,
+        "PioneerPost": 1,
+        "PartyOrg": 1,
+        "Issue": 2,
     }
     assert result.assignments == {
-        "commander": 3, "deputy_commander": 1, "grid_head": 3, "grid_member": 5,
-        "liaison": 3, "four_to_one": 7,
+        "commander": 3,
+        "deputy_commander": 1,
+        "grid_head": 3,
+        "grid_member": 5,
+        "liaison": 3,
+        "four_to_one": 7,
     }
     assert result.gaps["missing_commander"] == 3
     assert result.gaps["orphan_unit"] == 0
@@ -232,8 +276,13 @@ def test_stats_of_the_whole_graph(small_county: Backend) -> None:
 def test_stats_within_a_scope(small_county: Backend) -> None:
     result = small_county.stats(AS_OF, "V1")
     assert {k: v for k, v in result.nodes.items() if v} == {
-        "Village": 1, "Grid": 2, "Household": 4, "Resident": 5, "Person": 5,
-        "PioneerPost": 1, "Issue": 2,
+        "Village": 1,
+        "Grid": 2,
+        "Household": 4,
+        "Resident": 5,
+        "Person": 5,
+        "PioneerPost": 1,
+        "Issue": 2,
     }
     assert result.assignments["grid_member"] == 2
     assert result.gaps["uncovered_household"] == 1

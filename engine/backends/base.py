@@ -8,9 +8,13 @@ from typing import Protocol
 
 from engine.model import (
     DEFAULT_MEMBER_LIMIT,
+    Assignment,
     DataSet,
     GapsResult,
     ImportReport,
+    NodeRef,
+    PersonView,
+    ResidentView,
     StatsResult,
     TraceResult,
     WhoResult,
@@ -46,6 +50,16 @@ class Backend(Protocol):
     ) -> GapsResult: ...
 
     def trace(self, target: str, as_of: dt.date) -> TraceResult: ...
+
+    def path_of(self, node: str) -> list[NodeRef]:
+        """The containment path of a unit, household, resident or issue, up to the county."""
+        ...
+
+    def resident(self, resident: str) -> ResidentView: ...
+
+    def person(self, person: str, as_of: dt.date) -> PersonView: ...
+
+    def assignment(self, assignment: str) -> Assignment: ...
 
     def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult: ...
 

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from engine.backends.base import Progress, no_progress
 from engine.backends.memory.graph import CountyGraph
 from engine.backends.memory.queries import MemoryQueries
 from engine.backends.memory.store import SqliteStore
 from engine.changes import count_changes
+from engine.errors import NotFound
 from engine.model import (
     DEFAULT_MEMBER_LIMIT,
+    Assignment,
     DataSet,
     GapsResult,
     ImportReport,
+    NodeRef,
+    PersonView,
     Record,
+    ResidentView,
     StatsResult,
     TraceResult,
     WhoResult,
@@ -28,8 +34,9 @@ class MemoryBackend:
     def __init__(self, path: Path) -> None:
         self.store_file = SqliteStore(path)
         self.graph = CountyGraph()
-        loaded = DataSet.model_construct(**dict(self.store_file.load()))
-        self.graph.add(loaded)
+        # The store holds only what was validated on the way in, so it is not validated again.
+        records: dict[str, Any] = dict(self.store_file.load())
+        self.graph.add(DataSet.model_construct(**records))
         self.queries = MemoryQueries(self.graph.index)
 
     def known_labels(self, ids: set[str]) -> dict[str, str]:
@@ -67,6 +74,21 @@ class MemoryBackend:
 
     def trace(self, target: str, as_of: dt.date) -> TraceResult:
         return self.queries.trace(target, as_of)
+
+    def path_of(self, node: str) -> list[NodeRef]:
+        return self.queries.path_of(node)
+
+    def resident(self, resident: str) -> ResidentView:
+        return self.queries.resident(resident)
+
+    def person(self, person: str, as_of: dt.date) -> PersonView:
+        return self.queries.person(person, as_of)
+
+    def assignment(self, assignment: str) -> Assignment:
+        found = self.graph.assignments.get(assignment)
+        if found is None:
+            raise NotFound(assignment, "assignment")
+        return found
 
     def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult:
         return self.queries.stats(as_of, scope, DEFAULT_MEMBER_LIMIT)

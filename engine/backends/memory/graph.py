@@ -49,9 +49,13 @@ class CountyGraph:
             self.put_assignment(assignment)
         self.index = Index(self.g, self.assignments)
 
-    def put_node(self, node: str, label: str, record: Record, parent: str | None, edge: str) -> None:
+    def put_node(
+        self, node: str, label: str, record: Record, parent: str | None, edge: str
+    ) -> None:
         if node in self.g:
-            self.drop_out_edges(node, {"IN", "MEMBER_OF", "SERVES", "HOLDS", "ABOUT", "REPORTED_BY"})
+            self.drop_out_edges(
+                node, {"IN", "MEMBER_OF", "SERVES", "HOLDS", "ABOUT", "REPORTED_BY"}
+            )
         self.g.add_node(node, label=label, record=record)
         if parent is not None:
             self.g.add_edge(node, parent, key=edge, type=edge)
@@ -71,8 +75,11 @@ class CountyGraph:
             self.g.remove_edge(old.person_id, old.target_id, key=old.id)
         self.assignments[assignment.id] = assignment
         self.g.add_edge(
-            assignment.person_id, assignment.target_id, key=assignment.id,
-            type="RESPONSIBLE_FOR", record=assignment,
+            assignment.person_id,
+            assignment.target_id,
+            key=assignment.id,
+            type="RESPONSIBLE_FOR",
+            record=assignment,
         )
 
     def drop_out_edges(self, node: str, types: set[str]) -> None:
@@ -82,7 +89,8 @@ class CountyGraph:
             for key, attrs in keyed.items()
             if attrs["type"] in types
         ]
-        self.g.remove_edges_from(stale)
+        for source, target, key in stale:
+            self.g.remove_edge(source, target, key=key)
 
 
 @dataclass
@@ -100,9 +108,10 @@ class Index:
     assigned_by: dict[str, list[Assignment]] = field(default_factory=lambda: defaultdict(list))
 
     def __post_init__(self) -> None:
-        for node, label in self.g.nodes(data="label"):
-            self.label[node] = label
-        for source, target, edge in self.g.edges(data="type"):
+        for node, attrs in self.g.nodes(data=True):
+            self.label[node] = attrs["label"]
+        for source, target, attrs in self.g.edges(data=True):
+            edge = attrs["type"]
             if edge == "IN":
                 self.parent[source] = target
                 self.children[target].append(source)

@@ -18,8 +18,13 @@ from engine.model import (
     GapsResult,
     Household,
     Issue,
+    NodeRef,
+    Person,
     PersonRef,
+    PersonView,
     Resident,
+    ResidentView,
+    Responsibility,
     RoleHolder,
     StatsResult,
     TraceResult,
@@ -54,7 +59,8 @@ class MemoryQueries:
 
     def active(self, node: str, as_of: dt.date, role: str | None = None) -> list[Assignment]:
         return [
-            a for a in self.ix.assigned_to.get(node, ())
+            a
+            for a in self.ix.assigned_to.get(node, ())
             if (role is None or a.role == role) and a.active_on(as_of)
         ]
 
@@ -87,7 +93,9 @@ class MemoryQueries:
         start, _ = self.start_of(target)
         path = self.ix.path_up(start)
         return WhoResult.model_construct(
-            target=target, as_of=as_of, commander=self.commander(path, as_of),
+            target=target,
+            as_of=as_of,
+            commander=self.commander(path, as_of),
             chain=[self.chain_level(node, as_of) for node in path],
         )
 
@@ -99,7 +107,9 @@ class MemoryQueries:
         ]
         covered = label == "Household" and self.grid_member_of(node, as_of) is not None
         return ChainLevel.model_construct(
-            level=label, unit=node, name=self.ix.unit_name(node),
+            level=label,
+            unit=node,
+            name=self.ix.unit_name(node),
             assignments=semantics.sorted_holders(holders),
             vacant=semantics.vacancies(label, (h.role for h in holders), covered),
             bodies=[
@@ -113,9 +123,14 @@ class MemoryQueries:
     def trace(self, target: str, as_of: dt.date) -> TraceResult:
         start, issue = self.start_of(target)
         path = self.ix.path_up(start)
-        steps = [self.trace_step(node, path, as_of) for node in path if self.ix.label[node] != "Building"]
+        steps = [
+            self.trace_step(node, path, as_of) for node in path if self.ix.label[node] != "Building"
+        ]
         return TraceResult.model_construct(
-            target=target, as_of=as_of, commander=self.commander(path, as_of), path=steps,
+            target=target,
+            as_of=as_of,
+            commander=self.commander(path, as_of),
+            path=steps,
             issue=semantics.trace_issue(issue, as_of) if issue else None,
         )
 
@@ -158,7 +173,8 @@ class MemoryQueries:
         self, nodes: list[str], scope: str | None, as_of: dt.date, member_limit: int
     ) -> Iterator[Gap]:
         covering = {
-            a.target_id for a in self.ix.assignments.values()
+            a.target_id
+            for a in self.ix.assignments.values()
             if a.role == "grid_member" and a.active_on(as_of)
         }
         in_scope = set(nodes)
@@ -178,7 +194,9 @@ class MemoryQueries:
         household = self.ix.record(node)
         assert isinstance(household, Household)
         up = self.ix.path_up(node)[:3]
-        if not any(n in covering for n in up if self.ix.label[n] in ("Household", "Building", "Grid")):
+        if not any(
+            n in covering for n in up if self.ix.label[n] in ("Household", "Building", "Grid")
+        ):
             yield self.gap("uncovered_household", node)
         if not self.ix.residents.get(node):
             yield self.gap("empty_household", node)
@@ -194,19 +212,81 @@ class MemoryQueries:
     def overloaded_members(
         self, in_scope: set[str] | None, as_of: dt.date, member_limit: int
     ) -> Iterator[Gap]:
-        for person, assignments in self.ix.assigned_by.items():
-            covered: set[str] = set()
-            for a in assignments:
-                if a.role == "grid_member" and a.active_on(as_of):
-                    covered.update(self.ix.households_below(a.target_id))
-            if len(covered) > member_limit and (in_scope is None or not covered.isdisjoint(in_scope)):
-                yield Gap.model_construct(kind="overloaded_member", id=person, level="Person", path=[])
+        for person in self.ix.assigned_by:
+            covered = self.covered_households(person, as_of)
+            if len(covered) > member_limit and (
+                in_scope is None or not covered.isdisjoint(in_scope)
+            ):
+                yield Gap.model_construct(
+                    kind="overloaded_member", id=person, level="Person", path=[]
+                )
 
     def gap(self, kind: str, node: str) -> Gap:
-        return Gap.model_construct(kind=kind, id=node, level=self.ix.label[node], path=self.ix.path_up(node))
+        return Gap.model_construct(
+            kind=kind, id=node, level=self.ix.label[node], path=self.ix.path_up(node)
+        )
 
     def township_of(self, path: list[str]) -> str | None:
         return next((n for n in path if self.ix.label[n] == "Township"), None)
+
+    # ---- single records ----------------------------------------------------------------
+
+    def path_of(self, node: str) -> list[NodeRef]:
+        start, _ = self.start_of(node)
+        return [
+            NodeRef.model_construct(level=self.ix.label[n], id=n) for n in self.ix.path_up(start)
+        ]
+
+    def resident(self, node: str) -> ResidentView:
+        record = self.ix.record(node) if node in self.ix.label else None
+        if not isinstance(record, Resident):
+            raise NotFound(node, "resident")
+        return ResidentView.model_construct(
+            id=record.id,
+            name=record.name,
+            phone=record.phone,
+            id_number=record.id_number,
+            household=record.household_id,
+            path=self.ix.path_up(record.household_id),
+        )
+
+    def person(self, node: str, as_of: dt.date) -> PersonView:
+        record = self.ix.record(node) if node in self.ix.label else None
+        if not isinstance(record, Person):
+            raise NotFound(node, "person")
+        active = sorted(
+            (a for a in self.ix.assigned_by.get(node, ()) if a.active_on(as_of)),
+            key=lambda a: (a.role, a.target_id),
+        )
+        return PersonView.model_construct(
+            id=record.id,
+            name=record.name,
+            kind=record.kind,
+            org=record.org,
+            phone=record.phone,
+            party_member=record.party_member,
+            as_of=as_of,
+            responsibilities=[
+                Responsibility.model_construct(
+                    assignment=a.id,
+                    role=a.role,
+                    target=a.target_id,
+                    level=self.ix.label[a.target_id],
+                    since=a.since,
+                    until=a.until,
+                )
+                for a in active
+            ],
+            households_covered=len(self.covered_households(node, as_of)),
+        )
+
+    def covered_households(self, person: str, as_of: dt.date) -> set[str]:
+        """Households a person's active grid-member assignments cover, each counted once."""
+        covered: set[str] = set()
+        for a in self.ix.assigned_by.get(person, ()):
+            if a.role == "grid_member" and a.active_on(as_of):
+                covered.update(self.ix.households_below(a.target_id))
+        return covered
 
     # ---- stats -------------------------------------------------------------------------
 

@@ -59,7 +59,9 @@ class SqliteStore:
     def create_schema(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, SCHEMA_VERSION):
-            raise GridchainError(f"{self.path} has store version {version}, expected {SCHEMA_VERSION}")
+            raise GridchainError(
+                f"{self.path} has store version {version}, expected {SCHEMA_VERSION}"
+            )
         for kind in RECORD_KINDS:
             cols = ", ".join(columns_of(kind))
             # Table and column names come from the fixed record types above, never from input.
