@@ -16,6 +16,7 @@ given"), so the demo goes through the same importer and validation as a user's f
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import itertools
 import math
@@ -26,6 +27,12 @@ from typing import TypeVar
 
 DataRows = dict[str, list[dict[str, str]]]
 _T = TypeVar("_T")
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """Long lists of Chinese names read best as text, one space between names."""
+    return tuple(text.split())
+
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "units": ("id", "name", "level", "kind", "parent_id"),
@@ -111,89 +118,20 @@ LIAISON_SPREAD = (4, 3, 3, 3, 3, 3, 3, 2, 2)
 
 # 82 county units; with the 9 township-level units they are the seed's "91个乡镇（街道）、
 # 机关企事业单位" whose cadres cover the 316 village groups.
-DEPARTMENTS = (
-    "县委办",
-    "县政府办",
-    "县纪委监委",
-    "县委组织部",
-    "县委宣传部",
-    "县委统战部",
-    "县委政法委",
-    "县委编办",
-    "县委党校",
-    "县人大办",
-    "县政协办",
-    "县发改局",
-    "县教育局",
-    "县科技局",
-    "县工信局",
-    "县公安局",
-    "县民政局",
-    "县司法局",
-    "县财政局",
-    "县人社局",
-    "县自然资源局",
-    "县住建局",
-    "县交通运输局",
-    "县水务局",
-    "县农业农村局",
-    "县商务局",
-    "县文旅广电局",
-    "县卫健局",
-    "县退役军人事务局",
-    "县应急管理局",
-    "县审计局",
-    "县市场监管局",
-    "县统计局",
-    "县医保局",
-    "县林草局",
-    "县乡村振兴局",
-    "县信访局",
-    "县审批服务局",
-    "县城市管理局",
-    "县机关事务中心",
-    "县融媒体中心",
-    "县档案馆",
-    "县总工会",
-    "团县委",
-    "县妇联",
-    "县科协",
-    "县残联",
-    "县工商联",
-    "县红十字会",
-    "县文联",
-    "县人民法院",
-    "县人民检察院",
-    "县人民医院",
-    "县中医医院",
-    "县疾控中心",
-    "县妇幼保健院",
-    "县税务局",
-    "县气象局",
-    "县人武部",
-    "县消防救援大队",
-    "县交警大队",
-    "县烟草专卖局",
-    "生态环境局盐池分局",
-    "国网盐池供电公司",
-    "盐池移动公司",
-    "盐池电信公司",
-    "盐池联通公司",
-    "盐池农商银行",
-    "农业银行盐池支行",
-    "工商银行盐池支行",
-    "中国银行盐池支行",
-    "建设银行盐池支行",
-    "宁夏银行盐池支行",
-    "盐池邮政分公司",
-    "盐池滩羊集团",
-    "县第一中学",
-    "县高级中学",
-    "县农技推广中心",
-    "县畜牧技术推广中心",
-    "县城乡供水公司",
-    "县公共资源交易中心",
-    "县就业创业服务中心",
+DEPARTMENTS = _words(
+    """
+    县委办 县政府办 县纪委监委 县委组织部 县委宣传部 县委统战部 县委政法委 县委编办 县委党校
+    县人大办 县政协办 县发改局 县教育局 县科技局 县工信局 县公安局 县民政局 县司法局 县财政局
+    县人社局 县自然资源局 县住建局 县交通运输局 县水务局 县农业农村局 县商务局 县文旅广电局
+    县卫健局 县退役军人事务局 县应急管理局 县审计局 县市场监管局 县统计局 县医保局 县林草局
+    县乡村振兴局 县信访局 县审批服务局 县城市管理局 县机关事务中心 县融媒体中心 县档案馆
+    县总工会 团县委 县妇联 县科协 县残联 县工商联 县红十字会 县文联 县人民法院 县人民检察院
+    县人民医院 县中医医院 县疾控中心 县妇幼保健院 县税务局 县气象局 县人武部 县消防救援大队
+    县交警大队 县烟草专卖局 生态环境局盐池分局 国网盐池供电公司 盐池移动公司 盐池电信公司
+    盐池联通公司 盐池农商银行 农业银行盐池支行 工商银行盐池支行 中国银行盐池支行
+    建设银行盐池支行 宁夏银行盐池支行 盐池邮政分公司 盐池滩羊集团 县第一中学 县高级中学
+    县农技推广中心 县畜牧技术推广中心 县城乡供水公司 县公共资源交易中心 县就业创业服务中心
+    """
 )
 
 ISSUE_CATEGORIES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
@@ -209,108 +147,31 @@ ISSUE_CATEGORIES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
 # Yanchi place names: a surname or landmark, often 记/家, then the lie of the land.
 _PLACE_HEADS = "王李张马杨高冯孙周刘田佟苏皖柳杏榆沙红黄石青柴萌鸦狼羊牛骆陈郭何侯施曾边郝"
 _PLACE_LINKS = ("记", "家", "")
-_PLACE_TAILS = (
-    "圈",
-    "沟",
-    "掌",
-    "滩",
-    "湾",
-    "井",
-    "梁",
-    "堡",
-    "洼",
-    "台",
-    "庄",
-    "墩子",
-    "坑子",
-    "池子",
-    "渠",
-    "畔",
-    "塘",
-    "岔",
-    "窑",
-    "泉",
+_PLACE_TAILS = _words("圈 沟 掌 滩 湾 井 梁 堡 洼 台 庄 墩子 坑子 池子 渠 畔 塘 岔 窑 泉")
+COMMUNITY_NAMES = _words("长城 盐州 文化 花马 鸿运 福园 兴盐 城西 南苑 振远 康宁")
+_COMPOUND_HEADS = _words(
+    """
+    盐州 花马 鸿运 金色 阳光 盛世 兴盐 福园 锦绣 康乐 文化 长城 滨河 御景 幸福 和谐 城南 城北
+    银泉 天润 佳和 新华 振远 永清 翰林 西苑 东苑 凤凰 明珠 润园 怡景 雅居 沙泉 宁盐 汇丰 杏林
+    """
 )
-COMMUNITY_NAMES = (
-    "长城",
-    "盐州",
-    "文化",
-    "花马",
-    "鸿运",
-    "福园",
-    "兴盐",
-    "城西",
-    "南苑",
-    "振远",
-    "康宁",
-)
-_COMPOUND_HEADS = (
-    "盐州",
-    "花马",
-    "鸿运",
-    "金色",
-    "阳光",
-    "盛世",
-    "兴盐",
-    "福园",
-    "锦绣",
-    "康乐",
-    "文化",
-    "长城",
-    "滨河",
-    "御景",
-    "幸福",
-    "和谐",
-    "城南",
-    "城北",
-    "银泉",
-    "天润",
-    "佳和",
-    "新华",
-    "振远",
-    "永清",
-    "翰林",
-    "西苑",
-    "东苑",
-    "凤凰",
-    "明珠",
-    "润园",
-    "怡景",
-    "雅居",
-    "沙泉",
-    "宁盐",
-    "汇丰",
-    "杏林",
-)
-_COMPOUND_TAILS = ("小区", "花园", "家园", "佳苑", "嘉园", "新村", "雅苑", "名居")
-_STREETS = ("盐州路", "鸿运路", "文化路", "花马池路", "长城路", "裕民街", "振远路", "永清路")
+_COMPOUND_TAILS = _words("小区 花园 家园 佳苑 嘉园 新村 雅苑 名居")
+_STREETS = _words("盐州路 鸿运路 文化路 花马池路 长城路 裕民街 振远路 永清路")
 # (entrances 单元, floors, flats per landing): every building stays within one member's 50.
 _COMPOUND_SHAPES = ((2, 6, 2), (3, 6, 2), (2, 5, 2), (4, 6, 2), (2, 11, 2), (1, 11, 2), (3, 5, 2))
 _TOWER_SHAPES = ((2, 11, 2), (1, 18, 2), (1, 24, 2))
 
-_SURNAMES = "王王王王李李李张张张刘刘马马马杨杨高高冯冯孙孙周赵陈郭何吴胡朱田许韩曹苏石薛白贺雷宋魏金董汪罗丁郝尚"
+# Repeats weight the common surnames of northern Ningxia.
+_SURNAMES = (
+    "王王王王李李李张张张刘刘马马马杨杨高高冯冯孙孙"
+    + "周赵陈郭何吴胡朱田许韩曹苏石薛白贺雷宋魏金董汪罗丁郝尚"
+)
 _MALE_GIVEN = "军伟强磊勇斌杰涛明超刚平辉鹏华飞宁峰波海东林建国文学志成俊龙祥福生宝忠兴旺"
 _FEMALE_GIVEN = "芳娟敏静丽艳霞燕玲梅兰琴红英花萍娜婷雪慧秀凤琳洁瑞佳桂珍"
-_PHONE_PREFIXES = (
-    "139",
-    "138",
-    "137",
-    "136",
-    "135",
-    "150",
-    "151",
-    "152",
-    "158",
-    "159",
-    "177",
-    "180",
-    "181",
-    "186",
-    "187",
-    "189",
-    "191",
-    "199",
-)
+_PHONE_PREFIXES = _words("139 138 137 136 135 150 151 152 158 159 177 180 181 186 187 189 191 199")
+# 五色动态管理: mostly green; about 2% orange and 0.7% red, who need a cadre's direct care.
+_COLOURS = ("green", "blue", "yellow", "orange", "red")
+_COLOUR_ODDS = (0.86, 0.93, 0.973, 0.993)
 _DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 # GB 11643 / ISO 7064 MOD 11-2, the check character of a resident identity number.
@@ -471,6 +332,10 @@ class _Civil:
         )
 
     def resident(self, household_id: str, head_surname: str) -> dict[str, str]:
+        """The household head (an adult) when `head_surname` is empty, else one of the family.
+
+        Children born since 2008 carry the head's surname and have no phone of their own.
+        """
         rnd = self.random
         male = rnd() < 0.51
         year = (1950 + int(rnd() * 46)) if not head_surname else (1936 + int(rnd() * 84))
@@ -503,7 +368,6 @@ class _CountyBuilder:
         self.assignments: list[tuple[str, str, str, str, str]] = []
         self.bodies: list[dict[str, str]] = []
         self.issues: list[dict[str, str]] = []
-        self.county_commander = ""
 
     # -- output -------------------------------------------------------------------------------
 
@@ -549,7 +413,7 @@ class _CountyBuilder:
         )
 
     def assign_lapsed(self, person_id: str, target_id: str, role: str, lapse: str) -> None:
-        """A term that is not active today: ended in 2021, or starting only in 2099."""
+        """A term not active today: ended in 2021, starts only in 2099, or ("none") never held."""
         if lapse == "expired":
             self.assign(person_id, target_id, role, "2020-02-01", EXPIRED_UNTIL)
         elif lapse == "future":
@@ -582,13 +446,12 @@ class _CountyBuilder:
         county.grids = self.lay_out_grids(county.villages)
         county.households = range(first, len(self.households))
 
-    def villages_of(self, township: _Township, count: int) -> list[_Village]:
+    def villages_of(self, township: _Township, seat: str, count: int) -> list[_Village]:
         community = township.kind == "street"
-        names = (
-            [f"{n}社区" for n in COMMUNITY_NAMES[:count]]
-            if community
-            else self.village_names(count)
-        )
+        if community:
+            names = [f"{n}社区" for n in COMMUNITY_NAMES[:count]]
+        else:
+            names = self.village_names(seat[:-1] + "村", count)
         villages = []
         for number, name in enumerate(names, start=1):
             village = _Village(f"{township.id}-V{number:02d}", name, township, community)
@@ -600,9 +463,9 @@ class _CountyBuilder:
 
     def village_names(self, seat_village: str, count: int) -> list[str]:
         # The township seat village shares the township's name (大水坑镇 → 大水坑村).
+        rng = self.rng
         names = [seat_village]
         while len(names) < count:
-            rng = self.rng
             name = (
                 rng.choice(_PLACE_HEADS)
                 + rng.choice(_PLACE_LINKS)
@@ -631,7 +494,10 @@ class _CountyBuilder:
         for village in villages:
             if village.is_community:
                 for number, (kind, shapes) in enumerate(next(urban_plans), start=1):
-                    grids.append(self.compound(village, number, kind, shapes, next(compound_names)))
+                    if kind == "building":
+                        grids.append(self.tower(village, number, shapes[0]))
+                    else:
+                        grids.append(self.compound(village, number, next(compound_names), shapes))
             else:
                 for number in range(1, next(rural_grid_counts) + 1):
                     grids.append(self.natural_village(village, number, next(rural_sizes)))
@@ -665,28 +531,25 @@ class _CountyBuilder:
             self.household(grid, None, grid.id, f"{place}{door}号")
         return grid
 
+    def tower(self, village: _Village, number: int, shape: tuple[int, int, int]) -> _Grid:
+        """A lone block of flats (单元独栋楼): a grid of its own, no Building under it."""
+        name = f"{self.rng.choice(_STREETS)}{number * 3 + 1}号楼"
+        grid = _Grid(f"{village.id}-G{number:02d}", name, "building", village)
+        self.unit(grid.id, name, "grid", grid.kind, village.id)
+        self.flats(grid, None, grid.id, name, shape)
+        return grid
+
     def compound(
-        self,
-        village: _Village,
-        number: int,
-        kind: str,
-        shapes: list[tuple[int, int, int]],
-        compound_name: str,
+        self, village: _Village, number: int, name: str, shapes: list[tuple[int, int, int]]
     ) -> _Grid:
-        grid_id = f"{village.id}-G{number:02d}"
-        if kind == "building":
-            name = f"{self.rng.choice(_STREETS)}{number * 3 + 1}号楼"
-            grid = _Grid(grid_id, name, kind, village)
-            self.unit(grid.id, name, "grid", kind, village.id)
-            self.flats(grid, None, grid.id, name, shapes[0])
-            return grid
-        grid = _Grid(grid_id, compound_name, kind, village)
-        self.unit(grid.id, compound_name, "grid", kind, village.id)
-        for number_in_compound, shape in enumerate(shapes, start=1):
-            building = _Building(f"{grid.id}-B{number_in_compound}")
-            name = f"{number_in_compound}号楼"
-            self.unit(building.id, compound_name + name, "building", "building", grid.id)
-            self.flats(grid, building, building.id, compound_name + name, shape)
+        """A 小区: the grid, with a Building unit per 楼 — the community's seventh level."""
+        grid = _Grid(f"{village.id}-G{number:02d}", name, "compound", village)
+        self.unit(grid.id, name, "grid", grid.kind, village.id)
+        for order, shape in enumerate(shapes, start=1):
+            building = _Building(f"{grid.id}-B{order}")
+            place = f"{name}{order}号楼"
+            self.unit(building.id, place, "building", "building", grid.id)
+            self.flats(grid, building, building.id, place, shape)
             grid.buildings.append(building)
         return grid
 
@@ -710,19 +573,7 @@ class _CountyBuilder:
         self, grid: _Grid, building: _Building | None, unit_id: str, address: str
     ) -> None:
         index = len(self.households)
-        x = self.rng.random()
-        # 五色动态管理: mostly green; about 2% orange and 0.7% red need a cadre's direct care.
-        color = (
-            "green"
-            if x < 0.86
-            else "blue"
-            if x < 0.93
-            else "yellow"
-            if x < 0.973
-            else "orange"
-            if x < 0.993
-            else "red"
-        )
+        color = _COLOURS[bisect.bisect(_COLOUR_ODDS, self.rng.random())]
         self.households.append(
             {
                 "id": f"H{index + 1:07d}",
@@ -793,7 +644,6 @@ class _CountyBuilder:
             leader = self.person("leader", org, not (org == "县政协" and number % 2))
             self.assign(leader, township.id, "liaison")
             if county.index == 0 and number == 0:
-                self.county_commander = leader
                 self.assign(leader, COUNTY_ID, "commander", "2021-09-01")
             elif county.index == 0 and number == 1:
                 self.assign(leader, COUNTY_ID, "deputy_commander", "2021-09-01")
@@ -864,7 +714,7 @@ class _CountyBuilder:
         return member
 
     def grid_members(self, grids: list[_Grid]) -> None:
-        """网格员: one per natural village or building, a few per household, some missing."""
+        """网格员: one per natural village or building, door to door in a few, some missing."""
         rng = self.rng
         open_grids = [g for g in grids if not g.buildings]
         unwatched = _share(rng, open_grids, UNWATCHED_GRID_SHARE)

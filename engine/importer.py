@@ -86,6 +86,7 @@ class Validation:
     problems: list[ImportProblem] = field(default_factory=list)
     labels: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     references: list[Reference] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)  # of the table being read
 
     def fail(self, file: str, line: int, column: str, message: str) -> None:
         self.problems.append(ImportProblem(file, line, column, message))
@@ -140,6 +141,7 @@ def rows_of(
     table = tables.get(kind)
     if table is None:
         return []
+    check.extra_columns = [c for c in table.columns if c and c not in KNOWN_COLUMNS[kind]]
     return [parse(table.file, line, row, check) for line, row in table.rows]
 
 
@@ -152,9 +154,11 @@ def required(file: str, line: int, row: dict[str, str], check: Validation, *colu
     return ok
 
 
-def extra_of(row: dict[str, str], kind: str) -> dict[str, str]:
-    known = COLUMNS[kind]
-    return {k: v for k, v in row.items() if k not in known and k and v}
+KNOWN_COLUMNS = {kind: frozenset(columns) for kind, columns in COLUMNS.items()}
+
+
+def extra_of(row: dict[str, str], check: Validation) -> dict[str, str]:
+    return {column: row[column] for column in check.extra_columns if row.get(column)}
 
 
 def optional(row: dict[str, str], column: str) -> str | None:
@@ -207,13 +211,13 @@ def unit_row(file: str, line: int, row: dict[str, str], check: Validation) -> Un
         check.fail(file, line, "parent_id", f"a {row['level']} needs a parent")
     else:
         check.refer(row["id"], file, line, "parent_id", parent, *PARENT_LABELS[label])
-    return Unit.model_construct(
+    return Unit(
         id=row["id"],
         name=row["name"],
         label=label,
         kind=optional(row, "kind"),
         parent_id=parent,
-        extra=extra_of(row, "units"),
+        extra=extra_of(row, check),
     )
 
 
@@ -223,14 +227,14 @@ def household_row(file: str, line: int, row: dict[str, str], check: Validation) 
     check.claim(row["id"], "Household", file, line)
     check.refer(row["id"], file, line, "unit_id", row["unit_id"], *PARENT_LABELS["Household"])
     one_of(file, line, row, "color", COLORS, check)
-    return Household.model_construct(
+    return Household(
         id=row["id"],
         unit_id=row["unit_id"],
         address=optional(row, "address"),
         color=optional(row, "color"),
         status=optional(row, "status"),
         points=optional(row, "points"),
-        extra=extra_of(row, "households"),
+        extra=extra_of(row, check),
     )
 
 
@@ -239,13 +243,13 @@ def resident_row(file: str, line: int, row: dict[str, str], check: Validation) -
         return None
     check.claim(row["id"], "Resident", file, line)
     check.refer(row["id"], file, line, "household_id", row["household_id"], "Household")
-    return Resident.model_construct(
+    return Resident(
         id=row["id"],
         household_id=row["household_id"],
         name=row["name"],
         phone=optional(row, "phone"),
         id_number=optional(row, "id_number"),
-        extra=extra_of(row, "residents"),
+        extra=extra_of(row, check),
     )
 
 
@@ -258,14 +262,14 @@ def person_row(file: str, line: int, row: dict[str, str], check: Validation) -> 
     party = row.get("party_member", "").lower()
     if party and party not in TRUE_WORDS | FALSE_WORDS:
         check.fail(file, line, "party_member", f"expected true or false, got {party!r}")
-    return Person.model_construct(
+    return Person(
         id=row["id"],
         name=row["name"],
         kind=row["kind"],
         org=optional(row, "org"),
         phone=optional(row, "phone"),
         party_member=(party in TRUE_WORDS) if party else None,
-        extra=extra_of(row, "people"),
+        extra=extra_of(row, check),
     )
 
 
@@ -287,14 +291,14 @@ def assignment_row(
     check.refer(assignment_id, file, line, "target_id", row["target_id"], *PLACE_LABELS)
     if not (roles_ok and since_ok and until_ok):
         return None
-    return Assignment.model_construct(
+    return Assignment(
         id=assignment_id,
         person_id=row["person_id"],
         target_id=row["target_id"],
         role=row["role"],
         since=since,
         until=until,
-        extra=extra_of(row, "assignments"),
+        extra=extra_of(row, check),
     )
 
 
@@ -313,13 +317,13 @@ def body_row(file: str, line: int, row: dict[str, str], check: Validation) -> Bo
     holder = optional(row, "holder_id")
     if holder:
         check.refer(row["id"], file, line, "holder_id", holder, "Person")
-    return Body.model_construct(
+    return Body(
         id=row["id"],
         name=row["name"],
         kind=row["kind"],
         unit_id=row["unit_id"],
         holder_id=holder,
-        extra=extra_of(row, "bodies"),
+        extra=extra_of(row, check),
     )
 
 
@@ -337,7 +341,7 @@ def issue_row(file: str, line: int, row: dict[str, str], check: Validation) -> I
         return None
     (_, reported_at), (_, due_at), (_, resolved_at) = dates
     assert reported_at is not None  # required above
-    return Issue.model_construct(
+    return Issue(
         id=row["id"],
         target_id=row["target_id"],
         category=row["category"],
@@ -347,7 +351,7 @@ def issue_row(file: str, line: int, row: dict[str, str], check: Validation) -> I
         due_at=due_at,
         resolved_at=resolved_at,
         status=optional(row, "status") or ("resolved" if resolved_at else "reported"),
-        extra=extra_of(row, "issues"),
+        extra=extra_of(row, check),
     )
 
 

@@ -126,8 +126,9 @@ def tables_from_rows(rows: Mapping[str, list[dict[str, str]]]) -> dict[str, Tabl
     """Tables from rows already in memory (the demo), numbered as their CSV file would be."""
     tables: dict[str, Table] = {}
     for kind, records in rows.items():
-        columns = list(records[0]) if records else []
-        table = Table(f"{kind}.csv", columns)
+        if not records:
+            continue  # like `write_folder`: a kind without rows is a file not given
+        table = Table(f"{kind}.csv", list(records[0]))
         table.rows = [(line, record) for line, record in enumerate(records, start=2)]
         tables[kind] = table
     return tables

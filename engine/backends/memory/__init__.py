@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from engine.backends.base import Progress, no_progress
 from engine.backends.memory.graph import CountyGraph
@@ -27,18 +30,37 @@ from engine.model import (
     WhoResult,
 )
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def locked(
+    method: Callable[Concatenate[MemoryBackend, P], R],
+) -> Callable[Concatenate[MemoryBackend, P], R]:
+    """Serialise a call with every other: the HTTP API calls from many threads, and a write
+    mutates the graph and the SQLite connection that a concurrent query would read."""
+
+    @wraps(method)
+    def call(backend: MemoryBackend, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with backend.lock:
+            return method(backend, *args, **kwargs)
+
+    return call
+
 
 class MemoryBackend:
     name = "memory"
 
     def __init__(self, path: Path) -> None:
+        self.lock = threading.RLock()
         self.store_file = SqliteStore(path)
         self.graph = CountyGraph()
         # The store holds only what was validated on the way in, so it is not validated again.
         records: dict[str, Any] = dict(self.store_file.load())
-        self.graph.add(DataSet.model_construct(**records))
+        self.graph.add(DataSet(**records))
         self.queries = MemoryQueries(self.graph.index)
 
+    @locked
     def known_labels(self, ids: set[str]) -> dict[str, str]:
         labels = self.graph.index.label
         return {i: labels[i] for i in ids if i in labels}
@@ -50,6 +72,7 @@ class MemoryBackend:
         nodes = self.graph.g.nodes
         return {i: nodes[i]["record"] for i in ids if i in nodes}
 
+    @locked
     def store(self, data: DataSet, progress: Progress = no_progress) -> ImportReport:
         report = count_changes(data, self.stored)
         total = sum(len(getattr(data, kind)) for kind in report.added)
@@ -60,9 +83,11 @@ class MemoryBackend:
         self.queries = MemoryQueries(self.graph.index)
         return report
 
+    @locked
     def who(self, target: str, as_of: dt.date) -> WhoResult:
         return self.queries.who(target, as_of)
 
+    @locked
     def gaps(
         self,
         as_of: dt.date,
@@ -72,26 +97,33 @@ class MemoryBackend:
     ) -> GapsResult:
         return self.queries.gaps(as_of, scope, kind, member_limit)
 
+    @locked
     def trace(self, target: str, as_of: dt.date) -> TraceResult:
         return self.queries.trace(target, as_of)
 
+    @locked
     def path_of(self, node: str) -> list[NodeRef]:
         return self.queries.path_of(node)
 
+    @locked
     def resident(self, resident: str) -> ResidentView:
         return self.queries.resident(resident)
 
+    @locked
     def person(self, person: str, as_of: dt.date) -> PersonView:
         return self.queries.person(person, as_of)
 
+    @locked
     def assignment(self, assignment: str) -> Assignment:
         found = self.graph.assignments.get(assignment)
         if found is None:
             raise NotFound(assignment, "assignment")
         return found
 
+    @locked
     def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult:
         return self.queries.stats(as_of, scope, DEFAULT_MEMBER_LIMIT)
 
+    @locked
     def close(self) -> None:
         self.store_file.close()

@@ -1,4 +1,4 @@
-"""The in-memory query graph: a networkx multigraph with the edges of SPEC §3.
+"""The in-memory query graph: a networkx digraph with the edges of SPEC §3.
 
 The graph is the truth; `Index` is derived from it after every write and holds the lookups the
 queries make per call, so a `who` or `trace` costs a few dictionary reads.
@@ -7,6 +7,7 @@ queries make per call, so a `who` or `trace` costs a few dictionary reads.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -27,77 +28,93 @@ from engine.model import (
 
 
 class CountyGraph:
+    """A directed graph; a person's assignments to one unit share one RESPONSIBLE_FOR edge."""
+
     def __init__(self) -> None:
-        self.g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+        self.g: nx.DiGraph[str] = nx.DiGraph()
         self.assignments: dict[str, Assignment] = {}
         self.index = Index(self.g, self.assignments)
 
     def add(self, data: DataSet) -> None:
-        for unit in data.units:
-            self.put_node(unit.id, unit.label, unit, unit.parent_id, "IN")
-        for household in data.households:
-            self.put_node(household.id, "Household", household, household.unit_id, "IN")
-        for resident in data.residents:
-            self.put_node(resident.id, "Resident", resident, resident.household_id, "MEMBER_OF")
-        for person in data.people:
-            self.put_node(person.id, "Person", person, None, "")
-        for body in data.bodies:
-            self.put_body(body)
-        for issue in data.issues:
-            self.put_issue(issue)
+        """Upsert every record of `data`; a stored node's old edges give way to its new ones."""
+        nodes = list(node_rows(data))
+        for node, _, _, _ in nodes:
+            if node in self.g:
+                self.drop_own_edges(node)
+        self.g.add_nodes_from((node, {"label": label, "record": r}) for node, label, r, _ in nodes)
+        self.g.add_edges_from(
+            (source, target, {"type": edge})
+            for node, _, _, edges in nodes
+            for source, target, edge in edges
+        )
         for assignment in data.assignments:
             self.put_assignment(assignment)
         self.index = Index(self.g, self.assignments)
 
-    def put_node(
-        self, node: str, label: str, record: Record, parent: str | None, edge: str
-    ) -> None:
-        if node in self.g:
-            self.drop_out_edges(
-                node, {"IN", "MEMBER_OF", "SERVES", "HOLDS", "ABOUT", "REPORTED_BY"}
-            )
-        self.g.add_node(node, label=label, record=record)
-        if parent is not None:
-            self.g.add_edge(node, parent, key=edge, type=edge)
-
-    def put_body(self, body: Body) -> None:
-        self.put_node(body.id, BODY_KINDS[body.kind], body, body.unit_id, "SERVES")
-        if body.holder_id:
-            self.g.add_edge(body.holder_id, body.id, key="HOLDS", type="HOLDS")
-
-    def put_issue(self, issue: Issue) -> None:
-        self.put_node(issue.id, "Issue", issue, issue.target_id, "ABOUT")
-        self.g.add_edge(issue.id, issue.reported_by, key="REPORTED_BY", type="REPORTED_BY")
-
     def put_assignment(self, assignment: Assignment) -> None:
-        old = self.assignments.get(assignment.id)
+        old = self.assignments.pop(assignment.id, None)
         if old is not None:
-            self.g.remove_edge(old.person_id, old.target_id, key=old.id)
+            held = self.g.edges[old.person_id, old.target_id]["assignments"]
+            del held[old.id]
+            if not held:
+                self.g.remove_edge(old.person_id, old.target_id)
         self.assignments[assignment.id] = assignment
-        self.g.add_edge(
-            assignment.person_id,
-            assignment.target_id,
-            key=assignment.id,
-            type="RESPONSIBLE_FOR",
-            record=assignment,
+        if not self.g.has_edge(assignment.person_id, assignment.target_id):
+            self.g.add_edge(
+                assignment.person_id, assignment.target_id, type="RESPONSIBLE_FOR", assignments={}
+            )
+        self.g.edges[assignment.person_id, assignment.target_id]["assignments"][assignment.id] = (
+            assignment
         )
 
-    def drop_out_edges(self, node: str, types: set[str]) -> None:
+    def drop_own_edges(self, node: str) -> None:
+        """The edges a node's record states (its parent, its holder), not the assignments."""
         stale = [
-            (node, target, key)
-            for target, keyed in self.g.succ[node].items()
-            for key, attrs in keyed.items()
-            if attrs["type"] in types
+            (node, target)
+            for target, attrs in self.g.succ[node].items()
+            if attrs["type"] != "RESPONSIBLE_FOR"
         ]
-        for source, target, key in stale:
-            self.g.remove_edge(source, target, key=key)
+        stale += [
+            (source, node)
+            for source, attrs in self.g.pred[node].items()
+            if attrs["type"] == "HOLDS"
+        ]
+        self.g.remove_edges_from(stale)
+
+
+NodeRow = tuple[str, str, Record, list[tuple[str, str, str]]]
+
+
+def node_rows(data: DataSet) -> Iterator[NodeRow]:
+    """Each record as a node: its id, label, record and the edges it states (SPEC §3)."""
+    for unit in data.units:
+        yield unit.id, unit.label, unit, edge_to(unit.id, unit.parent_id, "IN")
+    for household in data.households:
+        yield household.id, "Household", household, edge_to(household.id, household.unit_id, "IN")
+    for resident in data.residents:
+        edges = edge_to(resident.id, resident.household_id, "MEMBER_OF")
+        yield resident.id, "Resident", resident, edges
+    for person in data.people:
+        yield person.id, "Person", person, []
+    for body in data.bodies:
+        edges = edge_to(body.id, body.unit_id, "SERVES")
+        if body.holder_id:
+            edges.append((body.holder_id, body.id, "HOLDS"))
+        yield body.id, BODY_KINDS[body.kind], body, edges
+    for issue in data.issues:
+        edges = [(issue.id, issue.target_id, "ABOUT"), (issue.id, issue.reported_by, "REPORTED_BY")]
+        yield issue.id, "Issue", issue, edges
+
+
+def edge_to(source: str, target: str | None, edge: str) -> list[tuple[str, str, str]]:
+    return [] if target is None else [(source, target, edge)]
 
 
 @dataclass
 class Index:
     """Lookups derived from the graph: parents, children, and what points at each unit."""
 
-    g: nx.MultiDiGraph[str]
+    g: nx.DiGraph[str]
     assignments: dict[str, Assignment]
     label: dict[str, str] = field(default_factory=dict)
     parent: dict[str, str] = field(default_factory=dict)
@@ -110,15 +127,21 @@ class Index:
     def __post_init__(self) -> None:
         for node, attrs in self.g.nodes(data=True):
             self.label[node] = attrs["label"]
-        for source, target, attrs in self.g.edges(data=True):
-            edge = attrs["type"]
-            if edge == "IN":
-                self.parent[source] = target
-                self.children[target].append(source)
-            elif edge == "MEMBER_OF":
-                self.residents[target].append(source)
-            elif edge == "SERVES":
-                self.bodies[target].append(self.record(source))  # type: ignore[arg-type]
+        for source, targets in self.g.adjacency():
+            for target, attrs in targets.items():
+                self.index_edge(source, target, attrs["type"])
+        self.index_assignments()
+
+    def index_edge(self, source: str, target: str, edge: str) -> None:
+        if edge == "IN":
+            self.parent[source] = target
+            self.children[target].append(source)
+        elif edge == "MEMBER_OF":
+            self.residents[target].append(source)
+        elif edge == "SERVES":
+            self.bodies[target].append(self.record(source))  # type: ignore[arg-type]
+
+    def index_assignments(self) -> None:
         for assignment in self.assignments.values():
             self.assigned_to[assignment.target_id].append(assignment)
             self.assigned_by[assignment.person_id].append(assignment)

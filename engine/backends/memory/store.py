@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from dataclasses import fields
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,7 +43,7 @@ DATE_FIELDS = {"since", "until", "reported_at", "due_at", "resolved_at"}
 
 
 def columns_of(kind: str) -> list[str]:
-    return list(RECORD_TYPES[kind].model_fields)
+    return [f.name for f in fields(RECORD_TYPES[kind])]
 
 
 class SqliteStore:
@@ -73,7 +74,7 @@ class SqliteStore:
             cols = columns_of(kind)
             record_type = RECORD_TYPES[kind]
             rows = self.db.execute(f"SELECT {', '.join(cols)} FROM {kind}").fetchall()
-            yield kind, [record_type.model_construct(**decode_row(cols, row)) for row in rows]
+            yield kind, [record_type(**decode_row(cols, row)) for row in rows]
 
     def write(self, data: DataSet) -> None:
         """Upsert every record of `data` in one transaction: all of it or none of it."""
@@ -103,15 +104,15 @@ class SqliteStore:
 
 
 def encode_row(cols: list[str], record: Record) -> tuple[Any, ...]:
-    values = []
-    for col in cols:
-        value = getattr(record, col)
-        if isinstance(value, dt.date):
-            value = value.isoformat()
-        elif isinstance(value, dict):
-            value = json.dumps(value, ensure_ascii=False) if value else None
-        values.append(value)
-    return tuple(values)
+    return tuple(encode_value(getattr(record, col)) for col in cols)
+
+
+def encode_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False) if value else None
+    return value
 
 
 def decode_row(cols: list[str], row: tuple[Any, ...]) -> dict[str, Any]:

@@ -1,0 +1,284 @@
+"""SPEC §6 through the installed `gridchain` command: each call a new process, as a user runs it.
+
+`gridchain demo` is covered by its own test, beside the demo generator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from counties import small
+
+from engine.ledger import write_folder
+from engine.model import RECORD_KINDS
+
+AS_OF = "2024-06-01"
+
+
+def installed_gridchain() -> str:
+    """The console script of this environment (the one beside its Python), else on PATH."""
+    beside = Path(sys.executable).parent / "gridchain"
+    found = str(beside) if beside.exists() else shutil.which("gridchain")
+    assert found, "the gridchain console script is not installed (pip install -e .)"
+    return found
+
+
+GRIDCHAIN = installed_gridchain()
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRIDCHAIN_", "NEO4J_"))}
+    return {**env, **extra}
+
+
+def run(
+    *args: str | Path, db: Path | None = None, env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    options = ["--db", str(db)] if db is not None else []
+    return subprocess.run(
+        [GRIDCHAIN, *options, *map(str, args)],
+        capture_output=True, text=True, encoding="utf-8", check=False, timeout=60,
+        env=env or clean_env(), cwd=cwd,
+    )
+
+
+def answer(*args: str | Path, db: Path) -> Any:
+    """The parsed JSON of a successful query."""
+    result = run(*args, "--json", db=db)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("ledger") / "small"
+    write_folder(small(), folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def db(ledger: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store the small county was imported into by one `gridchain import` process."""
+    path = tmp_path_factory.mktemp("store") / "gridchain.db"
+    result = run("import", ledger, db=path)
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+# ---- import ------------------------------------------------------------------------------
+
+
+def import_counts(stdout: str) -> dict[str, tuple[int, int]]:
+    """The (added, changed) of each kind, read off the import table."""
+    counts = {}
+    for line in stdout.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("│").split("│")]
+        if len(cells) == 3 and cells[0] in RECORD_KINDS:
+            counts[cells[0]] = (int(cells[1].replace(",", "")), int(cells[2].replace(",", "")))
+    return counts
+
+
+def test_import_prints_added_counts(ledger: Path, tmp_path: Path) -> None:
+    result = run("import", ledger, db=tmp_path / "new.db")
+    assert result.returncode == 0, result.stderr
+    assert import_counts(result.stdout) == {
+        "units": (12, 0), "households": (11, 0), "residents": (11, 0), "people": (21, 0),
+        "assignments": (24, 0), "bodies": (2, 0), "issues": (2, 0),
+    }
+
+
+def test_second_import_reports_nothing_new(ledger: Path, tmp_path: Path) -> None:
+    assert run("import", ledger, db=tmp_path / "g.db").returncode == 0
+    again = run("import", ledger, db=tmp_path / "g.db")
+    assert again.returncode == 0, again.stderr
+    assert import_counts(again.stdout) == dict.fromkeys(RECORD_KINDS, (0, 0))
+
+
+def test_refused_import_names_file_line_and_column(
+    ledger: Path, tmp_path: Path, db: Path
+) -> None:
+    rows = small()
+    rows["households"][3]["color"] = "purple"
+    write_folder(rows, tmp_path / "bad")
+    store = tmp_path / "store.db"
+    shutil.copy(db, store)
+    before = answer("stats", "--as-of", AS_OF, db=store)
+    result = run("import", tmp_path / "bad", db=store)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "households.csv, line 5, column color" in result.stderr
+    assert answer("stats", "--as-of", AS_OF, db=store) == before
+
+
+def test_import_of_a_missing_path_is_bad_input(tmp_path: Path) -> None:
+    line = assert_one_line_error(run("import", tmp_path / "nowhere", db=tmp_path / "g.db"), 2)
+    assert "nowhere" in line
+
+
+def test_import_of_a_file_that_is_no_workbook_is_bad_input(tmp_path: Path) -> None:
+    book = tmp_path / "county.xlsx"
+    book.write_bytes(b"not a zip file at all")
+    result = run("import", book, db=tmp_path / "g.db")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "county.xlsx" in result.stderr
+
+
+def test_import_of_undecodable_text_is_bad_input(tmp_path: Path) -> None:
+    folder = tmp_path / "ledger"
+    folder.mkdir()
+    (folder / "units.csv").write_bytes(b"id,name,level,kind,parent_id\n\xff\xfe\xff,x,county,,\n")
+    result = run("import", folder, db=tmp_path / "g.db")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "units.csv" in result.stderr
+
+
+# ---- queries, each in a new process ------------------------------------------------------
+
+
+def test_who_json_has_the_spec_shape(db: Path) -> None:
+    result = answer("who", "H5", "--as-of", AS_OF, db=db)
+    assert set(result) >= {"target", "as_of", "commander", "chain"}
+    assert (result["target"], result["as_of"]) == ("H5", AS_OF)
+    assert result["commander"] == {"id": "SEC1", "name": "张书记", "role": "commander"}
+    assert [level["unit"] for level in result["chain"]] == ["H5", "B1", "G3", "V2", "T1", "C"]
+    assert set(result["chain"][0]) >= {"level", "unit", "name", "assignments", "vacant", "bodies"}
+    assert result["chain"][3]["vacant"] == ["commander"]
+
+
+def test_trace_json_of_an_overdue_issue(db: Path) -> None:
+    result = answer("trace", "I1", "--as-of", AS_OF, db=db)
+    assert result["issue"]["overdue_days"] == 22
+    assert [step["unit"] for step in result["path"]] == ["H3", "G2", "V1", "T1", "C"]
+    assert result["path"][1]["person"] is None
+
+
+def test_gaps_json_within_a_scope(db: Path) -> None:
+    result = answer("gaps", "--scope", "V1", "--as-of", AS_OF, db=db)
+    assert result["scope"] == "V1"
+    assert [(g["kind"], g["id"]) for g in result["gaps"]] == [
+        ("missing_grid_head", "G2"), ("uncovered_household", "H4"),
+    ]
+    assert result["summary"] == {
+        "total": 2,
+        "by_kind": {"missing_grid_head": 1, "uncovered_household": 1},
+        "by_township": {"T1": 2},
+    }
+
+
+def test_gaps_json_of_one_kind(db: Path) -> None:
+    result = answer("gaps", "--kind", "missing_commander", "--as-of", AS_OF, db=db)
+    assert [g["id"] for g in result["gaps"]] == ["T2", "V2", "V3"]
+
+
+def test_gaps_limit_households_finds_overloaded_members(db: Path) -> None:
+    result = answer(
+        "gaps", "--kind", "overloaded_member", "--limit-households", "3", "--as-of", AS_OF, db=db
+    )
+    assert [g["id"] for g in result["gaps"]] == ["M5"]
+
+
+def test_stats_json(db: Path) -> None:
+    result = answer("stats", "--as-of", AS_OF, db=db)
+    assert set(result) >= {"as_of", "scope", "nodes", "assignments", "gaps"}
+    assert result["nodes"]["Household"] == 11
+    assert result["assignments"]["grid_member"] == 5
+    assert result["gaps"]["missing_commander"] == 3
+
+
+def test_as_of_changes_the_answer(db: Path) -> None:
+    later = answer("who", "V3", "--as-of", "2030-01-01", db=db)
+    assert [h["person"]["id"] for h in later["chain"][0]["assignments"]] == ["TV3NEW"]
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["who", "H5"], ["H5", "B1", "G3", "V2", "T1", "SEC1", "M3"]),
+        (["trace", "I1"], ["H3", "G2", "M2", "SEC1", "L1", "22"]),
+        (["gaps", "--scope", "V1"], ["G2", "H4", "missing_grid_head", "uncovered_household"]),
+        (["stats"], ["Household", "11"]),
+    ],
+    ids=["who", "trace", "gaps", "stats"],
+)
+def test_human_output_shows_the_key_ids(args: list[str], shown: list[str], db: Path) -> None:
+    result = run(*args, "--as-of", AS_OF, db=db)
+    assert result.returncode == 0, result.stderr
+    for text in shown:
+        assert text in result.stdout
+    assert not result.stdout.lstrip().startswith("{")
+
+
+def test_gridchain_db_env_var_is_honoured(ledger: Path, tmp_path: Path) -> None:
+    store = tmp_path / "from-env.db"
+    env = clean_env(GRIDCHAIN_DB=str(store))
+    assert run("import", ledger, env=env, cwd=tmp_path).returncode == 0
+    assert store.exists()
+    assert not (tmp_path / "gridchain.db").exists()
+    result = run("who", "H5", "--json", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["target"] == "H5"
+
+
+def test_python_dash_m_engine_shows_help() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "engine", "--help"],
+        capture_output=True, text=True, check=False, timeout=60, env=clean_env(),
+    )
+    assert result.returncode == 0, result.stderr
+    for command in ("import", "who", "trace", "gaps", "stats"):
+        assert command in result.stdout
+
+
+# ---- errors: one line, an exit code, never a traceback -----------------------------------
+
+
+def test_unknown_id_exits_1_with_one_line(db: Path) -> None:
+    line = assert_one_line_error(run("who", "NOPE", db=db), 1)
+    assert "NOPE" in line
+
+
+def test_trace_of_unknown_id_exits_1(db: Path) -> None:
+    assert_one_line_error(run("trace", "NOPE", "--json", db=db), 1)
+
+
+def test_gaps_of_unknown_scope_exits_1(db: Path) -> None:
+    assert_one_line_error(run("gaps", "--scope", "NOPE", db=db), 1)
+
+
+def test_bad_as_of_exits_2(db: Path) -> None:
+    line = assert_one_line_error(run("who", "H5", "--as-of", "2024-13-01", db=db), 2)
+    assert "2024-13-01" in line
+
+
+def test_unknown_gap_kind_exits_2(db: Path) -> None:
+    line = assert_one_line_error(run("gaps", "--kind", "nonsense", db=db), 2)
+    assert "nonsense" in line
+
+
+def test_unknown_backend_exits_2(db: Path) -> None:
+    assert_one_line_error(run("--backend", "oracle", "stats", db=db), 2)
+
+
+def test_store_that_is_not_sqlite_exits_1(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(bytes(range(256)) * 16)
+    line = assert_one_line_error(run("stats", db=garbage), 1)
+    assert "garbage.db" in line
