@@ -54,7 +54,8 @@ def main() -> None:
         backend = MemoryBackend(db)
         today = dt.date.today()
         first = backend.who(backend.graph.index.nodes_of("Household")[0], today)
-        print(f"open store + first who: {time.perf_counter() - started:.2f} s ({len(first.chain)} levels)")
+        opened = time.perf_counter() - started
+        print(f"open store + first who: {opened:.2f} s ({len(first.chain)} levels)")
         rng = random.Random(1)
         households = backend.graph.index.nodes_of("Household")
         targets = [rng.choice(households) for _ in range(SAMPLES)]
@@ -64,7 +65,9 @@ def main() -> None:
         print(f"trace of an issue median: {median_micros(backend.trace, issues, today):.1f} µs")
         started = time.perf_counter()
         gaps = backend.gaps(today)
-        print(f"full-county gaps: {time.perf_counter() - started:.3f} s ({gaps.summary.total} gaps)")
+        print(
+            f"full-county gaps: {time.perf_counter() - started:.3f} s ({gaps.summary.total} gaps)"
+        )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of this process (store open, queries): {peak:.0f} MiB")
         backend.close()

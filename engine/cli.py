@@ -202,6 +202,37 @@ def demo(
         run_demo(backend, out, seed=seed, scale=scale, export=export, import_tables=import_tables)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    keys: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="GRIDCHAIN_KEYS",
+            help='JSON list of API keys: {"key": K, "role": inspector | township_admin '
+            '(+ "township") | grid_member (+ "person")}.',
+        ),
+    ] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) on the configured backend."""
+    # Imported here: every other command starts faster without the web stack.
+    from api.auth import KeyFileError, KeyRing
+    from api.server import run
+
+    if keys is None:
+        fail(
+            "serve needs --keys FILE (or GRIDCHAIN_KEYS): the API answers no one without keys",
+            EXIT_BAD_INPUT,
+        )
+    try:
+        keyring = KeyRing.load(keys)
+    except KeyFileError as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
+    with backend_session() as backend:
+        run(backend, keyring, host, port)
+
+
 def main() -> None:
     """Console entry point: never a traceback, always an exit code."""
     try:

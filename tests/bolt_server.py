@@ -17,6 +17,10 @@ FalkorDB Bolt quirks handled here (see FALKORDB_NOTES.md):
   `connection_acquisition_timeout` (default 60 s). `BoltServer.heal()` opens and
   drops a few bare TCP connections to soak up that dead slot; `BoltServer.driver()`
   calls it on exit. Call `server.heal()` yourself after closing any other driver.
+* There is one usable graph per server, "falkordb" (`BoltServer.graph`): the
+  `database_` argument is ignored. Empty it with `server.drop_graph()` (Redis
+  GRAPH.DELETE, also drops indexes) or `MATCH (n) DETACH DELETE n` (keeps indexes),
+  or start one server per test module (startup takes ~0.2 s).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import os
 import platform
 import random
+import shlex
 import shutil
 import socket
 import struct
@@ -41,6 +46,11 @@ import neo4j
 
 BOLT_PORT_LIMIT = 32768  # FalkorDB ignores BOLT_PORT >= 32768 without any error
 START_TIMEOUT_S = 20.0
+# FalkorDB's Bolt RUN handler takes the graph name from RUN's own extra map, which the
+# driver leaves empty inside transactions (execute_query, execute_read/write): every
+# such query runs on the graph "falkordb" whatever `database_` says. (Auto-commit
+# `session.run` is worse: it picks up the map's first *key*, i.e. a graph called "db".)
+DEFAULT_GRAPH = "falkordb"
 _BOLT_MAGIC = bytes.fromhex("6060B017")
 # Offer Bolt 5.7 with a range down to 5.0, then 4.4; FalkorDB answers 00 00 07 05.
 _BOLT_VERSIONS = struct.pack(">IIII", 0x00070705, 0x00000404, 0, 0)
@@ -51,9 +61,9 @@ class BoltServer:
     """Connection facts for a running FalkorDB Bolt listener."""
 
     uri: str  # "bolt://127.0.0.1:<port>"
-    user: str  # FalkorDB accepts basic auth only for principal "falkordb"
-    password: str  # passed to Redis AUTH; "" works when Redis has no password
-    graph: str  # value for `database_=`: the FalkorDB graph (Redis key) name
+    user: str  # not checked in practice; "falkordb" is the documented principal
+    password: str  # sent to Redis AUTH: must be "" (Redis runs without a password)
+    graph: str  # the graph execute_query() really uses: always "falkordb" (database_ ignored)
     bolt_port: int
     redis_port: int
     log_path: Path
@@ -62,16 +72,27 @@ class BoltServer:
     def auth(self) -> tuple[str, str]:
         return (self.user, self.password)
 
-    def heal(self) -> None:
+    def heal(self, settle: float = 0.05, width: int = 8) -> None:
         """Absorb the dead connection slot a Bolt GOODBYE leaves behind.
 
-        Harmless when nothing is poisoned. Call after every `Driver.close()`.
+        Call after every `Driver.close()`; harmless when nothing is poisoned. Waits
+        `settle` seconds so the server has processed the GOODBYE, then holds `width`
+        handshaking connections open at once (they take the lowest free descriptors,
+        so the stale one is among them) until each answered or ~0.2 s passed.
         """
+        time.sleep(settle)
         socks: list[socket.socket] = []
         try:
-            for _ in range(4):
+            for _ in range(width):
                 with suppress(OSError):
-                    socks.append(socket.create_connection(("127.0.0.1", self.bolt_port), 1.0))
+                    s = socket.create_connection(("127.0.0.1", self.bolt_port), 1.0)
+                    socks.append(s)
+                    s.sendall(_BOLT_MAGIC + _BOLT_VERSIONS)
+            deadline = time.monotonic() + 0.2
+            for s in socks:
+                with suppress(OSError):
+                    s.settimeout(max(0.001, deadline - time.monotonic()))
+                    s.recv(4)
         finally:
             for s in socks:
                 s.close()
@@ -79,7 +100,11 @@ class BoltServer:
     @contextmanager
     def driver(self, **config: object) -> Iterator[neo4j.Driver]:
         """A neo4j driver for this server; closes it and heals the server on exit."""
-        options: dict[str, object] = {"connection_acquisition_timeout": 10.0}
+        # A crashed server otherwise costs the default 30 s of transaction retries.
+        options: dict[str, object] = {
+            "connection_acquisition_timeout": 10.0,
+            "max_transaction_retry_time": 5.0,
+        }
         options.update(config)
         drv = neo4j.GraphDatabase.driver(self.uri, auth=self.auth, **options)  # type: ignore[arg-type]
         try:
@@ -224,9 +249,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], server: BoltServer, timeout: floa
 
 
 @contextmanager
-def falkordb_bolt_server(
-    graph: str = "gridchain", start_timeout: float = START_TIMEOUT_S
-) -> Iterator[BoltServer]:
+def falkordb_bolt_server(start_timeout: float = START_TIMEOUT_S) -> Iterator[BoltServer]:
     """Run redis-server + FalkorDB on free local ports, in a temp dir, no persistence."""
     reason = falkordb_available()
     if reason is not None:
@@ -243,7 +266,7 @@ def falkordb_bolt_server(
                 uri=f"bolt://127.0.0.1:{bolt_port}",
                 user="falkordb",
                 password="",
-                graph=graph,
+                graph=DEFAULT_GRAPH,
                 bolt_port=bolt_port,
                 redis_port=redis_port,
                 log_path=log_path,
@@ -274,7 +297,7 @@ def falkordb_bolt_server(
                 break  # only a port clash is worth another attempt
         raise RuntimeError(
             f"FalkorDB Bolt server did not start: {failure}\n"
-            f"command: {' '.join(cmd)}\n--- server log tail ---\n{_log_tail(log_path)}"
+            f"command: {shlex.join(cmd)}\n--- server log tail ---\n{_log_tail(log_path)}"
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

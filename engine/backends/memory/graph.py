@@ -19,7 +19,6 @@ from engine.model import (
     Body,
     DataSet,
     Household,
-    Issue,
     Person,
     Record,
     Resident,

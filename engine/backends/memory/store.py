@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from dataclasses import fields
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 

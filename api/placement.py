@@ -1,0 +1,78 @@
+"""Where the records of an uploaded data set lie, so a township admin writes only inside its
+township: each record must lie there after the upload, and before it if it was stored already.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from api.scopes import township_of
+from engine.backends.base import Backend
+from engine.errors import NotFound
+from engine.model import DataSet
+
+
+class Placement:
+    def __init__(self, data: DataSet, backend: Backend) -> None:
+        self.backend = backend
+        self.labels = {u.id: u.label for u in data.units}
+        # Each new record's place: the unit, household or node it hangs under or is about.
+        self.parent: dict[str, str | None] = {
+            **{u.id: u.parent_id for u in data.units},
+            **{h.id: h.unit_id for h in data.households},
+            **{r.id: r.household_id for r in data.residents},
+            **{b.id: b.unit_id for b in data.bodies},
+            **{i.id: i.target_id for i in data.issues},
+        }
+        self.found: dict[str, str | None] = {}
+
+    def township(self, node: str) -> str | None:
+        """The township `node` lies in once the data set is stored."""
+        if node not in self.found:
+            label = self.labels.get(node)
+            if label == "Township":
+                self.found[node] = node
+            elif label == "County":
+                self.found[node] = None
+            elif node in self.parent:
+                parent = self.parent[node]
+                self.found[node] = self.township(parent) if parent else None
+            else:
+                self.found[node] = township_of(self.backend.path_of(node))
+        return self.found[node]
+
+    def stored_township(self, node: str) -> str | None:
+        return township_of(self.backend.path_of(node))
+
+
+def outside(data: DataSet, backend: Backend, township: str, as_of: dt.date) -> Iterator[str]:
+    """The ids of records that lie, or lay, outside `township`."""
+    place = Placement(data, backend)
+    placed = [*data.units, *data.households, *data.residents, *data.bodies, *data.issues]
+    stored = backend.known_labels({r.id for r in placed} | {p.id for p in data.people})
+    for record in placed:
+        if place.township(record.id) != township or (
+            record.id in stored and place.stored_township(record.id) != township
+        ):
+            yield record.id
+    for assignment in data.assignments:
+        if place.township(assignment.target_id) != township:
+            yield assignment.id
+            continue
+        before = known_assignment_target(backend, assignment.id)
+        if before is not None and place.stored_township(before) != township:
+            yield assignment.id
+    for person in data.people:
+        if person.id in stored and any(
+            place.stored_township(r.target) != township
+            for r in backend.person(person.id, as_of).responsibilities
+        ):
+            yield person.id
+
+
+def known_assignment_target(backend: Backend, assignment: str) -> str | None:
+    try:
+        return backend.assignment(assignment).target_id
+    except NotFound:
+        return None

@@ -1,0 +1,167 @@
+"""Every error the API answers is an RFC 9457 problem (`application/problem+json`).
+
+The engine's errors map to statuses here, so routes raise what the engine raises and never
+build error bodies themselves. A 500 means a bug: its body says nothing of the internals.
+"""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from engine.errors import (
+    BackendUnavailable,
+    BadQuery,
+    GridchainError,
+    ImportProblem,
+    ImportRefused,
+    NotFound,
+)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    """A request value that was refused: where it was (path, query, body) and why."""
+
+    location: str
+    field: str
+    message: str
+
+
+class RowProblem(BaseModel):
+    """A refused row of an uploaded data set, placed as the CLI places it."""
+
+    file: str
+    line: int
+    column: str
+    message: str
+
+
+class Problem(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+    problems: list[RowProblem] | None = None
+
+
+DESCRIPTIONS = {
+    400: "The body cannot be parsed (not JSON, or not multipart form data).",
+    401: "No API key, or an unknown one.",
+    403: "The key's role may not read or write this.",
+    404: "No such node or assignment.",
+    409: "Something with that id exists already.",
+    413: "The upload is too large.",
+    422: "A parameter, body or uploaded row was refused.",
+    503: "The backend cannot be reached.",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` entry of each status; see `use_problem_media_type`."""
+    return {s: {"model": Problem, "description": DESCRIPTIONS[s]} for s in statuses}
+
+
+def problem(
+    status: int,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    errors: list[FieldError] | None = None,
+    problems: Sequence[ImportProblem] = (),
+) -> JSONResponse:
+    body = Problem(
+        title=http.HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        errors=errors,
+        problems=[RowProblem(**vars(p)) for p in problems] or None,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        headers=headers,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def field_errors(exc: RequestValidationError) -> list[FieldError]:
+    found = []
+    for error in exc.errors():
+        location, *names = error.get("loc", ("request",))
+        found.append(
+            FieldError(
+                location=str(location),
+                field=".".join(str(n) for n in names) or str(location),
+                message=str(error.get("msg", "invalid")),
+            )
+        )
+    return found
+
+
+def refused_fields(exc: ImportRefused, location: str = "body") -> RequestValidationError:
+    """A JSON body refused by the importer: its problems are fields, not rows of a file."""
+    return RequestValidationError(
+        [
+            {"loc": (location, p.column), "msg": p.message, "type": "value_error"}
+            for p in exc.problems
+        ]
+    )
+
+
+async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return problem(exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+async def on_invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = field_errors(exc)
+    detail = "; ".join(f"{e.location} {e.field}: {e.message}" for e in errors)
+    return problem(422, detail, errors=errors)
+
+
+async def on_engine_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, GridchainError)
+    if isinstance(exc, NotFound):
+        return problem(404, str(exc))
+    if isinstance(exc, ImportRefused):
+        shown = f"import refused, nothing stored ({len(exc.problems)} problems)"
+        return problem(422, shown, problems=exc.problems)
+    if isinstance(exc, BadQuery):
+        return problem(422, str(exc))
+    if isinstance(exc, BackendUnavailable):
+        return problem(503, str(exc))
+    return problem(400, str(exc))
+
+
+async def on_bug(request: Request, exc: Exception) -> JSONResponse:
+    # Starlette raises the exception on after this answer, so the server logs its traceback.
+    return problem(500, "internal error; the server log has the details")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_invalid_request)
+    app.add_exception_handler(GridchainError, on_engine_error)
+    app.add_exception_handler(Exception, on_bug)
+
+
+def use_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI documents an error model in the route's own media type (JSON, or HTML for a
+    page); every error is a problem."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[0] in "45" and content:
+                    response["content"] = {PROBLEM_MEDIA_TYPE: next(iter(content.values()))}
+    return schema

@@ -1,0 +1,61 @@
+"""包抓 assignments: read one, create one, end one (a township admin, in its township)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from fastapi import APIRouter, HTTPException
+
+from api.auth import Caller
+from api.problems import problem_responses
+from api.schemas import AssignmentEnd, AssignmentIn
+from api.scopes import require_read, require_write, require_writer
+from api.services import Svc, cells
+from engine.errors import NotFound
+from engine.model import Assignment, DataSet
+
+router = APIRouter(tags=["assignments"], responses=problem_responses(401, 403, 404, 422))
+WRITE_PROBLEMS = problem_responses(400, 409)
+
+
+@router.get("/assignments/{assignment}")
+def get_assignment(assignment: str, caller: Caller, svc: Svc) -> Assignment:
+    """One assignment, read by whoever may read its target, and by the person holding it."""
+    found = svc.backend.assignment(assignment)
+    if caller.person != found.person_id:
+        require_read(caller, svc.backend, found.target_id, dt.date.today())
+    return found
+
+
+@router.post("/assignments", status_code=201, responses=WRITE_PROBLEMS)
+def create_assignment(body: AssignmentIn, caller: Caller, svc: Svc) -> Assignment:
+    """Assign a person to a unit or household; validated as a row of assignments.csv, durable
+    when answered."""
+    require_writer(caller)
+
+    def authorise(data: DataSet) -> None:
+        new = data.assignments[0]
+        require_write(caller, svc.backend, new.target_id)
+        try:
+            svc.backend.assignment(new.id)
+        except NotFound:
+            return
+        raise HTTPException(409, f"assignment {new.id!r} exists; end it or give another id")
+
+    return svc.write_body("assignments", cells(body.model_dump()), authorise).assignments[0]
+
+
+@router.post("/assignments/{assignment}/end", responses=problem_responses(400))
+def end_assignment(
+    assignment: str, caller: Caller, svc: Svc, body: AssignmentEnd | None = None
+) -> Assignment:
+    """Set the last active day of an assignment (default today); durable when answered."""
+    require_writer(caller)
+    with svc.writes:  # read and rewrite the assignment as one step
+        current = svc.backend.assignment(assignment)
+        require_write(caller, svc.backend, current.target_id)
+        until = (body.until if body else None) or dt.date.today()
+        fields = {f.name: getattr(current, f.name) for f in dataclasses.fields(current)}
+        row = cells({**fields.pop("extra"), **fields, "until": until})
+        return svc.write_body("assignments", row, lambda data: None).assignments[0]

@@ -1,0 +1,31 @@
+"""Who is accountable (SPEC §4.1) and the reverse trace (SPEC §4.3)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.auth import Caller
+from api.problems import problem_responses
+from api.scopes import require_read
+from api.services import AsOf, Svc, day
+from engine.model import TraceResult, WhoResult
+
+router = APIRouter(tags=["chains"], responses=problem_responses(401, 403, 404, 422))
+
+
+@router.get("/units/{node}/accountability")
+def accountability(node: str, caller: Caller, svc: Svc, as_of: AsOf = None) -> WhoResult:
+    """The chain of a unit, household, resident or issue: the target first, the county last,
+    every active assignment and vacancy at each level."""
+    today = day(as_of)
+    require_read(caller, svc.backend, node, today)
+    return svc.backend.who(node, today)
+
+
+@router.get("/trace/{node}")
+def trace(node: str, caller: Caller, svc: Svc, as_of: AsOf = None) -> TraceResult:
+    """The escalation path from a household or issue up to the county, bottom up, with an
+    issue's timeline and overdue days."""
+    today = day(as_of)
+    require_read(caller, svc.backend, node, today)
+    return svc.backend.trace(node, today)

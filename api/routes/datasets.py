@@ -1,0 +1,46 @@
+"""A data set uploaded over HTTP: all or nothing, as `gridchain import` (SPEC §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from itertools import islice
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, HTTPException, UploadFile
+
+from api.auth import Caller
+from api.placement import outside
+from api.problems import problem_responses
+from api.scopes import forbidden, require_writer
+from api.services import Svc
+from api.uploads import MAX_UPLOAD_BYTES, read_upload
+from engine.model import DataSet, ImportReport
+
+router = APIRouter(tags=["datasets"], responses=problem_responses(400, 401, 403, 413, 422))
+SHOWN_STRAYS = 5
+
+
+@router.post("/datasets")
+def upload_dataset(
+    file: Annotated[UploadFile, File(description="A zip of CSV files or an .xlsx workbook.")],
+    caller: Caller,
+    svc: Svc,
+) -> ImportReport:
+    """Import a zip of the import format's CSV files or an .xlsx workbook. A township admin's
+    data set must lie wholly inside its township. Any bad row refuses all of it (422, each
+    problem with file, line and column); an accepted one is durable when answered."""
+    township = require_writer(caller)
+    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+        raise HTTPException(413, f"uploads are limited to {MAX_UPLOAD_BYTES // 2**20} MiB")
+
+    def authorise(data: DataSet) -> None:
+        strays = list(islice(outside(data, svc.backend, township, dt.date.today()), SHOWN_STRAYS))
+        if strays:
+            raise forbidden(f"outside township {township!r}: {', '.join(strays)}")
+
+    with tempfile.TemporaryDirectory(prefix="gridchain-upload-") as folder:
+        tables = read_upload(file.filename, file.file, Path(folder))
+        _, report = svc.write(tables, authorise)
+    return report

@@ -1,0 +1,54 @@
+"""Single records: a resident (personal data masked by role) and a person's responsibilities."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.auth import Caller, Principal
+from api.masking import mask_id_number, mask_phone
+from api.problems import problem_responses
+from api.schemas import DEFAULT_PAGE, Page, PersonPage
+from api.scopes import require_person, require_read, sees_personal_data, township_of
+from api.services import AsOf, Limit, Offset, Svc, day
+from engine.backends.base import Backend
+from engine.model import ResidentView
+
+router = APIRouter(tags=["records"], responses=problem_responses(401, 403, 404, 422))
+
+
+def as_seen_by(caller: Principal, backend: Backend, resident: ResidentView) -> ResidentView:
+    if sees_personal_data(caller, township_of(backend.path_of(resident.id))):
+        return resident
+    return resident.model_copy(
+        update={
+            "phone": mask_phone(resident.phone),
+            "id_number": mask_id_number(resident.id_number),
+        }
+    )
+
+
+@router.get("/residents/{resident}")
+def resident(resident: str, caller: Caller, svc: Svc, as_of: AsOf = None) -> ResidentView:
+    """A resident, its household and the household's path; phone and ID number in full only
+    for inspectors and the admin of the resident's township."""
+    found = svc.backend.resident(resident)
+    require_read(caller, svc.backend, resident, day(as_of))
+    return as_seen_by(caller, svc.backend, found)
+
+
+@router.get("/people/{person}")
+def person(
+    person: str,
+    caller: Caller,
+    svc: Svc,
+    as_of: AsOf = None,
+    offset: Offset = 0,
+    limit: Limit = DEFAULT_PAGE,
+) -> PersonPage:
+    """What a person is responsible for (one page of it) and how many households that covers."""
+    found = svc.backend.person(person, day(as_of))
+    require_person(caller, svc.backend, found)
+    fields = dict(found)
+    fields["responsibilities"] = found.responsibilities[offset : offset + limit]
+    fields["page"] = Page(offset=offset, limit=limit, total=len(found.responsibilities))
+    return PersonPage.model_construct(**fields)

@@ -1,0 +1,88 @@
+"""Bodies the API adds to the engine's answers (SPEC §6): pages, writes, health."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from engine.model import GapsResult, PersonView
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date(value: object) -> object:
+    """Only YYYY-MM-DD is a date here: pydantic alone would also take a number of seconds
+    since 1970, and Python's fromisoformat forms like 20240601."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]
+MAX_PAGE = 1000
+DEFAULT_PAGE = 100
+
+Role = Literal[
+    "commander", "deputy_commander", "grid_head", "grid_member", "liaison", "four_to_one"
+]
+
+
+class Page(BaseModel):
+    offset: int
+    limit: int
+    total: int
+
+
+class GapsPage(GapsResult):
+    """`gaps` is one page of the gaps; `summary` counts them all."""
+
+    page: Page
+
+
+class PersonPage(PersonView):
+    """`responsibilities` is one page of them; `households_covered` counts through all."""
+
+    page: Page
+
+
+class AssignmentIn(BaseModel):
+    """A 包抓 assignment to create, as a row of assignments.csv would give it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(None, min_length=1, description="Default: who>where:role@since.")
+    person_id: str = Field(min_length=1)
+    target_id: str = Field(min_length=1, description="A unit or household.")
+    role: Role
+    since: IsoDate | None = None
+    until: IsoDate | None = None
+
+
+class AssignmentEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    until: IsoDate | None = Field(None, description="Last active day; default today.")
+
+
+class IssueIn(BaseModel):
+    """An issue reported (线索上报) about a household or unit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(None, min_length=1, description="Default: a new id.")
+    target_id: str = Field(min_length=1)
+    category: str = Field(min_length=1)
+    reported_by: str | None = Field(
+        None, min_length=1, description="A person id; a grid member reports as itself."
+    )
+    reported_at: IsoDate | None = Field(None, description="Default today.")
+    department: str | None = None
+    due_at: IsoDate | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    backend: str

@@ -1,0 +1,107 @@
+"""What each role may read and write (SPEC §8); anything outside answers 403.
+
+An inspector reads everything and writes nothing; a township admin reads and writes inside its
+township; a grid member reads the chains of the households it covers and reports issues there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from fastapi import HTTPException
+
+from api.auth import Principal
+from engine.backends.base import Backend
+from engine.errors import NotFound
+from engine.model import NodeRef, PersonView
+
+# The levels through which a grid-member assignment covers a household (SPEC §4).
+COVERING_LEVELS = ("Household", "Building", "Grid")
+
+
+def forbidden(detail: str) -> HTTPException:
+    return HTTPException(403, detail)
+
+
+def township_of(path: Sequence[NodeRef]) -> str | None:
+    return next((n.id for n in path if n.level == "Township"), None)
+
+
+def covers(backend: Backend, person: str, path: Sequence[NodeRef], as_of: dt.date) -> bool:
+    """Whether the grid member holds an active grid_member assignment over this household."""
+    if not path or path[0].level != "Household":
+        return False
+    try:
+        view = backend.person(person, as_of)
+    except NotFound:
+        return False  # a key may name a person not imported yet: it covers nothing
+    targets = {r.target for r in view.responsibilities if r.role == "grid_member"}
+    return any(n.id in targets for n in path if n.level in COVERING_LEVELS)
+
+
+def require_read(caller: Principal, backend: Backend, node: str, as_of: dt.date) -> None:
+    """The chain, trace or record of `node` (unit, household, resident or issue)."""
+    if caller.role == "inspector":
+        return
+    path = backend.path_of(node)
+    if caller.role == "township_admin":
+        if township_of(path) != caller.township:
+            raise forbidden(f"{node!r} lies outside township {caller.township!r}")
+    elif caller.person is None or not covers(backend, caller.person, path, as_of):
+        raise forbidden(f"{node!r} is not in a household you cover")
+
+
+def area_scope(caller: Principal, backend: Backend, scope: str | None) -> str | None:
+    """The scope of an area query (gaps, stats); a township admin's defaults to its township."""
+    if caller.role == "inspector":
+        return scope
+    if caller.role == "grid_member":
+        raise forbidden("a grid member reads the chains of its households, not areas")
+    if scope is None:
+        return caller.township
+    if township_of(backend.path_of(scope)) != caller.township:
+        raise forbidden(f"{scope!r} lies outside township {caller.township!r}")
+    return scope
+
+
+def require_writer(caller: Principal) -> str:
+    """The township a caller writes in: writes belong to township admins."""
+    if caller.role != "township_admin" or caller.township is None:
+        raise forbidden(f"a {caller.role} key cannot write; township admins write")
+    return caller.township
+
+
+def require_write(caller: Principal, backend: Backend, node: str) -> None:
+    """Writes about `node` belong to the admin of the township it lies in."""
+    require_writer(caller)
+    if township_of(backend.path_of(node)) != caller.township:
+        raise forbidden(f"{node!r} lies outside township {caller.township!r}")
+
+
+def require_report(caller: Principal, backend: Backend, target: str, as_of: dt.date) -> None:
+    """Issues are reported by township admins in their township, grid members for their own
+    households."""
+    if caller.role == "grid_member":
+        require_read(caller, backend, target, as_of)
+    else:
+        require_write(caller, backend, target)
+
+
+def require_person(caller: Principal, backend: Backend, person: PersonView) -> None:
+    """A person is read by inspectors, by the admin of a township it serves, and by itself."""
+    if caller.role == "inspector" or caller.person == person.id:
+        return
+    if caller.role == "grid_member":
+        raise forbidden("a grid member reads its own person record only")
+    if not any(
+        township_of(backend.path_of(r.target)) == caller.township for r in person.responsibilities
+    ):
+        raise forbidden(f"{person.id!r} serves nowhere in township {caller.township!r}")
+
+
+def sees_personal_data(caller: Principal, township: str | None) -> bool:
+    """Residents' phone and ID numbers: in full for inspectors and their own township's admin."""
+    if caller.role == "inspector":
+        return True
+    return caller.role == "township_admin" and township is not None and township == caller.township

@@ -1,0 +1,74 @@
+"""An uploaded data set: a zip of the import format's CSV files, or an .xlsx workbook.
+
+Nothing of the archive chooses a path on disk: each CSV is written under its own kind's file
+name in a fresh folder, so no member name can reach outside it (no path traversal).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from engine.errors import ImportProblem, ImportRefused
+from engine.ledger import Table, read_dataset
+from engine.model import RECORD_KINDS
+
+MAX_UPLOAD_BYTES = 256 * 2**20
+MAX_UNPACKED_BYTES = 1024 * 2**20
+CSV_FILES = {f"{kind}.csv" for kind in RECORD_KINDS}
+WORKBOOK_PART = "xl/workbook.xml"  # what makes a zip an .xlsx
+
+
+def shown_name(filename: str | None) -> str:
+    """The client's file name, as safe to print and to name a file with."""
+    base = PurePosixPath((filename or "").replace("\\", "/")).name
+    return re.sub(r"[^\w.-]", "_", base)[:100] or "upload"
+
+
+def refused(name: str, message: str) -> ImportRefused:
+    return ImportRefused([ImportProblem(name, 0, "-", message)])
+
+
+def read_upload(filename: str | None, upload: BinaryIO, folder: Path) -> dict[str, Table]:
+    """The tables of the upload, unpacked into the empty `folder`."""
+    name = shown_name(filename)
+    try:
+        archive = zipfile.ZipFile(upload)
+    except Exception as exc:  # zipfile raises several unrelated types for what is no zip
+        raise refused(name, "expected a zip of CSV files or an .xlsx workbook") from exc
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+            raise refused(name, f"unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MiB")
+        if any(m.filename == WORKBOOK_PART for m in members):
+            workbook = folder / (name if name.lower().endswith(".xlsx") else "upload.xlsx")
+            upload.seek(0)
+            with workbook.open("wb") as out:
+                shutil.copyfileobj(upload, out)
+            return read_dataset(workbook)
+        unpack_csv_files(name, archive, members, folder)
+    return read_dataset(folder)
+
+
+def unpack_csv_files(
+    name: str, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], folder: Path
+) -> None:
+    chosen: dict[str, zipfile.ZipInfo] = {}
+    for member in members:
+        # A folder inside the zip is fine (zipping a folder makes one); only the name counts.
+        base = PurePosixPath(member.filename.replace("\\", "/")).name
+        if base in CSV_FILES:
+            if base in chosen:
+                raise refused(name, f"two files named {base}")
+            chosen[base] = member
+    if "units.csv" not in chosen:
+        raise refused(name, "no units.csv in the archive")
+    for base, member in chosen.items():
+        try:
+            with archive.open(member) as packed, (folder / base).open("wb") as out:
+                shutil.copyfileobj(packed, out)
+        except Exception as exc:  # damaged, encrypted or oddly compressed: each its own type
+            raise refused(name, f"cannot unpack {base}: {exc}") from exc

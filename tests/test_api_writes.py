@@ -1,0 +1,265 @@
+"""The HTTP API write side over real HTTP: assignments, issues and uploads, each all or nothing,
+in the writer's township only, and durable across a kill -9 (SPEC §5, §8)."""
+
+from __future__ import annotations
+
+import io
+import signal
+import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from counties import AS_OF
+from openpyxl import Workbook
+from serving import KEYS, Server, key_file, small_county_store
+
+DAY = {"as_of": AS_OF.isoformat()}
+PROBLEM = "application/problem+json"
+NEW_MEMBER = {"person_id": "M2", "target_id": "H4", "role": "grid_member", "since": "2024-01-01"}
+NEW_MEMBER_ID = "M2>H4:grid_member@2024-01-01"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("api-writes")
+    running = Server(small_county_store(folder), key_file(folder), folder / "server.log").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def t1_admin(server: Server) -> Iterator[httpx.Client]:
+    with server.client(KEYS["t1_admin"]) as client:
+        yield client
+
+
+@pytest.fixture
+def inspector(server: Server) -> Iterator[httpx.Client]:
+    with server.client(KEYS["inspector"]) as client:
+        yield client
+
+
+def zipped(files: dict[str, str], folder: str = "") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(folder + name, text)
+    return buffer.getvalue()
+
+
+def upload(client: httpx.Client, name: str, content: bytes) -> httpx.Response:
+    return client.post("/datasets", files={"file": (name, content, "application/octet-stream")})
+
+
+def holders(client: httpx.Client, node: str, day: str) -> list[tuple[str, str]]:
+    chain = client.get(f"/units/{node}/accountability", params={"as_of": day}).json()["chain"]
+    return [(h["role"], h["person"]["id"]) for h in chain[0]["assignments"]]
+
+
+# ---- who may write ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("holder", ["inspector", "m1_member"])
+def test_only_township_admins_write_assignments(server: Server, holder: str) -> None:
+    with server.client(KEYS[holder]) as client:
+        response = client.post("/assignments", json=NEW_MEMBER)
+    assert response.status_code == 403
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_a_township_admin_writes_only_inside_its_township(t1_admin: httpx.Client) -> None:
+    response = t1_admin.post("/assignments", json={**NEW_MEMBER, "target_id": "H10"})
+    assert response.status_code == 403
+    assert "T1" in response.json()["detail"]
+
+
+# ---- assignments -----------------------------------------------------------------------
+
+
+def test_a_refused_assignment_names_the_body_field(t1_admin: httpx.Client) -> None:
+    response = t1_admin.post("/assignments", json={**NEW_MEMBER, "person_id": "NOBODY"})
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["location"], error["field"]) == ("body", "person_id")
+    assert "NOBODY" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**NEW_MEMBER, "role": "boss"},
+        {**NEW_MEMBER, "since": "yesterday"},
+        {**NEW_MEMBER, "until": "2023-01-01"},
+        {"person_id": "M2"},
+        {**NEW_MEMBER, "colour": "red"},
+    ],
+)
+def test_bad_assignment_bodies_are_422(t1_admin: httpx.Client, body: dict[str, str]) -> None:
+    response = t1_admin.post("/assignments", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["location"] == "body"
+
+
+def test_an_assignment_is_created_and_counts(t1_admin: httpx.Client) -> None:
+    response = t1_admin.post("/assignments", json=NEW_MEMBER)
+    assert response.status_code == 201, response.text
+    assert response.json()["id"] == NEW_MEMBER_ID
+    assert ("grid_member", "M2") in holders(t1_admin, "H4", "2024-06-01")
+    gaps = t1_admin.get("/gaps", params={**DAY, "kind": "uncovered_household"}).json()
+    assert gaps["gaps"] == []
+    assert t1_admin.post("/assignments", json=NEW_MEMBER).status_code == 409
+
+
+def test_an_ended_assignment_stops_counting_after_its_last_day(t1_admin: httpx.Client) -> None:
+    response = t1_admin.post(f"/assignments/{NEW_MEMBER_ID}/end", json={"until": "2024-06-30"})
+    assert response.status_code == 200, response.text
+    assert response.json()["until"] == "2024-06-30"
+    assert ("grid_member", "M2") in holders(t1_admin, "H4", "2024-06-30")
+    assert ("grid_member", "M2") not in holders(t1_admin, "H4", "2024-07-01")
+
+
+def test_ending_before_the_start_is_422(t1_admin: httpx.Client) -> None:
+    response = t1_admin.post(f"/assignments/{NEW_MEMBER_ID}/end", json={"until": "2023-12-31"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "until"
+
+
+def test_ending_an_unknown_assignment_is_404(t1_admin: httpx.Client) -> None:
+    assert t1_admin.post("/assignments/NOPE/end", json={}).status_code == 404
+
+
+def test_writes_survive_a_kill_9(server: Server) -> None:
+    server.stop(signal.SIGKILL)
+    server.start()
+    with server.client(KEYS["inspector"]) as client:
+        stored = client.get(f"/assignments/{NEW_MEMBER_ID}").json()
+    assert (stored["target_id"], stored["until"]) == ("H4", "2024-06-30")
+
+
+def test_concurrent_reads_and_writes_all_answer(server: Server) -> None:
+    def work(n: int) -> list[int]:
+        with server.client(KEYS["t1_admin"]) as client:
+            statuses = []
+            for i in range(10):
+                body = {**NEW_MEMBER, "id": f"A-{n}-{i}", "until": "2024-01-31"}
+                statuses.append(client.post("/assignments", json=body).status_code)
+                statuses.append(client.get("/gaps", params=DAY).status_code)
+                statuses.append(client.get("/units/H4/accountability").status_code)
+            return statuses
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = [s for batch in pool.map(work, range(6)) for s in batch]
+    assert set(statuses) == {200, 201}
+    assert statuses.count(201) == 60
+
+
+# ---- issues ----------------------------------------------------------------------------
+
+
+def test_a_grid_member_reports_an_issue_for_its_household(server: Server) -> None:
+    with server.client(KEYS["m1_member"]) as member:
+        response = member.post(
+            "/issues",
+            json={
+                "target_id": "H2",
+                "category": "service",
+                "reported_at": "2024-05-20",
+                "due_at": "2024-05-25",
+            },
+        )
+        assert response.status_code == 201, response.text
+        issue = response.json()
+        assert (issue["reported_by"], issue["target_id"]) == ("M1", "H2")
+        trace = member.get(f"/trace/{issue['id']}", params=DAY).json()
+        assert trace["issue"]["overdue_days"] == 7
+        assert member.post("/issues", json={"target_id": "H3", "category": "x"}).status_code == 403
+        as_other = {"target_id": "H2", "category": "x", "reported_by": "M2"}
+        assert member.post("/issues", json=as_other).status_code == 403
+
+
+# ---- uploads ---------------------------------------------------------------------------
+
+NEW_HOUSEHOLD = {
+    "units.csv": "id,name,level,parent_id\nG1,一组,grid,V1\n",
+    "households.csv": "id,unit_id,address,color\nH12,G1,12号,green\n",
+    "residents.csv": "id,household_id,name,phone\nR12,H12,居民12,13900000012\n",
+}
+
+
+def test_an_uploaded_zip_is_imported(t1_admin: httpx.Client) -> None:
+    response = upload(t1_admin, "more.zip", zipped(NEW_HOUSEHOLD, folder="ledgers/"))
+    assert response.status_code == 200, response.text
+    assert response.json()["added"]["households"] == 1
+    chain = t1_admin.get("/units/H12/accountability", params=DAY).json()["chain"]
+    assert [level["unit"] for level in chain] == ["H12", "G1", "V1", "T1", "C"]
+
+
+def test_an_uploaded_workbook_is_imported(t1_admin: httpx.Client) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "units"
+    sheet.append(["id", "name", "level", "parent_id"])
+    sheet.append(["G5", "五组", "grid", "V1"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = upload(t1_admin, "more.xlsx", buffer.getvalue())
+    assert response.status_code == 200, response.text
+    assert response.json()["added"]["units"] == 1
+
+
+def test_a_bad_upload_stores_nothing_and_names_file_line_column(
+    t1_admin: httpx.Client, inspector: httpx.Client
+) -> None:
+    before = inspector.get("/stats", params=DAY).json()
+    files = {
+        **NEW_HOUSEHOLD,
+        "households.csv": "id,unit_id\nH13,G1\nH14,G9\n",
+        "residents.csv": "id,household_id,name\nR13,H13,居民13\n",
+    }
+    response = upload(t1_admin, "bad.zip", zipped(files))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["problems"] == [
+        {
+            "file": "households.csv",
+            "line": 3,
+            "column": "unit_id",
+            "message": "unknown reference 'G9'",
+        }
+    ]
+    assert inspector.get("/stats", params=DAY).json() == before
+
+
+def test_an_upload_reaching_outside_the_township_is_403(
+    t1_admin: httpx.Client, inspector: httpx.Client
+) -> None:
+    before = inspector.get("/stats", params=DAY).json()
+    files = {"units.csv": "id,name,level,parent_id\nG9,九组,grid,V3\n"}
+    response = upload(t1_admin, "reach.zip", zipped(files))
+    assert response.status_code == 403
+    assert "G9" in response.json()["detail"]
+    assert inspector.get("/stats", params=DAY).json() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("notes.txt", b"not an archive"),
+        ("empty.zip", zipped({"readme.md": "no ledgers"})),
+        ("twice.zip", zipped({"a/units.csv": "id\n", "b/units.csv": "id\n"})),
+    ],
+)
+def test_uploads_that_are_no_data_set_are_422(
+    t1_admin: httpx.Client, name: str, content: bytes
+) -> None:
+    response = upload(t1_admin, name, content)
+    assert response.status_code == 422
+    assert response.json()["problems"][0]["file"] == name
+
+
+def test_member_names_never_choose_a_path(t1_admin: httpx.Client) -> None:
+    escaping = zipped({"../../units.csv": NEW_HOUSEHOLD["units.csv"]})
+    assert upload(t1_admin, "escape.zip", escaping).status_code == 200
