@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from engine.errors import BadQuery
 from engine.model import (
@@ -16,6 +17,8 @@ from engine.model import (
     GAP_KINDS,
     REQUIRED_ROLE,
     ROLES,
+    BodyRef,
+    ChainLevel,
     Gap,
     GapsResult,
     GapSummary,
@@ -24,6 +27,9 @@ from engine.model import (
     RoleHolder,
     StatsResult,
     TraceIssue,
+    TraceResult,
+    TraceStep,
+    WhoResult,
 )
 
 # Levels that are a step of a reverse trace, bottom up (SPEC §4.3), and who answers for each.
@@ -111,3 +117,108 @@ def overdue_days(due_at: dt.date | None, resolved_at: dt.date | None, as_of: dt.
         return 0
     end = resolved_at or as_of
     return max(0, (end - due_at).days)
+
+
+# ---- who and trace from the facts of a containment path ----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """An active assignment into a level, with what the rules need to know of its person."""
+
+    role: str
+    person: str
+    name: str
+    kind: str
+
+    def ref(self) -> PersonRef:
+        return PersonRef.model_construct(id=self.person, name=self.name, role=self.role)
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One unit of a containment path as a backend found it: target first, county last."""
+
+    label: str
+    unit: str
+    name: str
+    holders: tuple[Holder, ...]
+    bodies: tuple[BodyRef, ...]
+
+    def holding(self, role: str) -> PersonRef | None:
+        return first_person(h.ref() for h in self.holders if h.role == role)
+
+
+COVERING_LABELS = ("Household", "Building", "Grid")
+
+
+def grid_member(levels: list[Level]) -> PersonRef | None:
+    """A household's grid member: nearest level wins (household, then building, then grid)."""
+    for level in levels:
+        if level.label not in COVERING_LABELS:
+            break
+        found = level.holding("grid_member")
+        if found is not None:
+            return found
+    return None
+
+
+def township_commander(levels: list[Level]) -> PersonRef | None:
+    township = next((lv for lv in levels if lv.label == "Township"), None)
+    return township.holding("commander") if township else None
+
+
+def county_leader(levels: list[Level], county: Level) -> PersonRef | None:
+    """The county leader in liaison with the path's township, else the county's commander."""
+    township = next((lv for lv in levels if lv.label == "Township"), None)
+    liaisons = (
+        h.ref()
+        for h in (township.holders if township else ())
+        if h.role == "liaison" and h.kind == "leader"
+    )
+    return first_person(liaisons) or county.holding("commander")
+
+
+def who_result(target: str, as_of: dt.date, levels: list[Level]) -> WhoResult:
+    covered = grid_member(levels) is not None
+    return WhoResult.model_construct(
+        target=target,
+        as_of=as_of,
+        commander=township_commander(levels),
+        chain=[
+            ChainLevel.model_construct(
+                level=level.label,
+                unit=level.unit,
+                name=level.name,
+                assignments=sorted_holders(
+                    RoleHolder.model_construct(role=h.role, person=h.ref()) for h in level.holders
+                ),
+                vacant=vacancies(level.label, (h.role for h in level.holders), covered),
+                bodies=sorted(level.bodies, key=lambda b: b.id),
+            )
+            for level in levels
+        ],
+    )
+
+
+def trace_result(
+    target: str, as_of: dt.date, levels: list[Level], issue: Issue | None
+) -> TraceResult:
+    steps = []
+    for level in levels:
+        if level.label == "Household":
+            person = grid_member(levels)
+        elif level.label == "County":
+            person = county_leader(levels, level)
+        elif level.label in TRACE_ROLE:
+            person = level.holding(TRACE_ROLE[level.label])
+        else:
+            continue  # a Building is no step of its own
+        steps.append(TraceStep.model_construct(level=level.label, unit=level.unit, person=person))
+    return TraceResult.model_construct(
+        target=target,
+        as_of=as_of,
+        commander=township_commander(levels),
+        path=steps,
+        issue=trace_issue(issue, as_of) if issue else None,
+    )

@@ -13,22 +13,18 @@ from engine.model import (
     UNIT_LABELS,
     Assignment,
     BodyRef,
-    ChainLevel,
     Gap,
     GapsResult,
     Household,
     Issue,
     NodeRef,
     Person,
-    PersonRef,
     PersonView,
     Resident,
     ResidentView,
     Responsibility,
-    RoleHolder,
     StatsResult,
     TraceResult,
-    TraceStep,
     WhoResult,
 )
 
@@ -64,94 +60,32 @@ class MemoryQueries:
             if (role is None or a.role == role) and a.active_on(as_of)
         ]
 
-    def person_ref(self, assignment: Assignment) -> PersonRef:
+    def levels(self, start: str, as_of: dt.date) -> list[semantics.Level]:
+        return [
+            semantics.Level(
+                label=self.ix.label[node],
+                unit=node,
+                name=self.ix.unit_name(node),
+                holders=tuple(self.holder_of(a) for a in self.active(node, as_of)),
+                bodies=tuple(
+                    BodyRef.model_construct(id=b.id, kind=b.kind, name=b.name)
+                    for b in self.ix.bodies.get(node, ())
+                ),
+            )
+            for node in self.ix.path_up(start)
+        ]
+
+    def holder_of(self, assignment: Assignment) -> semantics.Holder:
         person = self.ix.person(assignment.person_id)
-        return PersonRef.model_construct(id=person.id, name=person.name, role=assignment.role)
-
-    def holder(self, node: str, role: str, as_of: dt.date) -> PersonRef | None:
-        return semantics.first_person(self.person_ref(a) for a in self.active(node, as_of, role))
-
-    def grid_member_of(self, household: str, as_of: dt.date) -> PersonRef | None:
-        """Nearest level wins: the household, then its building, then its grid."""
-        for node in self.ix.path_up(household)[:3]:
-            if self.ix.label[node] not in ("Household", "Building", "Grid"):
-                break
-            found = self.holder(node, "grid_member", as_of)
-            if found is not None:
-                return found
-        return None
-
-    def commander(self, path: list[str], as_of: dt.date) -> PersonRef | None:
-        for node in path:
-            if self.ix.label[node] == "Township":
-                return self.holder(node, "commander", as_of)
-        return None
-
-    # ---- who ---------------------------------------------------------------------------
+        return semantics.Holder(assignment.role, person.id, person.name, person.kind)
 
     def who(self, target: str, as_of: dt.date) -> WhoResult:
         start, _ = self.start_of(target)
-        path = self.ix.path_up(start)
-        return WhoResult.model_construct(
-            target=target,
-            as_of=as_of,
-            commander=self.commander(path, as_of),
-            chain=[self.chain_level(node, as_of) for node in path],
-        )
-
-    def chain_level(self, node: str, as_of: dt.date) -> ChainLevel:
-        label = self.ix.label[node]
-        holders = [
-            RoleHolder.model_construct(role=a.role, person=self.person_ref(a))
-            for a in self.active(node, as_of)
-        ]
-        covered = label == "Household" and self.grid_member_of(node, as_of) is not None
-        return ChainLevel.model_construct(
-            level=label,
-            unit=node,
-            name=self.ix.unit_name(node),
-            assignments=semantics.sorted_holders(holders),
-            vacant=semantics.vacancies(label, (h.role for h in holders), covered),
-            bodies=[
-                BodyRef.model_construct(id=b.id, kind=b.kind, name=b.name)
-                for b in self.ix.bodies.get(node, ())
-            ],
-        )
-
-    # ---- trace -------------------------------------------------------------------------
+        return semantics.who_result(target, as_of, self.levels(start, as_of))
 
     def trace(self, target: str, as_of: dt.date) -> TraceResult:
         start, issue = self.start_of(target)
-        path = self.ix.path_up(start)
-        steps = [
-            self.trace_step(node, path, as_of) for node in path if self.ix.label[node] != "Building"
-        ]
-        return TraceResult.model_construct(
-            target=target,
-            as_of=as_of,
-            commander=self.commander(path, as_of),
-            path=steps,
-            issue=semantics.trace_issue(issue, as_of) if issue else None,
-        )
-
-    def trace_step(self, node: str, path: list[str], as_of: dt.date) -> TraceStep:
-        label = self.ix.label[node]
-        if label == "Household":
-            person = self.grid_member_of(node, as_of)
-        elif label == "County":
-            person = self.county_leader(node, path, as_of)
-        else:
-            person = self.holder(node, semantics.TRACE_ROLE[label], as_of)
-        return TraceStep.model_construct(level=label, unit=node, person=person)
-
-    def county_leader(self, county: str, path: list[str], as_of: dt.date) -> PersonRef | None:
-        """The county leader in liaison with the path's township, else the county commander."""
-        township = self.township_of(path)
-        liaisons = self.active(township, as_of, "liaison") if township else []
-        leaders = (
-            self.person_ref(a) for a in liaisons if self.ix.person(a.person_id).kind == "leader"
-        )
-        return semantics.first_person(leaders) or self.holder(county, "commander", as_of)
+        return semantics.trace_result(target, as_of, self.levels(start, as_of), issue)
 
     # ---- gaps --------------------------------------------------------------------------
 
