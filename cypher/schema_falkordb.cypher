@@ -1,0 +1,20 @@
+// The Bolt test server (FalkorDB): no constraint DDL and no IF NOT EXISTS, so plain
+// indexes; a repeated one is refused and the refusal ignored.
+
+// :name unit_id
+CREATE INDEX FOR (n:Unit) ON (n.id)
+
+// :name resident_id
+CREATE INDEX FOR (n:Resident) ON (n.id)
+
+// :name person_id
+CREATE INDEX FOR (n:Person) ON (n.id)
+
+// :name body_id
+CREATE INDEX FOR (n:Body) ON (n.id)
+
+// :name issue_id
+CREATE INDEX FOR (n:Issue) ON (n.id)
+
+// :name assignment_id
+CREATE INDEX FOR ()-[r:RESPONSIBLE_FOR]-() ON (r.id)

@@ -1,0 +1,19 @@
+// Neo4j 5: uniqueness of ids per kind, and an index to find an assignment by its id.
+
+// :name unit_id
+CREATE CONSTRAINT unit_id IF NOT EXISTS FOR (n:Unit) REQUIRE n.id IS UNIQUE
+
+// :name resident_id
+CREATE CONSTRAINT resident_id IF NOT EXISTS FOR (n:Resident) REQUIRE n.id IS UNIQUE
+
+// :name person_id
+CREATE CONSTRAINT person_id IF NOT EXISTS FOR (n:Person) REQUIRE n.id IS UNIQUE
+
+// :name body_id
+CREATE CONSTRAINT body_id IF NOT EXISTS FOR (n:Body) REQUIRE n.id IS UNIQUE
+
+// :name issue_id
+CREATE CONSTRAINT issue_id IF NOT EXISTS FOR (n:Issue) REQUIRE n.id IS UNIQUE
+
+// :name assignment_id
+CREATE INDEX assignment_id IF NOT EXISTS FOR ()-[r:RESPONSIBLE_FOR]-() ON (r.id)

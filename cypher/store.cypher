@@ -1,0 +1,109 @@
+// Writes of an import: UNWIND batches, MERGE on ids, so a re-run after a crash converges.
+// Every node keeps its record's fields as properties (dates as ISO strings) and its kind's
+// label; units also carry :Unit and bodies :Body so one index finds any of them by id.
+
+// :name merge_county
+UNWIND $rows AS row MERGE (n:County {id: row.id}) SET n = row.props, n:Unit
+
+// :name merge_township
+UNWIND $rows AS row MERGE (n:Township {id: row.id}) SET n = row.props, n:Unit
+
+// :name merge_village
+UNWIND $rows AS row MERGE (n:Village {id: row.id}) SET n = row.props, n:Unit
+
+// :name merge_grid
+UNWIND $rows AS row MERGE (n:Grid {id: row.id}) SET n = row.props, n:Unit
+
+// :name merge_building
+UNWIND $rows AS row MERGE (n:Building {id: row.id}) SET n = row.props, n:Unit
+
+// :name merge_household
+UNWIND $rows AS row MERGE (n:Household {id: row.id}) SET n = row.props, n:Unit
+
+// :name merge_resident
+UNWIND $rows AS row MERGE (n:Resident {id: row.id}) SET n = row.props
+
+// :name merge_person
+UNWIND $rows AS row MERGE (n:Person {id: row.id}) SET n = row.props
+
+// :name merge_pioneer_post
+UNWIND $rows AS row MERGE (n:PioneerPost {id: row.id}) SET n = row.props, n:Body
+
+// :name merge_pioneer_team
+UNWIND $rows AS row MERGE (n:PioneerTeam {id: row.id}) SET n = row.props, n:Body
+
+// :name merge_party_org
+UNWIND $rows AS row MERGE (n:PartyOrg {id: row.id}) SET n = row.props, n:Body
+
+// :name merge_volunteer_team
+UNWIND $rows AS row MERGE (n:VolunteerTeam {id: row.id}) SET n = row.props, n:Body
+
+// :name merge_issue
+UNWIND $rows AS row MERGE (n:Issue {id: row.id}) SET n = row.props
+
+// :name link_unit_parent
+UNWIND $rows AS row
+MATCH (child:Unit {id: row.id})
+OPTIONAL MATCH (child)-[old:IN]->(previous:Unit)
+WHERE previous.id <> row.target
+DELETE old
+WITH DISTINCT child, row
+MATCH (parent:Unit {id: row.target})
+MERGE (child)-[:IN]->(parent)
+
+// :name link_resident_household
+UNWIND $rows AS row
+MATCH (resident:Resident {id: row.id})
+OPTIONAL MATCH (resident)-[old:MEMBER_OF]->(previous:Household)
+WHERE previous.id <> row.target
+DELETE old
+WITH DISTINCT resident, row
+MATCH (household:Household {id: row.target})
+MERGE (resident)-[:MEMBER_OF]->(household)
+
+// :name link_body_unit
+UNWIND $rows AS row
+MATCH (body:Body {id: row.id})
+OPTIONAL MATCH (body)-[old:SERVES]->(previous:Unit)
+WHERE previous.id <> row.target
+DELETE old
+WITH DISTINCT body, row
+MATCH (unit:Unit {id: row.target})
+MERGE (body)-[:SERVES]->(unit)
+
+// :name link_body_holder
+UNWIND $rows AS row
+MATCH (body:Body {id: row.id})
+OPTIONAL MATCH (previous:Person)-[old:HOLDS]->(body)
+WHERE previous.id <> row.target
+DELETE old
+WITH DISTINCT body, row
+MATCH (holder:Person {id: row.target})
+MERGE (holder)-[:HOLDS]->(body)
+
+// :name link_issue_subject
+UNWIND $rows AS row
+MATCH (issue:Issue {id: row.id})
+OPTIONAL MATCH (issue)-[old:ABOUT]->(previous:Unit)
+WHERE previous.id <> row.target
+DELETE old
+WITH DISTINCT issue, row
+MATCH (subject:Unit {id: row.target})
+MERGE (issue)-[:ABOUT]->(subject)
+
+// :name link_issue_reporter
+UNWIND $rows AS row
+MATCH (issue:Issue {id: row.id})
+OPTIONAL MATCH (issue)-[old:REPORTED_BY]->(previous:Person)
+WHERE previous.id <> row.target
+DELETE old
+WITH DISTINCT issue, row
+MATCH (reporter:Person {id: row.target})
+MERGE (issue)-[:REPORTED_BY]->(reporter)
+
+// :name merge_assignment
+UNWIND $rows AS row
+MATCH (person:Person {id: row.props.person_id})
+MATCH (target:Unit {id: row.props.target_id})
+MERGE (person)-[r:RESPONSIBLE_FOR {id: row.id}]->(target)
+SET r = row.props

@@ -1,0 +1,384 @@
+"""The Neo4j backend: the rules of SPEC §4 stated in Cypher, so the server does the work.
+
+One driver per process; reads through `execute_query` routed to readers; writes in
+`UNWIND` batches with `MERGE` on ids. Every statement comes from `cypher/` by name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from contextlib import suppress
+from typing import Any, LiteralString, TypeVar
+
+import neo4j
+from neo4j.exceptions import AuthError, DatabaseError, ServiceUnavailable
+
+from engine import semantics
+from engine.backends.base import Progress, no_progress
+from engine.backends.neo4j import dialect
+from engine.backends.neo4j.records import props_of, record_from
+from engine.backends.neo4j.settings import Neo4jSettings as Neo4jSettings
+from engine.backends.neo4j.statements import sections, statement
+from engine.changes import count_changes
+from engine.errors import BackendUnavailable, BadQuery, NotFound
+from engine.model import (
+    BODY_KINDS,
+    DEFAULT_MEMBER_LIMIT,
+    GAP_KINDS,
+    Assignment,
+    BodyRef,
+    DataSet,
+    Gap,
+    GapsResult,
+    ImportReport,
+    Issue,
+    NodeRef,
+    Person,
+    PersonView,
+    Record,
+    Resident,
+    ResidentView,
+    Responsibility,
+    StatsResult,
+    TraceResult,
+    WhoResult,
+)
+
+NODE_STATEMENTS = {
+    "County": "merge_county",
+    "Township": "merge_township",
+    "Village": "merge_village",
+    "Grid": "merge_grid",
+    "Building": "merge_building",
+    "Household": "merge_household",
+    "Resident": "merge_resident",
+    "Person": "merge_person",
+    "PioneerPost": "merge_pioneer_post",
+    "PioneerTeam": "merge_pioneer_team",
+    "PartyOrg": "merge_party_org",
+    "VolunteerTeam": "merge_volunteer_team",
+    "Issue": "merge_issue",
+}
+STORED_STATEMENTS = {
+    "units": "stored_units",
+    "households": "stored_units",
+    "residents": "stored_residents",
+    "people": "stored_people",
+    "assignments": "stored_assignments",
+    "bodies": "stored_bodies",
+    "issues": "stored_issues",
+}
+NODE_LABELS = {
+    "households": "Household",
+    "residents": "Resident",
+    "people": "Person",
+    "issues": "Issue",
+}
+Row = dict[str, Any]
+
+
+class Neo4jBackend:
+    name = "neo4j"
+
+    def __init__(self, settings: Neo4jSettings) -> None:
+        self.settings = settings
+        self.database = settings.database
+        try:
+            self.driver = neo4j.GraphDatabase.driver(
+                settings.uri,
+                auth=(settings.user, settings.password),
+                connection_acquisition_timeout=10.0,
+                connection_timeout=10.0,
+            )
+            self.driver.verify_connectivity()
+            self.dialect = dialect.detect(self.driver, self.database)
+        except (ServiceUnavailable, AuthError, OSError, ValueError) as exc:
+            raise BackendUnavailable(f"cannot reach Neo4j at {settings.uri}: {exc}") from exc
+        self.apply_schema()
+
+    # ---- talking to the server ---------------------------------------------------------
+
+    def apply_schema(self) -> None:
+        for name in sections(self.dialect.schema_file):
+            # The test server refuses an index it already has; Neo4j is told IF NOT EXISTS.
+            with suppress(DatabaseError):
+                self.driver.execute_query(
+                    statement(self.dialect.schema_file, name), database_=self.database
+                )
+
+    def read(self, file: str, name: str, **params: Any) -> list[neo4j.Record]:
+        query = statement(file, name)
+        if self.dialect.autocommit_reads:
+            with self.driver.session() as session:
+                return list(session.run(query, params))
+        records, _, _ = self.driver.execute_query(
+            query, params, database_=self.database, routing_=neo4j.RoutingControl.READ
+        )
+        return records
+
+    def read_batches(
+        self, file: str, name: str, ids: list[str], **params: Any
+    ) -> Iterator[neo4j.Record]:
+        for batch in batched(ids, self.settings.batch_size):
+            yield from self.read(file, name, ids=batch, **params)
+
+    def write(
+        self, query: LiteralString, rows: list[Row], progress: Progress, done: int, total: int
+    ) -> int:
+        size = self.settings.batch_size
+
+        def run_all(tx: neo4j.ManagedTransaction, batches: list[list[Row]]) -> None:
+            for batch in batches:
+                tx.run(query, rows=batch).consume()
+
+        with self.driver.session(database=self.database) as session:
+            batches = list(batched(rows, size))
+            # Several batches share a transaction: fewer round trips, still bounded memory.
+            for group in batched(batches, 50):
+                session.execute_write(run_all, group)
+                done += sum(len(b) for b in group)
+                progress(done, total)
+        return done
+
+    # ---- import ------------------------------------------------------------------------
+
+    def known_labels(self, ids: set[str]) -> dict[str, str]:
+        rows = self.read_batches("read", "labels_of", sorted(ids))
+        return {row["id"]: row["label"] for row in rows}
+
+    def stored(self, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        rows = self.read_batches("read", STORED_STATEMENTS[kind], ids)
+        return {row["id"]: dict(row["props"]) for row in rows}
+
+    def store(self, data: DataSet, progress: Progress = no_progress) -> ImportReport:
+        report = count_changes(data, self.stored, stored_form)
+        writes = list(write_plan(data))
+        total = sum(len(rows) for _, rows in writes)
+        done = 0
+        progress(done, total)
+        for name, rows in writes:
+            if rows:
+                done = self.write(name, rows, progress, done, total)
+        return report
+
+    # ---- who and trace -----------------------------------------------------------------
+
+    def start_of(self, target: str) -> tuple[str, Issue | None]:
+        found = self.read("read", "locate", id=target)[0]
+        if found["unit"] is not None:
+            return found["unit"], None
+        if found["household"] is not None:
+            return found["household"], None
+        if found["issue"] is not None:
+            props = self.read("read", "issue", id=target)[0]["props"]
+            return found["subject"], record_from(Issue, dict(props))
+        if found["other"] is not None:
+            raise BadQuery(
+                f"{target!r} is a {found['other']}; ask about a unit, household, resident or issue"
+            )
+        raise NotFound(target)
+
+    def levels(self, start: str, as_of: dt.date) -> list[semantics.Level]:
+        rows = sorted(self.read("read", "chain", start=start, as_of=as_of.isoformat()), key=depth)
+        return [
+            semantics.Level(
+                label=row["label"],
+                unit=row["id"],
+                name=row["name"],
+                holders=tuple(semantics.Holder(*holder) for holder in row["holders"]),
+                bodies=tuple(
+                    BodyRef.model_construct(id=b[0], kind=b[1], name=b[2]) for b in row["bodies"]
+                ),
+            )
+            for row in rows
+        ]
+
+    def who(self, target: str, as_of: dt.date) -> WhoResult:
+        start, _ = self.start_of(target)
+        return semantics.who_result(target, as_of, self.levels(start, as_of))
+
+    def trace(self, target: str, as_of: dt.date) -> TraceResult:
+        start, issue = self.start_of(target)
+        return semantics.trace_result(target, as_of, self.levels(start, as_of), issue)
+
+    # ---- gaps and stats ----------------------------------------------------------------
+
+    def gaps(
+        self,
+        as_of: dt.date,
+        scope: str | None = None,
+        kind: str | None = None,
+        member_limit: int = DEFAULT_MEMBER_LIMIT,
+    ) -> GapsResult:
+        semantics.check_gap_kind(kind)
+        if scope is not None and self.known_labels({scope}).get(scope) is None:
+            raise NotFound(scope, "unit")
+        scopes = [scope] if scope else [row["id"] for row in self.read("read", "counties")]
+        params = {
+            "scopes": scopes,
+            "as_of": as_of.isoformat(),
+            "limit": member_limit,
+            "everywhere": scope is None,
+        }
+        found: list[tuple[Gap, str | None]] = []
+        for gap_kind in GAP_KINDS if kind is None else (kind,):
+            for row in self.read("gaps", f"gaps_{gap_kind}", **params):
+                gap = Gap.model_construct(
+                    kind=gap_kind, id=row["id"], level=row["label"], path=list(row["path"])
+                )
+                found.append((gap, township_on(row["path"], row["labels"])))
+        return semantics.gaps_result(as_of, scope, found)
+
+    def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult:
+        gaps = self.gaps(as_of, scope)
+        day = as_of.isoformat()
+        if scope is None:
+            node_rows = self.read("stats", "count_all_nodes")
+            role_rows = self.read("stats", "count_all_assignments", as_of=day)
+        else:
+            node_rows = [
+                *self.read("stats", "count_scope_places", scope=scope),
+                *self.read("stats", "count_scope_attached", scope=scope),
+                *self.read("stats", "count_scope_people", scope=scope, as_of=day),
+            ]
+            role_rows = self.read("stats", "count_scope_assignments", scope=scope, as_of=day)
+        nodes: dict[str, int] = {}
+        for row in node_rows:
+            nodes[row["label"]] = nodes.get(row["label"], 0) + row["count"]
+        roles = {row["role"]: row["count"] for row in role_rows}
+        return semantics.stats_result(as_of, scope, nodes, roles, gaps)
+
+    # ---- single records ----------------------------------------------------------------
+
+    def path_of(self, node: str) -> list[NodeRef]:
+        start, _ = self.start_of(node)
+        rows = sorted(self.read("read", "path_up", start=start), key=depth)
+        return [NodeRef.model_construct(level=row["label"], id=row["id"]) for row in rows]
+
+    def resident(self, resident: str) -> ResidentView:
+        rows = self.read("read", "resident", id=resident)
+        if not rows:
+            raise NotFound(resident, "resident")
+        record = record_from(Resident, dict(rows[0]["props"]))
+        return ResidentView.model_construct(
+            id=record.id,
+            name=record.name,
+            phone=record.phone,
+            id_number=record.id_number,
+            household=record.household_id,
+            path=[ref.id for ref in self.path_of(record.household_id)],
+        )
+
+    def person(self, person: str, as_of: dt.date) -> PersonView:
+        day = as_of.isoformat()
+        rows = self.read("read", "person", id=person, as_of=day)
+        if not rows:
+            raise NotFound(person, "person")
+        record = record_from(Person, dict(rows[0]["props"]))
+        covered = self.read("read", "households_covered", id=person, as_of=day)
+        held = sorted(rows[0]["responsibilities"], key=lambda r: (r[1], r[2]))
+        return PersonView.model_construct(
+            id=record.id,
+            name=record.name,
+            kind=record.kind,
+            org=record.org,
+            phone=record.phone,
+            party_member=record.party_member,
+            as_of=as_of,
+            responsibilities=[
+                Responsibility.model_construct(
+                    assignment=a,
+                    role=role,
+                    target=target,
+                    level=level,
+                    since=to_date(since),
+                    until=to_date(until),
+                )
+                for a, role, target, level, since, until in held
+            ],
+            households_covered=covered[0]["covered"] if covered else 0,
+        )
+
+    def assignment(self, assignment: str) -> Assignment:
+        rows = self.read("read", "assignment", id=assignment)
+        if not rows:
+            raise NotFound(assignment, "assignment")
+        return record_from(Assignment, dict(rows[0]["props"]))
+
+    def close(self) -> None:
+        self.driver.close()
+
+
+def write_plan(data: DataSet) -> Iterator[tuple[LiteralString, list[Row]]]:
+    """The statements of an import in an order that lets every edge find both its ends."""
+    nodes: dict[str, list[Row]] = {label: [] for label in NODE_STATEMENTS}
+    for unit in data.units:
+        nodes[unit.label].append(node_row(unit, unit.label))
+    nodes["Household"] += [node_row(h, "Household") for h in data.households]
+    nodes["Resident"] += [node_row(r, "Resident") for r in data.residents]
+    nodes["Person"] += [node_row(p, "Person") for p in data.people]
+    for body in data.bodies:
+        nodes[BODY_KINDS[body.kind]].append(node_row(body, BODY_KINDS[body.kind]))
+    nodes["Issue"] += [node_row(i, "Issue") for i in data.issues]
+    for label, rows in nodes.items():
+        yield statement("store", NODE_STATEMENTS[label]), rows
+    parents = [link(u.id, u.parent_id) for u in data.units if u.parent_id]
+    yield (
+        statement("store", "link_unit_parent"),
+        parents + [link(h.id, h.unit_id) for h in data.households],
+    )
+    yield (
+        statement("store", "link_resident_household"),
+        [link(r.id, r.household_id) for r in data.residents],
+    )
+    yield statement("store", "link_body_unit"), [link(b.id, b.unit_id) for b in data.bodies]
+    yield (
+        statement("store", "link_body_holder"),
+        [link(b.id, b.holder_id) for b in data.bodies if b.holder_id],
+    )
+    yield statement("store", "link_issue_subject"), [link(i.id, i.target_id) for i in data.issues]
+    yield (
+        statement("store", "link_issue_reporter"),
+        [link(i.id, i.reported_by) for i in data.issues],
+    )
+    yield (
+        statement("store", "merge_assignment"),
+        [{"id": a.id, "props": props_of(a, "RESPONSIBLE_FOR")} for a in data.assignments],
+    )
+
+
+def node_row(record: Record, label: str) -> Row:
+    return {"id": record.id, "props": props_of(record, label)}
+
+
+def link(source: str, target: str) -> Row:
+    return {"id": source, "target": target}
+
+
+def stored_form(kind: str, record: Record) -> dict[str, Any]:
+    """A record as the server holds it, to tell a changed record from an unchanged one."""
+    if kind == "assignments":
+        return props_of(record, "RESPONSIBLE_FOR")
+    if kind == "bodies":
+        return props_of(record, BODY_KINDS[record.kind])  # type: ignore[attr-defined]
+    return props_of(record, NODE_LABELS.get(kind) or record.label)  # type: ignore[attr-defined]
+
+
+def township_on(path: list[str], labels: list[str]) -> str | None:
+    return next((n for n, label in zip(path, labels, strict=True) if label == "Township"), None)
+
+
+T = TypeVar("T")
+
+
+def batched(items: list[T], size: int) -> Iterable[list[T]]:
+    return (items[i : i + size] for i in range(0, len(items), size))
+
+
+def depth(row: neo4j.Record) -> int:
+    return int(row["depth"])
+
+
+def to_date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None

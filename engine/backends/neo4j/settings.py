@@ -1,0 +1,34 @@
+"""How to reach Neo4j: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from engine.errors import GridchainError
+
+# Thousands of rows per UNWIND keep Neo4j's transactions few and its memory modest; the Bolt
+# test server, which caps a request near 4 KB, is given a handful by its fixture.
+DEFAULT_BATCH_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class Neo4jSettings:
+    uri: str
+    user: str
+    password: str
+    database: str | None
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Neo4jSettings:
+        batch = env.get("GRIDCHAIN_BATCH_SIZE", str(DEFAULT_BATCH_SIZE))
+        if not batch.isdigit() or int(batch) < 1:
+            raise GridchainError(f"GRIDCHAIN_BATCH_SIZE: expected a positive number, got {batch!r}")
+        return cls(
+            uri=env.get("NEO4J_URI", "bolt://localhost:7687"),
+            user=env.get("NEO4J_USER", "neo4j"),
+            password=env.get("NEO4J_PASSWORD", ""),
+            database=env.get("NEO4J_DATABASE") or None,
+            batch_size=int(batch),
+        )
