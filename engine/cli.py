@@ -203,6 +203,25 @@ def demo(
 
 
 @app.command()
+def push() -> None:
+    """Copy the embedded store (--db) into the configured Neo4j; re-running converges."""
+    from engine.backends.memory import MemoryBackend
+
+    if not settings.db.exists():
+        fail(f"{settings.db}: no embedded store to push", EXIT_BAD_INPUT)
+    settings.backend = "neo4j"
+    with backend_session() as target:
+        source = MemoryBackend(settings.db)
+        try:
+            data = source.snapshot()
+        finally:
+            source.close()
+        with progress_bar("pushing") as progress:
+            report = target.store(data, progress)
+    render.show_import(out, report)
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,

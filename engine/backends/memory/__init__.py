@@ -55,12 +55,16 @@ class MemoryBackend:
         self.lock = threading.RLock()
         self.store_file = SqliteStore(path)
         self.graph = CountyGraph()
-        # The store holds only what was validated on the way in, so it is not validated again.
-        records: dict[str, Any] = dict(self.store_file.load())
-        self.graph.add(DataSet(**records))
+        self.graph.add(self.snapshot())
         self.queries = MemoryQueries(self.graph.index)
 
     @locked
+    def snapshot(self) -> DataSet:
+        """Everything stored, as a data set (for `gridchain push`)."""
+        # The store holds only what was validated on the way in, so it is not validated again.
+        records: dict[str, Any] = dict(self.store_file.load())
+        return DataSet(**records)
+
     def known_labels(self, ids: set[str]) -> dict[str, str]:
         labels = self.graph.index.label
         return {i: labels[i] for i in ids if i in labels}

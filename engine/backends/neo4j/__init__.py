@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
-from neo4j.exceptions import AuthError, DatabaseError, ServiceUnavailable
+from neo4j.exceptions import (
+    AuthError,
+    DatabaseError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
 from engine import semantics
 from engine.backends.base import Progress, no_progress
@@ -21,7 +27,7 @@ from engine.backends.neo4j.records import props_of, record_from
 from engine.backends.neo4j.settings import Neo4jSettings as Neo4jSettings
 from engine.backends.neo4j.statements import sections, statement
 from engine.changes import count_changes
-from engine.errors import BackendUnavailable, BadQuery, NotFound
+from engine.errors import BackendUnavailable, BadQuery, GridchainError, NotFound
 from engine.model import (
     BODY_KINDS,
     DEFAULT_MEMBER_LIMIT,
@@ -94,7 +100,7 @@ class Neo4jBackend:
             self.driver.verify_connectivity()
             self.dialect = dialect.detect(self.driver, self.database)
         except (ServiceUnavailable, AuthError, OSError, ValueError) as exc:
-            raise BackendUnavailable(f"cannot reach Neo4j at {settings.uri}: {exc}") from exc
+            raise BackendUnavailable(f"cannot reach Neo4j at {settings.uri}: {one_line(exc)}") from exc
         self.apply_schema()
 
     # ---- talking to the server ---------------------------------------------------------
@@ -109,13 +115,24 @@ class Neo4jBackend:
 
     def read(self, file: str, name: str, **params: Any) -> list[neo4j.Record]:
         query = statement(file, name)
-        if self.dialect.autocommit_reads:
-            with self.driver.session() as session:
-                return list(session.run(query, params))
-        records, _, _ = self.driver.execute_query(
-            query, params, database_=self.database, routing_=neo4j.RoutingControl.READ
-        )
-        return records
+        with self.answering():
+            if self.dialect.autocommit_reads:
+                with self.driver.session() as session:
+                    return list(session.run(query, params))
+            records, _, _ = self.driver.execute_query(
+                query, params, database_=self.database, routing_=neo4j.RoutingControl.READ
+            )
+            return records
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Driver errors as one line for the user; transient ones were retried already."""
+        try:
+            yield
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise BackendUnavailable(f"cannot reach Neo4j at {self.settings.uri}: {one_line(exc)}") from exc
+        except Neo4jError as exc:
+            raise GridchainError(f"Neo4j refused a statement: {exc.code}: {exc.message}") from exc
 
     def read_batches(
         self, file: str, name: str, ids: list[str], **params: Any
@@ -132,7 +149,7 @@ class Neo4jBackend:
             for batch in batches:
                 tx.run(query, rows=batch).consume()
 
-        with self.driver.session(database=self.database) as session:
+        with self.answering(), self.driver.session(database=self.database) as session:
             batches = list(batched(rows, size))
             # Several batches share a transaction: fewer round trips, still bounded memory.
             for group in batched(batches, 50):
@@ -378,6 +395,10 @@ def batched(items: list[T], size: int) -> Iterable[list[T]]:
 
 def depth(row: neo4j.Record) -> int:
     return int(row["depth"])
+
+
+def one_line(error: Exception) -> str:
+    return " ".join(str(error).split())
 
 
 def to_date(value: str | None) -> dt.date | None:
