@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import attrgetter
 
 from engine.errors import BadQuery
 from engine.model import (
@@ -130,9 +131,14 @@ class Holder:
     person: str
     name: str
     kind: str
+    # Answers are immutable, so one holder's pieces of answer are built once and shared.
+    ref: PersonRef = field(init=False, compare=False)
+    entry: RoleHolder = field(init=False, compare=False)
 
-    def ref(self) -> PersonRef:
-        return PersonRef.model_construct(id=self.person, name=self.name, role=self.role)
+    def __post_init__(self) -> None:
+        ref = PersonRef.of(id=self.person, name=self.name, role=self.role)
+        object.__setattr__(self, "ref", ref)
+        object.__setattr__(self, "entry", RoleHolder.of(role=self.role, person=ref))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +152,11 @@ class Level:
     bodies: tuple[BodyRef, ...]
 
     def holding(self, role: str) -> PersonRef | None:
-        return first_person(h.ref() for h in self.holders if h.role == role)
+        return first_person(h.ref for h in self.holders if h.role == role)
 
 
 COVERING_LABELS = ("Household", "Building", "Grid")
+HOLDER_ORDER = attrgetter("role", "person")  # SPEC §4.1: by role, then person id
 
 
 def grid_member(levels: list[Level]) -> PersonRef | None:
@@ -172,7 +179,7 @@ def county_leader(levels: list[Level], county: Level) -> PersonRef | None:
     """The county leader in liaison with the path's township, else the county's commander."""
     township = next((lv for lv in levels if lv.label == "Township"), None)
     liaisons = (
-        h.ref()
+        h.ref
         for h in (township.holders if township else ())
         if h.role == "liaison" and h.kind == "leader"
     )
@@ -181,18 +188,16 @@ def county_leader(levels: list[Level], county: Level) -> PersonRef | None:
 
 def who_result(target: str, as_of: dt.date, levels: list[Level]) -> WhoResult:
     covered = grid_member(levels) is not None
-    return WhoResult.model_construct(
+    return WhoResult.of(
         target=target,
         as_of=as_of,
         commander=township_commander(levels),
         chain=[
-            ChainLevel.model_construct(
+            ChainLevel.of(
                 level=level.label,
                 unit=level.unit,
                 name=level.name,
-                assignments=sorted_holders(
-                    RoleHolder.model_construct(role=h.role, person=h.ref()) for h in level.holders
-                ),
+                assignments=[h.entry for h in sorted(level.holders, key=HOLDER_ORDER)],
                 vacant=vacancies(level.label, (h.role for h in level.holders), covered),
                 bodies=sorted(level.bodies, key=lambda b: b.id),
             )
@@ -214,8 +219,8 @@ def trace_result(
             person = level.holding(TRACE_ROLE[level.label])
         else:
             continue  # a Building is no step of its own
-        steps.append(TraceStep.model_construct(level=level.label, unit=level.unit, person=person))
-    return TraceResult.model_construct(
+        steps.append(TraceStep.of(level=level.label, unit=level.unit, person=person))
+    return TraceResult.of(
         target=target,
         as_of=as_of,
         commander=township_commander(levels),

@@ -17,6 +17,7 @@ from engine.model import (
     BODY_KINDS,
     Assignment,
     Body,
+    BodyRef,
     DataSet,
     Household,
     Person,
@@ -24,6 +25,7 @@ from engine.model import (
     Resident,
     Unit,
 )
+from engine.semantics import Holder
 
 
 class CountyGraph:
@@ -122,10 +124,15 @@ class Index:
     bodies: dict[str, list[Body]] = field(default_factory=lambda: defaultdict(list))
     assigned_to: dict[str, list[Assignment]] = field(default_factory=lambda: defaultdict(list))
     assigned_by: dict[str, list[Assignment]] = field(default_factory=lambda: defaultdict(list))
+    records: dict[str, Record] = field(default_factory=dict)
+    # What a who or trace shows of an assignment; its person does not change between writes.
+    holders: dict[str, Holder] = field(default_factory=dict)
+    body_refs: dict[str, tuple[BodyRef, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for node, attrs in self.g.nodes(data=True):
             self.label[node] = attrs["label"]
+            self.records[node] = attrs["record"]
         for source, targets in self.g.adjacency():
             for target, attrs in targets.items():
                 self.index_edge(source, target, attrs["type"])
@@ -144,14 +151,20 @@ class Index:
         for assignment in self.assignments.values():
             self.assigned_to[assignment.target_id].append(assignment)
             self.assigned_by[assignment.person_id].append(assignment)
-        for holders in self.assigned_to.values():
-            holders.sort(key=lambda a: (a.role, a.person_id))
-        for served in self.bodies.values():
+            person = self.person(assignment.person_id)
+            self.holders[assignment.id] = Holder(
+                assignment.role, person.id, person.name, person.kind
+            )
+        for held in self.assigned_to.values():
+            held.sort(key=lambda a: (a.role, a.person_id))
+        for unit, served in self.bodies.items():
             served.sort(key=lambda b: b.id)
+            self.body_refs[unit] = tuple(
+                BodyRef.of(id=b.id, kind=b.kind, name=b.name) for b in served
+            )
 
     def record(self, node: str) -> Record:
-        record: Record = self.g.nodes[node]["record"]
-        return record
+        return self.records[node]
 
     def unit_name(self, node: str) -> str:
         record = self.record(node)

@@ -12,7 +12,6 @@ from engine.model import (
     HIGH_RISK_COLORS,
     UNIT_LABELS,
     Assignment,
-    BodyRef,
     Gap,
     GapsResult,
     Household,
@@ -61,23 +60,19 @@ class MemoryQueries:
         ]
 
     def levels(self, start: str, as_of: dt.date) -> list[semantics.Level]:
+        holders = self.ix.holders
         return [
             semantics.Level(
                 label=self.ix.label[node],
                 unit=node,
                 name=self.ix.unit_name(node),
-                holders=tuple(self.holder_of(a) for a in self.active(node, as_of)),
-                bodies=tuple(
-                    BodyRef.model_construct(id=b.id, kind=b.kind, name=b.name)
-                    for b in self.ix.bodies.get(node, ())
+                holders=tuple(
+                    holders[a.id] for a in self.ix.assigned_to.get(node, ()) if a.active_on(as_of)
                 ),
+                bodies=self.ix.body_refs.get(node, ()),
             )
             for node in self.ix.path_up(start)
         ]
-
-    def holder_of(self, assignment: Assignment) -> semantics.Holder:
-        person = self.ix.person(assignment.person_id)
-        return semantics.Holder(assignment.role, person.id, person.name, person.kind)
 
     def who(self, target: str, as_of: dt.date) -> WhoResult:
         start, _ = self.start_of(target)
@@ -151,14 +146,10 @@ class MemoryQueries:
             if len(covered) > member_limit and (
                 in_scope is None or not covered.isdisjoint(in_scope)
             ):
-                yield Gap.model_construct(
-                    kind="overloaded_member", id=person, level="Person", path=[]
-                )
+                yield Gap.of(kind="overloaded_member", id=person, level="Person", path=[])
 
     def gap(self, kind: str, node: str) -> Gap:
-        return Gap.model_construct(
-            kind=kind, id=node, level=self.ix.label[node], path=self.ix.path_up(node)
-        )
+        return Gap.of(kind=kind, id=node, level=self.ix.label[node], path=self.ix.path_up(node))
 
     def township_of(self, path: list[str]) -> str | None:
         return next((n for n in path if self.ix.label[n] == "Township"), None)
@@ -167,15 +158,13 @@ class MemoryQueries:
 
     def path_of(self, node: str) -> list[NodeRef]:
         start, _ = self.start_of(node)
-        return [
-            NodeRef.model_construct(level=self.ix.label[n], id=n) for n in self.ix.path_up(start)
-        ]
+        return [NodeRef.of(level=self.ix.label[n], id=n) for n in self.ix.path_up(start)]
 
     def resident(self, node: str) -> ResidentView:
         record = self.ix.record(node) if node in self.ix.label else None
         if not isinstance(record, Resident):
             raise NotFound(node, "resident")
-        return ResidentView.model_construct(
+        return ResidentView.of(
             id=record.id,
             name=record.name,
             phone=record.phone,
@@ -192,7 +181,7 @@ class MemoryQueries:
             (a for a in self.ix.assigned_by.get(node, ()) if a.active_on(as_of)),
             key=lambda a: (a.role, a.target_id),
         )
-        return PersonView.model_construct(
+        return PersonView.of(
             id=record.id,
             name=record.name,
             kind=record.kind,
@@ -201,7 +190,7 @@ class MemoryQueries:
             party_member=record.party_member,
             as_of=as_of,
             responsibilities=[
-                Responsibility.model_construct(
+                Responsibility.of(
                     assignment=a.id,
                     role=a.role,
                     target=a.target_id,

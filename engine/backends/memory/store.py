@@ -117,10 +117,11 @@ def encode_value(value: Any) -> Any:
 
 def decode_row(cols: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
     fields: dict[str, Any] = dict(zip(cols, row, strict=True))
-    for col in DATE_FIELDS & fields.keys():
+    for col in DATE_FIELDS.intersection(cols):
         if fields[col] is not None:
             fields[col] = dt.date.fromisoformat(fields[col])
-    fields["extra"] = json.loads(fields["extra"]) if fields.get("extra") else {}
-    if "party_member" in fields and fields["party_member"] is not None:
+    extra = fields["extra"]
+    fields["extra"] = json.loads(extra) if extra else {}
+    if fields.get("party_member") is not None:
         fields["party_member"] = bool(fields["party_member"])
     return fields

@@ -100,7 +100,7 @@ class Neo4jBackend:
             self.driver.verify_connectivity()
             self.dialect = dialect.detect(self.driver, self.database)
         except (ServiceUnavailable, AuthError, OSError, ValueError) as exc:
-            raise BackendUnavailable(f"cannot reach Neo4j at {settings.uri}: {one_line(exc)}") from exc
+            raise unreachable(settings.uri, exc) from exc
         self.apply_schema()
 
     # ---- talking to the server ---------------------------------------------------------
@@ -130,7 +130,7 @@ class Neo4jBackend:
         try:
             yield
         except (ServiceUnavailable, SessionExpired) as exc:
-            raise BackendUnavailable(f"cannot reach Neo4j at {self.settings.uri}: {one_line(exc)}") from exc
+            raise unreachable(self.settings.uri, exc) from exc
         except Neo4jError as exc:
             raise GridchainError(f"Neo4j refused a statement: {exc.code}: {exc.message}") from exc
 
@@ -204,9 +204,7 @@ class Neo4jBackend:
                 unit=row["id"],
                 name=row["name"],
                 holders=tuple(semantics.Holder(*holder) for holder in row["holders"]),
-                bodies=tuple(
-                    BodyRef.model_construct(id=b[0], kind=b[1], name=b[2]) for b in row["bodies"]
-                ),
+                bodies=tuple(BodyRef.of(id=b[0], kind=b[1], name=b[2]) for b in row["bodies"]),
             )
             for row in rows
         ]
@@ -241,7 +239,7 @@ class Neo4jBackend:
         found: list[tuple[Gap, str | None]] = []
         for gap_kind in GAP_KINDS if kind is None else (kind,):
             for row in self.read("gaps", f"gaps_{gap_kind}", **params):
-                gap = Gap.model_construct(
+                gap = Gap.of(
                     kind=gap_kind, id=row["id"], level=row["label"], path=list(row["path"])
                 )
                 found.append((gap, township_on(row["path"], row["labels"])))
@@ -271,14 +269,14 @@ class Neo4jBackend:
     def path_of(self, node: str) -> list[NodeRef]:
         start, _ = self.start_of(node)
         rows = sorted(self.read("read", "path_up", start=start), key=depth)
-        return [NodeRef.model_construct(level=row["label"], id=row["id"]) for row in rows]
+        return [NodeRef.of(level=row["label"], id=row["id"]) for row in rows]
 
     def resident(self, resident: str) -> ResidentView:
         rows = self.read("read", "resident", id=resident)
         if not rows:
             raise NotFound(resident, "resident")
         record = record_from(Resident, dict(rows[0]["props"]))
-        return ResidentView.model_construct(
+        return ResidentView.of(
             id=record.id,
             name=record.name,
             phone=record.phone,
@@ -295,7 +293,7 @@ class Neo4jBackend:
         record = record_from(Person, dict(rows[0]["props"]))
         covered = self.read("read", "households_covered", id=person, as_of=day)
         held = sorted(rows[0]["responsibilities"], key=lambda r: (r[1], r[2]))
-        return PersonView.model_construct(
+        return PersonView.of(
             id=record.id,
             name=record.name,
             kind=record.kind,
@@ -304,7 +302,7 @@ class Neo4jBackend:
             party_member=record.party_member,
             as_of=as_of,
             responsibilities=[
-                Responsibility.model_construct(
+                Responsibility.of(
                     assignment=a,
                     role=role,
                     target=target,
@@ -397,8 +395,9 @@ def depth(row: neo4j.Record) -> int:
     return int(row["depth"])
 
 
-def one_line(error: Exception) -> str:
-    return " ".join(str(error).split())
+def unreachable(uri: str, error: Exception) -> BackendUnavailable:
+    reason = " ".join(str(error).split())  # the driver's messages span lines; users get one
+    return BackendUnavailable(f"cannot reach Neo4j at {uri}: {reason}")
 
 
 def to_date(value: str | None) -> dt.date | None:
