@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from engine.importer import COLUMNS
+
 DataRows = dict[str, list[dict[str, str]]]
 _T = TypeVar("_T")
 
@@ -34,25 +36,6 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "units": ("id", "name", "level", "kind", "parent_id"),
-    "households": ("id", "unit_id", "address", "color", "status", "points"),
-    "residents": ("id", "household_id", "name", "phone", "id_number"),
-    "people": ("id", "name", "kind", "org", "phone", "party_member"),
-    "assignments": ("id", "person_id", "target_id", "role", "since", "until"),
-    "bodies": ("id", "name", "kind", "unit_id", "holder_id"),
-    "issues": (
-        "id",
-        "target_id",
-        "category",
-        "reported_by",
-        "reported_at",
-        "department",
-        "due_at",
-        "resolved_at",
-        "status",
-    ),
-}
 
 COUNTY_ID = "C-YC"
 COUNTY_NAME = "盐池县"

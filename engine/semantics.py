@@ -7,6 +7,7 @@ answers their one shape, order and arithmetic, so every backend answers alike.
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -227,3 +228,23 @@ def trace_result(
         path=steps,
         issue=trace_issue(issue, as_of) if issue else None,
     )
+
+
+class ChainAnswers(ABC):
+    """`who` and `trace` for a backend that can find a query's start and its path's facts."""
+
+    @abstractmethod
+    def start_of(self, target: str) -> tuple[str, Issue | None]:
+        """The unit a query starts from (a resident's household, an issue's subject)."""
+
+    @abstractmethod
+    def levels(self, start: str, as_of: dt.date) -> list[Level]:
+        """The containment path from `start` up, with each unit's active holders."""
+
+    def who(self, target: str, as_of: dt.date) -> WhoResult:
+        start, _ = self.start_of(target)
+        return who_result(target, as_of, self.levels(start, as_of))
+
+    def trace(self, target: str, as_of: dt.date) -> TraceResult:
+        start, issue = self.start_of(target)
+        return trace_result(target, as_of, self.levels(start, as_of), issue)

@@ -8,7 +8,8 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from engine.demo_data import COLUMNS, REFERENCE_DAY, DataRows, generate_county
+from engine.demo_data import REFERENCE_DAY, DataRows, generate_county
+from engine.importer import COLUMNS
 
 AS_OF = REFERENCE_DAY
 SEED_UNITS = {"township": 9, "village": 119, "grid": 2009}

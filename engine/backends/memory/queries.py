@@ -23,8 +23,6 @@ from engine.model import (
     ResidentView,
     Responsibility,
     StatsResult,
-    TraceResult,
-    WhoResult,
 )
 
 QUARANTINE = "home_quarantine"
@@ -32,7 +30,7 @@ FOUR_TO_ONE_TEAM = 4
 RESPONSIBLE_KINDS = ("cadre", "leader")
 
 
-class MemoryQueries:
+class MemoryQueries(semantics.ChainAnswers):
     def __init__(self, index: Index) -> None:
         self.ix = index
 
@@ -73,14 +71,6 @@ class MemoryQueries:
             )
             for node in self.ix.path_up(start)
         ]
-
-    def who(self, target: str, as_of: dt.date) -> WhoResult:
-        start, _ = self.start_of(target)
-        return semantics.who_result(target, as_of, self.levels(start, as_of))
-
-    def trace(self, target: str, as_of: dt.date) -> TraceResult:
-        start, issue = self.start_of(target)
-        return semantics.trace_result(target, as_of, self.levels(start, as_of), issue)
 
     # ---- gaps --------------------------------------------------------------------------
 

@@ -47,8 +47,6 @@ from engine.model import (
     ResidentView,
     Responsibility,
     StatsResult,
-    TraceResult,
-    WhoResult,
 )
 
 NODE_STATEMENTS = {
@@ -84,7 +82,7 @@ NODE_LABELS = {
 Row = dict[str, Any]
 
 
-class Neo4jBackend:
+class Neo4jBackend(semantics.ChainAnswers):
     name = "neo4j"
 
     def __init__(self, settings: Neo4jSettings) -> None:
@@ -208,14 +206,6 @@ class Neo4jBackend:
             )
             for row in rows
         ]
-
-    def who(self, target: str, as_of: dt.date) -> WhoResult:
-        start, _ = self.start_of(target)
-        return semantics.who_result(target, as_of, self.levels(start, as_of))
-
-    def trace(self, target: str, as_of: dt.date) -> TraceResult:
-        start, issue = self.start_of(target)
-        return semantics.trace_result(target, as_of, self.levels(start, as_of), issue)
 
     # ---- gaps and stats ----------------------------------------------------------------
 
