@@ -132,11 +132,18 @@ class Neo4jBackend(semantics.ChainAnswers):
         except Neo4jError as exc:
             raise GridchainError(f"Neo4j refused a statement: {exc.code}: {exc.message}") from exc
 
-    def read_batches(
-        self, file: str, name: str, ids: list[str], **params: Any
-    ) -> Iterator[neo4j.Record]:
-        for batch in batched(ids, self.settings.batch_size):
-            yield from self.read(file, name, ids=batch, **params)
+    def read_batches(self, file: str, name: str, ids: list[str]) -> list[neo4j.Record]:
+        """One statement over many ids, in batches sharing one session (and transaction)."""
+        query = statement(file, name)
+
+        def run_all(tx: neo4j.ManagedTransaction | neo4j.Session) -> list[neo4j.Record]:
+            size = self.settings.batch_size
+            return [row for batch in batched(ids, size) for row in tx.run(query, ids=batch)]
+
+        with self.answering(), self.driver.session(database=self.database) as session:
+            if self.dialect.autocommit_reads:
+                return run_all(session)
+            return session.execute_read(run_all)
 
     def write(
         self, query: LiteralString, rows: list[Row], progress: Progress, done: int, total: int
