@@ -1,24 +1,25 @@
 // Writes of an import: UNWIND batches, MERGE on ids, so a re-run after a crash converges.
 // Every node keeps its record's fields as properties (dates as ISO strings) and its kind's
-// label; units also carry :Unit and bodies :Body so one index finds any of them by id.
+// label; units also carry :Unit and bodies :Body, and are merged on those labels, so one
+// index finds any of them by id (a MERGE on a label without an index scans the label).
 
 // :name merge_county
-UNWIND $rows AS row MERGE (n:County {id: row.id}) SET n = row.props, n:Unit
+UNWIND $rows AS row MERGE (n:Unit {id: row.id}) SET n = row.props, n:County
 
 // :name merge_township
-UNWIND $rows AS row MERGE (n:Township {id: row.id}) SET n = row.props, n:Unit
+UNWIND $rows AS row MERGE (n:Unit {id: row.id}) SET n = row.props, n:Township
 
 // :name merge_village
-UNWIND $rows AS row MERGE (n:Village {id: row.id}) SET n = row.props, n:Unit
+UNWIND $rows AS row MERGE (n:Unit {id: row.id}) SET n = row.props, n:Village
 
 // :name merge_grid
-UNWIND $rows AS row MERGE (n:Grid {id: row.id}) SET n = row.props, n:Unit
+UNWIND $rows AS row MERGE (n:Unit {id: row.id}) SET n = row.props, n:Grid
 
 // :name merge_building
-UNWIND $rows AS row MERGE (n:Building {id: row.id}) SET n = row.props, n:Unit
+UNWIND $rows AS row MERGE (n:Unit {id: row.id}) SET n = row.props, n:Building
 
 // :name merge_household
-UNWIND $rows AS row MERGE (n:Household {id: row.id}) SET n = row.props, n:Unit
+UNWIND $rows AS row MERGE (n:Unit {id: row.id}) SET n = row.props, n:Household
 
 // :name merge_resident
 UNWIND $rows AS row MERGE (n:Resident {id: row.id}) SET n = row.props
@@ -27,16 +28,16 @@ UNWIND $rows AS row MERGE (n:Resident {id: row.id}) SET n = row.props
 UNWIND $rows AS row MERGE (n:Person {id: row.id}) SET n = row.props
 
 // :name merge_pioneer_post
-UNWIND $rows AS row MERGE (n:PioneerPost {id: row.id}) SET n = row.props, n:Body
+UNWIND $rows AS row MERGE (n:Body {id: row.id}) SET n = row.props, n:PioneerPost
 
 // :name merge_pioneer_team
-UNWIND $rows AS row MERGE (n:PioneerTeam {id: row.id}) SET n = row.props, n:Body
+UNWIND $rows AS row MERGE (n:Body {id: row.id}) SET n = row.props, n:PioneerTeam
 
 // :name merge_party_org
-UNWIND $rows AS row MERGE (n:PartyOrg {id: row.id}) SET n = row.props, n:Body
+UNWIND $rows AS row MERGE (n:Body {id: row.id}) SET n = row.props, n:PartyOrg
 
 // :name merge_volunteer_team
-UNWIND $rows AS row MERGE (n:VolunteerTeam {id: row.id}) SET n = row.props, n:Body
+UNWIND $rows AS row MERGE (n:Body {id: row.id}) SET n = row.props, n:VolunteerTeam
 
 // :name merge_issue
 UNWIND $rows AS row MERGE (n:Issue {id: row.id}) SET n = row.props
