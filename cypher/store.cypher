@@ -59,7 +59,7 @@ OPTIONAL MATCH (resident)-[old:MEMBER_OF]->(previous:Household)
 WHERE previous.id <> row.target
 DELETE old
 WITH DISTINCT resident, row
-MATCH (household:Household {id: row.target})
+MATCH (household:Unit {id: row.target})
 MERGE (resident)-[:MEMBER_OF]->(household)
 
 // :name link_body_unit
