@@ -50,6 +50,8 @@ def main() -> None:
         db = Path(folder) / "gridchain.db"
         print(f"scale {scale}")
         print(f"demo end to end (fresh store): {demo_seconds(db, scale):.1f} s")
+        demo_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"peak memory of the demo process: {demo_peak:.0f} MiB")
         started = time.perf_counter()
         backend = MemoryBackend(db)
         today = dt.date.today()
