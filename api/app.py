@@ -12,7 +12,17 @@ from fastapi import FastAPI
 
 from api import problems
 from api.auth import KeyRing
-from api.routes import areas, assignments, chains, datasets, health, issues, records, views
+from api.routes import (
+    areas,
+    assignments,
+    chains,
+    colors,
+    datasets,
+    health,
+    issues,
+    records,
+    views,
+)
 from api.services import Services
 from engine.backends.base import Backend
 
@@ -35,6 +45,6 @@ def create_app(backend: Backend, keys: KeyRing) -> FastAPI:
     app.state.services = Services(backend)
     app.state.keys = keys
     problems.install(app)
-    for module in (health, chains, areas, records, assignments, issues, datasets, views):
+    for module in (health, chains, areas, records, assignments, issues, colors, datasets, views):
         app.include_router(module.router)
     return app

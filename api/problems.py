@@ -15,13 +15,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from engine.errors import (
     BackendUnavailable,
     BadQuery,
+    Conflict,
     GridchainError,
     ImportProblem,
     ImportRefused,
+    IssueConflict,
     NotFound,
 )
 
@@ -52,6 +55,7 @@ class Problem(BaseModel):
     detail: str
     errors: list[FieldError] | None = None
     problems: list[RowProblem] | None = None
+    current_status: str | None = None  # an issue a step was refused for: where it stands
 
 
 DESCRIPTIONS = {
@@ -59,7 +63,7 @@ DESCRIPTIONS = {
     401: "No API key, or an unknown one.",
     403: "The key's role may not read or write this.",
     404: "No such node or assignment.",
-    409: "Something with that id exists already.",
+    409: "Something with that id exists already, or the issue's status refuses the step.",
     413: "The upload is too large.",
     422: "A parameter, body or uploaded row was refused.",
     503: "The backend cannot be reached.",
@@ -77,6 +81,7 @@ def problem(
     headers: Mapping[str, str] | None = None,
     errors: list[FieldError] | None = None,
     problems: Sequence[ImportProblem] = (),
+    current_status: str | None = None,
 ) -> JSONResponse:
     body = Problem(
         title=http.HTTPStatus(status).phrase,
@@ -84,6 +89,7 @@ def problem(
         detail=detail,
         errors=errors,
         problems=[RowProblem(**vars(p)) for p in problems] or None,
+        current_status=current_status,
     )
     return JSONResponse(
         body.model_dump(exclude_none=True),
@@ -107,11 +113,18 @@ def field_errors(exc: RequestValidationError) -> list[FieldError]:
     return found
 
 
-def refused_fields(exc: ImportRefused, location: str = "body") -> RequestValidationError:
-    """A JSON body refused by the importer: its problems are fields, not rows of a file."""
+def refused_fields(
+    exc: ImportRefused, location: str = "body", names: Mapping[str, str] | None = None
+) -> RequestValidationError:
+    """A JSON body refused by the importer: its problems are fields, not rows of a file;
+    `names` maps a ledger column to the body field that gave it, where they differ."""
     return RequestValidationError(
         [
-            {"loc": (location, p.column), "msg": p.message, "type": "value_error"}
+            {
+                "loc": (location, (names or {}).get(p.column, p.column)),
+                "msg": p.message,
+                "type": "value_error",
+            }
             for p in exc.problems
         ]
     )
@@ -119,7 +132,21 @@ def refused_fields(exc: ImportRefused, location: str = "body") -> RequestValidat
 
 async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return problem(exc.status_code, str(exc.detail), headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return problem(exc.status_code, str(exc.detail), headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path: Starlette names only the first route's,
+    and a path may have one route per method (GET and POST /issues)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 async def on_invalid_request(request: Request, exc: Exception) -> JSONResponse:
@@ -138,6 +165,10 @@ async def on_engine_error(request: Request, exc: Exception) -> JSONResponse:
         return problem(422, shown, problems=exc.problems)
     if isinstance(exc, BadQuery):
         return problem(422, str(exc))
+    if isinstance(exc, IssueConflict):
+        return problem(409, str(exc), current_status=exc.status)
+    if isinstance(exc, Conflict):
+        return problem(409, str(exc))
     if isinstance(exc, BackendUnavailable):
         return problem(503, str(exc))
     return problem(400, str(exc))

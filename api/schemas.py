@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
 from engine.model import GapsResult, PersonView
 
@@ -72,15 +72,55 @@ class IssueIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(None, min_length=1, description="Default: a new id.")
-    target_id: str = Field(min_length=1)
+    target: str = Field(
+        min_length=1,
+        validation_alias=AliasChoices("target", "target_id"),
+        description="The household or unit it is about (`target_id` is accepted too).",
+    )
     category: str = Field(min_length=1)
+    due_at: IsoDate | None = Field(None, description="Default: the category's due days.")
+    note: str | None = None
+    id: str | None = Field(None, min_length=1, description="Default: a new id.")
     reported_by: str | None = Field(
         None, min_length=1, description="A person id; a grid member reports as itself."
     )
     reported_at: IsoDate | None = Field(None, description="Default today.")
     department: str | None = None
-    due_at: IsoDate | None = None
+
+
+class DepartmentIn(BaseModel):
+    """A line department: the one the grid calls in (dispatch), or the one reporting in (ack)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    department: str = Field(min_length=1)
+    note: str | None = None
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    by: str = Field(min_length=1, description="Who resolved it: a department or a person.")
+    note: str | None = None
+
+
+class FeedbackIn(BaseModel):
+    """The reporter's feedback (结果反馈): satisfied closes the issue, unsatisfied reopens it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    satisfied: bool
+    note: str | None = None
+
+
+Color = Literal["green", "blue", "yellow", "orange", "red"]
+IssueStatus = Literal["reported", "dispatched", "acknowledged", "resolved", "closed"]
+
+
+class ColorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    color: Color
 
 
 class Health(BaseModel):

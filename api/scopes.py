@@ -1,7 +1,8 @@
 """What each role may read and write (SPEC §8); anything outside answers 403.
 
 An inspector reads everything and writes nothing; a township admin reads and writes inside its
-township; a grid member reads the chains of the households it covers and reports issues there.
+township; a grid member reads the chains of the households it covers, reports issues there and
+blows the whistle on them, and gives the feedback on the issues it reported.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi import HTTPException
 from api.auth import Principal
 from engine.backends.base import Backend
 from engine.errors import NotFound
-from engine.model import NodeRef, PersonView
+from engine.model import Issue, NodeRef, PersonView
 
 # The levels through which a grid-member assignment covers a household (SPEC §4).
 COVERING_LEVELS = ("Household", "Building", "Grid")
@@ -105,3 +106,32 @@ def sees_personal_data(caller: Principal, township: str | None) -> bool:
     if caller.role == "inspector":
         return True
     return caller.role == "township_admin" and township is not None and township == caller.township
+
+
+def actor(caller: Principal) -> str:
+    """Who a write is recorded as: a grid member's person, or a township's admin."""
+    if caller.role == "grid_member" and caller.person is not None:
+        return caller.person
+    return f"{caller.role}:{caller.township}" if caller.township else caller.role
+
+
+FEEDBACK = ("closed", "reopened")
+
+
+def require_step(
+    caller: Principal, backend: Backend, issue: Issue, kind: str, as_of: dt.date
+) -> None:
+    """Any step of an issue in a township belongs to its admin (departments report in and
+    resolve through it); a grid member dispatches issues of the households it covers and
+    gives the feedback on the issues it reported."""
+    if caller.role == "township_admin":
+        require_write(caller, backend, issue.id)
+    elif caller.role == "grid_member" and kind == "dispatched":
+        require_read(caller, backend, issue.id, as_of)
+    elif caller.role == "grid_member" and kind in FEEDBACK:
+        if caller.person != issue.reported_by:
+            raise forbidden(f"feedback on {issue.id!r} is its reporter's to give")
+    elif caller.role == "grid_member":
+        raise forbidden("departments report in and resolve through the township admin")
+    else:
+        raise forbidden(f"a {caller.role} key cannot write; township admins and grid members do")

@@ -52,24 +52,21 @@ RETURN u.id AS unit, r.household_id AS household, i.id AS issue, i.target_id AS 
        coalesce(p.label, b.label) AS other
 
 // :name chain
-MATCH p = (s:Unit {id: $start})-[:IN*0..6]->(u:Unit)
-WITH u, length(p) AS depth
+UNWIND $ids AS start
+MATCH p = (s:Unit {id: start})-[:IN*0..6]->(u:Unit)
+WITH start, u, length(p) AS depth
 OPTIONAL MATCH (person:Person)-[r:RESPONSIBLE_FOR]->(u)
 WHERE coalesce(r.since, '') <= $as_of AND coalesce(r.until, '9999-12-31') >= $as_of
-WITH u, depth,
+WITH start, u, depth,
      collect(CASE WHEN r IS NULL THEN NULL
              ELSE [r.role, person.id, person.name, person.kind] END) AS holders
 OPTIONAL MATCH (b:Body)-[:SERVES]->(u)
-RETURN depth, u.id AS id, u.label AS label, coalesce(u.name, u.address, u.id) AS name,
+RETURN start, depth, u.id AS id, u.label AS label, coalesce(u.name, u.address, u.id) AS name,
        holders, collect(CASE WHEN b IS NULL THEN NULL ELSE [b.id, b.kind, b.name] END) AS bodies
 
 // :name path_up
 MATCH p = (s:Unit {id: $start})-[:IN*0..6]->(u:Unit)
 RETURN length(p) AS depth, u.id AS id, u.label AS label
-
-// :name issue
-MATCH (i:Issue {id: $id})
-RETURN properties(i) AS props
 
 // :name resident
 MATCH (r:Resident {id: $id})
@@ -96,3 +93,9 @@ RETURN count(DISTINCT h) AS covered
 // :name counties
 MATCH (c:County)
 RETURN c.id AS id
+
+// :name colors_of
+UNWIND $ids AS id
+MATCH (h:Unit {id: id})
+WHERE h.label = 'Household'
+RETURN h.id AS id, h.color AS color

@@ -18,3 +18,12 @@ CREATE INDEX FOR (n:Issue) ON (n.id)
 
 // :name assignment_id
 CREATE INDEX FOR ()-[r:RESPONSIBLE_FOR]-() ON (r.id)
+
+// :name issue_event_id
+CREATE INDEX FOR (n:IssueEvent) ON (n.id)
+
+// :name department_id
+CREATE INDEX FOR (n:Department) ON (n.id)
+
+// :name color_change_id
+CREATE INDEX FOR (n:ColorChange) ON (n.id)

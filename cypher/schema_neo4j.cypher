@@ -17,3 +17,12 @@ CREATE CONSTRAINT issue_id IF NOT EXISTS FOR (n:Issue) REQUIRE n.id IS UNIQUE
 
 // :name assignment_id
 CREATE INDEX assignment_id IF NOT EXISTS FOR ()-[r:RESPONSIBLE_FOR]-() ON (r.id)
+
+// :name issue_event_id
+CREATE CONSTRAINT issue_event_id IF NOT EXISTS FOR (n:IssueEvent) REQUIRE n.id IS UNIQUE
+
+// :name department_id
+CREATE CONSTRAINT department_id IF NOT EXISTS FOR (n:Department) REQUIRE n.id IS UNIQUE
+
+// :name color_change_id
+CREATE CONSTRAINT color_change_id IF NOT EXISTS FOR (n:ColorChange) REQUIRE n.id IS UNIQUE

@@ -15,17 +15,20 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from engine import render
+from engine import loop, render
 from engine.backends import BACKENDS, open_backend
 from engine.backends.base import Backend, no_progress
 from engine.backends.base import Progress as ProgressCallback
 from engine.errors import BadQuery, GridchainError, ImportRefused, NotFound
 from engine.importer import validate
+from engine.issues import IssueChange, feedback_kind, new_report, now
 from engine.ledger import Table, read_dataset
 from engine.model import DEFAULT_MEMBER_LIMIT, ImportReport
+from engine.semantics import IssueFilter
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
+CLI_ACTOR = "cli"  # who a write from the command line is recorded as, unless told
 
 app = typer.Typer(
     help="gridchain: who is accountable, where the gaps are, and the reverse trace.",
@@ -73,13 +76,13 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def parse_day(text: str | None) -> dt.date:
+def parse_day(text: str | None, option: str = "--as-of") -> dt.date:
     if text is None:
         return dt.date.today()
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        fail(f"--as-of: bad date {text!r} (expected YYYY-MM-DD)", EXIT_BAD_INPUT)
+        fail(f"{option}: bad date {text!r} (expected YYYY-MM-DD)", EXIT_BAD_INPUT)
 
 
 @contextmanager
@@ -158,21 +161,148 @@ def trace(target: str, as_of: AsOf = None, as_json: AsJson = False) -> None:
         emit(backend.trace(target, day), as_json, render.show_trace)  # type: ignore[arg-type]
 
 
+Scope = Annotated[str | None, typer.Option(help="A unit id; default the whole graph.")]
+ColorOption = Annotated[
+    str | None, typer.Option("--color", help="Only households of this colour (green ... red).")
+]
+
+
 @app.command()
 def gaps(
-    scope: Annotated[str | None, typer.Option(help="A unit id; default the whole graph.")] = None,
+    scope: Scope = None,
     kind: Annotated[str | None, typer.Option(help="Only gaps of this kind.")] = None,
     limit_households: Annotated[
         int, typer.Option(min=1, help="Households a grid member may cover before overload.")
     ] = DEFAULT_MEMBER_LIMIT,
+    color: ColorOption = None,
     as_of: AsOf = None,
     as_json: AsJson = False,
 ) -> None:
     """Every coverage gap in a scope."""
     day = parse_day(as_of)
     with backend_session() as backend:
-        result = backend.gaps(day, scope, kind, limit_households)
+        result = backend.gaps(day, scope, kind, limit_households, color)
         emit(result, as_json, render.show_gaps)  # type: ignore[arg-type]
+
+
+@app.command()
+def overdue(
+    scope: Scope = None, color: ColorOption = None, as_of: AsOf = None, as_json: AsJson = False
+) -> None:
+    """Every issue late and still open, the latest first, and who in its chain holds it now."""
+    day = parse_day(as_of)
+    with backend_session() as backend:
+        wanted = IssueFilter(overdue=True, scope=scope, color=color)
+        result = loop.issue_list(backend, day, wanted)
+        emit(result, as_json, render.show_issues)  # type: ignore[arg-type]
+
+
+@app.command()
+def color(
+    household: str,
+    new: Annotated[str | None, typer.Argument(help="Mark it with this colour.")] = None,
+    by: Annotated[str, typer.Option(help="Who marks it (a person id).")] = CLI_ACTOR,
+    as_json: AsJson = False,
+) -> None:
+    """A household's five-colour mark and its changes; given a colour, mark it first."""
+    with backend_session() as backend:
+        if new is None:
+            result = backend.color_history(household)
+        else:
+            result = loop.set_color(backend, household, new, by, now())
+        emit(result, as_json, render.show_colors)  # type: ignore[arg-type]
+
+
+# ---- the issue loop: 线索上报 → 问题处置 → 结果反馈 -------------------------------------------
+
+issue_app = typer.Typer(help="Report an issue and move it through the loop.", no_args_is_help=True)
+app.add_typer(issue_app, name="issue")
+Note = Annotated[str | None, typer.Option(help="A note kept with the step.")]
+ActedBy = Annotated[str, typer.Option(help="Who the step is recorded as made by.")]
+
+
+def move(
+    issue: str, kind: str, by: str | None, department: str | None, note: str | None, as_json: bool
+) -> None:
+    with backend_session() as backend:
+        loop.transition(backend, IssueChange(issue, kind, by, CLI_ACTOR, now(), department, note))
+        state = backend.trace(issue, dt.date.today()).issue
+        assert state is not None  # `issue` names an issue
+        emit(state, as_json, render.show_issue)  # type: ignore[arg-type]
+
+
+@issue_app.command("report")
+def report_issue(
+    target: Annotated[str, typer.Argument(help="The household or unit it is about.")],
+    category: Annotated[str, typer.Option(help="What kind of issue (service, dispute, ...).")],
+    by: Annotated[str, typer.Option(help="The reporting person's id.")],
+    due_at: Annotated[
+        str | None, typer.Option("--due-at", help="Due date; default the category's.")
+    ] = None,
+    note: Note = None,
+    issue_id: Annotated[str | None, typer.Option("--id", help="Default: a new id.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Report an issue (线索上报)."""
+    due = parse_day(due_at, "--due-at") if due_at else None
+    new = new_report(
+        target=target,
+        category=category,
+        reporter=by,
+        recorded_by=CLI_ACTOR,
+        at=now(),
+        issue_id=issue_id,
+        due_at=due,
+        note=note,
+    )
+    with backend_session() as backend:
+        loop.report(backend, new)
+        state = backend.trace(new.issue, dt.date.today()).issue
+        assert state is not None  # just reported
+        emit(state, as_json, render.show_issue)  # type: ignore[arg-type]
+
+
+@issue_app.command("dispatch")
+def dispatch_issue(
+    issue: str,
+    department: Annotated[str, typer.Option(help="The department called in.")],
+    by: ActedBy = CLI_ACTOR,
+    note: Note = None,
+    as_json: AsJson = False,
+) -> None:
+    """Blow the whistle (网格吹哨): call a department to the issue."""
+    move(issue, "dispatched", by, department, note, as_json)
+
+
+@issue_app.command("ack")
+def acknowledge_issue(
+    issue: str,
+    department: Annotated[str, typer.Option(help="The department reporting in.")],
+    note: Note = None,
+    as_json: AsJson = False,
+) -> None:
+    """A department called to the issue reports in (部门报到)."""
+    move(issue, "acknowledged", department, department, note, as_json)
+
+
+@issue_app.command("resolve")
+def resolve_issue(issue: str, by: ActedBy, note: Note = None, as_json: AsJson = False) -> None:
+    """The issue is resolved (问题处置)."""
+    move(issue, "resolved", by, None, note, as_json)
+
+
+@issue_app.command("feedback")
+def feedback_issue(
+    issue: str,
+    satisfied: Annotated[
+        bool, typer.Option("--satisfied/--unsatisfied", help="Closes it, or reopens it.")
+    ],
+    by: ActedBy = CLI_ACTOR,
+    note: Note = None,
+    as_json: AsJson = False,
+) -> None:
+    """The reporter's feedback (结果反馈): satisfied closes it, unsatisfied reopens it."""
+    move(issue, feedback_kind(satisfied), by, None, note, as_json)
 
 
 @app.command()

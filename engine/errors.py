@@ -44,3 +44,17 @@ class BadQuery(GridchainError):
 
 class BackendUnavailable(GridchainError):
     """The configured backend cannot be reached."""
+
+
+class Conflict(GridchainError):
+    """A write that the stored state refuses: an id taken, a step not allowed now."""
+
+
+class IssueConflict(Conflict):
+    """A step of the issue loop that the issue's current status does not allow (or that a
+    concurrent step got to first); `status` is where the issue stands now."""
+
+    def __init__(self, issue: str, status: str, message: str) -> None:
+        self.issue = issue
+        self.status = status
+        super().__init__(message)

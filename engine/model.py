@@ -44,6 +44,9 @@ BODY_KINDS: dict[str, str] = {
 COLORS = ("green", "blue", "yellow", "orange", "red")
 HIGH_RISK_COLORS = ("red", "orange")
 ISSUE_STATUSES = ("reported", "dispatched", "acknowledged", "resolved", "closed")
+# What happens to an issue (SPEC §3 Issue): each recorded step of the loop, and `escalated`,
+# which is not recorded but follows from the due date (see engine/timeline.py).
+ISSUE_EVENTS = ("reported", "dispatched", "acknowledged", "resolved", "closed", "reopened")
 
 GAP_KINDS = (
     "empty_household",
@@ -162,9 +165,42 @@ class Issue(Record):
     extra: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IssueEvent(Record):
+    """One step of an issue's loop, as it happened: `seq` orders an issue's events from 1.
+
+    `by` is who the step is attributed to (the reporter, the department reporting in, whoever
+    resolved it); `recorded_by` is who wrote it down (an API key's holder, the CLI, an import).
+    `status` is the issue's status after the step."""
+
+    issue_id: str
+    seq: int
+    kind: str
+    at: dt.datetime
+    status: str
+    by: str | None = None
+    recorded_by: str | None = None
+    department: str | None = None
+    note: str | None = None
+    satisfied: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ColorChange(Record):
+    """A household's five-colour mark (五色动态管理) set by someone at some time."""
+
+    household_id: str
+    color: str
+    by: str
+    at: dt.datetime
+
+
 @dataclass
 class DataSet:
-    """A validated data set, ready to be written by any backend."""
+    """A validated data set, ready to be written by any backend.
+
+    `issue_events` and `color_changes` are history, not ledger rows: no import file holds
+    them, but a store's snapshot does, so `gridchain push` carries them along."""
 
     units: list[Unit] = field(default_factory=list)
     households: list[Household] = field(default_factory=list)
@@ -173,9 +209,12 @@ class DataSet:
     assignments: list[Assignment] = field(default_factory=list)
     bodies: list[Body] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    issue_events: list[IssueEvent] = field(default_factory=list)
+    color_changes: list[ColorChange] = field(default_factory=list)
 
 
 RECORD_KINDS = ("units", "households", "residents", "people", "assignments", "bodies", "issues")
+HISTORY_KINDS = ("issue_events", "color_changes")
 
 
 class ImportReport(BaseModel):
@@ -265,12 +304,36 @@ class TraceStep(Answer):
     person: PersonRef | None
 
 
+class TimelineEntry(Answer):
+    """A step of an issue's timeline, and who in its chain held the issue from then on, for
+    how many days (to the next entry, or to its resolution, or to `as_of`)."""
+
+    at: dt.datetime
+    event: str
+    status: str
+    by: str | None
+    department: str | None
+    note: str | None
+    satisfied: bool | None
+    level: str | None
+    holder: PersonRef | None
+    held_days: int
+
+
 class TraceIssue(Answer):
     id: str
+    target: str
+    reported_by: str
     reported_at: dt.date
     due_at: dt.date | None
     resolved_at: dt.date | None
     overdue_days: int
+    category: str
+    status: str
+    departments: list[str]
+    level: str | None  # the trace step holding an open issue now; null once resolved
+    holder: PersonRef | None
+    timeline: list[TimelineEntry]
 
 
 class TraceResult(Answer):
@@ -279,6 +342,43 @@ class TraceResult(Answer):
     commander: PersonRef | None
     path: list[TraceStep]
     issue: TraceIssue | None
+
+
+class IssueView(Answer):
+    """An issue in a list: where it stands, how late it is and who in its chain holds it."""
+
+    id: str
+    target: str
+    category: str
+    status: str
+    reported_by: str
+    reported_at: dt.date
+    due_at: dt.date | None
+    resolved_at: dt.date | None
+    departments: list[str]
+    color: str | None
+    overdue_days: int
+    level: str | None
+    holder: PersonRef | None
+    path: list[str]
+
+
+class IssuesResult(Answer):
+    as_of: dt.date
+    scope: str | None
+    issues: list[IssueView]
+
+
+class ColorEntry(Answer):
+    color: str
+    by: str
+    at: dt.datetime
+
+
+class ColorHistory(Answer):
+    household: str
+    color: str | None
+    changes: list[ColorEntry]
 
 
 class StatsResult(Answer):

@@ -6,15 +6,19 @@ from rich.console import Console
 from rich.table import Table
 
 from engine.model import (
+    ColorHistory,
     GapsResult,
     ImportReport,
+    IssuesResult,
     PersonRef,
     StatsResult,
+    TraceIssue,
     TraceResult,
     WhoResult,
 )
 
 MAX_GAP_ROWS = 200
+MINUTE = "%Y-%m-%d %H:%M"  # the JSON answers keep the time zone; a table has no room for it
 
 
 def person_text(person: PersonRef | None) -> str:
@@ -47,12 +51,59 @@ def show_trace(console: Console, result: TraceResult) -> None:
         table.add_row(step.level, step.unit, person_text(step.person))
     console.print(table)
     if result.issue:
-        issue = result.issue
-        console.print(
-            f"Issue {issue.id}: reported {issue.reported_at}, due {issue.due_at or '-'}, "
-            f"resolved {issue.resolved_at or '-'}, overdue {issue.overdue_days} days"
-        )
+        show_issue(console, result.issue)
     console.print(f"Commander: {person_text(result.commander)}")
+
+
+def show_issue(console: Console, issue: TraceIssue) -> None:
+    """An issue's standing and its timeline: each step, who held it then and how long."""
+    held = f", held by {person_text(issue.holder)} ({issue.level})" if issue.level else ""
+    console.print(
+        f"Issue {issue.id} ({issue.category}) is {issue.status}{held}: reported "
+        f"{issue.reported_at}, due {issue.due_at or '-'}, resolved {issue.resolved_at or '-'}, "
+        f"overdue {issue.overdue_days} days"
+    )
+    table = Table(title=f"Timeline of {issue.id}")
+    for column in ("at", "event", "by", "status", "held by", "days"):
+        table.add_column(column, justify="right" if column == "days" else "left")
+    for entry in issue.timeline:
+        by = ", ".join(x for x in (entry.by, entry.note) if x)
+        holder = f"{entry.level}: {person_text(entry.holder)}" if entry.level else ""
+        table.add_row(
+            entry.at.strftime(MINUTE),
+            entry.event,
+            by,
+            entry.status,
+            holder,
+            str(entry.held_days),
+        )
+    console.print(table)
+
+
+def show_issues(console: Console, result: IssuesResult) -> None:
+    table = Table(title=f"Issues in {result.scope or 'whole graph'} as of {result.as_of}")
+    for column in ("issue", "about", "status", "due", "overdue", "held by", "path"):
+        table.add_column(column, justify="right" if column == "overdue" else "left")
+    for issue in result.issues:
+        holder = f"{issue.level}: {person_text(issue.holder)}" if issue.level else "-"
+        table.add_row(
+            issue.id,
+            issue.target + (f" ({issue.color})" if issue.color else ""),
+            issue.status,
+            str(issue.due_at or "-"),
+            str(issue.overdue_days),
+            holder,
+            " > ".join(issue.path),
+        )
+    console.print(table)
+    console.print(f"{len(result.issues)} issues")
+
+
+def show_colors(console: Console, result: ColorHistory) -> None:
+    console.print(f"Household {result.household} is {result.color or 'not coloured'}")
+    for change in result.changes:
+        when = change.at.strftime(MINUTE)
+        console.print(f"  {when}: {change.color} by {change.by}", markup=False, highlight=False)
 
 
 def show_gaps(console: Console, result: GapsResult, summary_only: bool = False) -> None:

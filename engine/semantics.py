@@ -13,10 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
+from engine import issues, timeline
 from engine.errors import BadQuery
+from engine.issues import IssueHistory
 from engine.model import (
     ALL_LABELS,
     GAP_KINDS,
+    ISSUE_STATUSES,
     REQUIRED_ROLE,
     ROLES,
     BodyRef,
@@ -24,11 +27,11 @@ from engine.model import (
     Gap,
     GapsResult,
     GapSummary,
-    Issue,
+    IssuesResult,
+    IssueView,
     PersonRef,
     RoleHolder,
     StatsResult,
-    TraceIssue,
     TraceResult,
     TraceStep,
     WhoResult,
@@ -101,24 +104,6 @@ def stats_result(
         assignments={role: assignments.get(role, 0) for role in ROLES},
         gaps={kind: gaps.summary.by_kind.get(kind, 0) for kind in GAP_KINDS},
     )
-
-
-def trace_issue(issue: Issue, as_of: dt.date) -> TraceIssue:
-    return TraceIssue(
-        id=issue.id,
-        reported_at=issue.reported_at,
-        due_at=issue.due_at,
-        resolved_at=issue.resolved_at,
-        overdue_days=overdue_days(issue.due_at, issue.resolved_at, as_of),
-    )
-
-
-def overdue_days(due_at: dt.date | None, resolved_at: dt.date | None, as_of: dt.date) -> int:
-    """Days past due, counted to the resolution if there is one, else to `as_of`."""
-    if due_at is None:
-        return 0
-    end = resolved_at or as_of
-    return max(0, (end - due_at).days)
 
 
 # ---- who and trace from the facts of a containment path ----------------------------------
@@ -207,9 +192,8 @@ def who_result(target: str, as_of: dt.date, levels: list[Level]) -> WhoResult:
     )
 
 
-def trace_result(
-    target: str, as_of: dt.date, levels: list[Level], issue: Issue | None
-) -> TraceResult:
+def trace_steps(levels: list[Level]) -> list[TraceStep]:
+    """The escalation path, bottom up: one step per level but the Building."""
     steps = []
     for level in levels:
         if level.label == "Household":
@@ -221,12 +205,20 @@ def trace_result(
         else:
             continue  # a Building is no step of its own
         steps.append(TraceStep.of(level=level.label, unit=level.unit, person=person))
+    return steps
+
+
+def trace_result(
+    target: str, as_of: dt.date, levels: list[Level], history: IssueHistory | None
+) -> TraceResult:
+    steps = trace_steps(levels)
+    period = issues.policy().escalation_days
     return TraceResult.of(
         target=target,
         as_of=as_of,
         commander=township_commander(levels),
         path=steps,
-        issue=trace_issue(issue, as_of) if issue else None,
+        issue=timeline.trace_issue(history, steps, as_of, period) if history else None,
     )
 
 
@@ -234,8 +226,9 @@ class ChainAnswers(ABC):
     """`who` and `trace` for a backend that can find a query's start and its path's facts."""
 
     @abstractmethod
-    def start_of(self, target: str) -> tuple[str, Issue | None]:
-        """The unit a query starts from (a resident's household, an issue's subject)."""
+    def start_of(self, target: str) -> tuple[str, IssueHistory | None]:
+        """The unit a query starts from (a resident's household, an issue's subject), and
+        the issue with its history when `target` is one."""
 
     @abstractmethod
     def levels(self, start: str, as_of: dt.date) -> list[Level]:
@@ -246,5 +239,84 @@ class ChainAnswers(ABC):
         return who_result(target, as_of, self.levels(start, as_of))
 
     def trace(self, target: str, as_of: dt.date) -> TraceResult:
-        start, issue = self.start_of(target)
-        return trace_result(target, as_of, self.levels(start, as_of), issue)
+        start, history = self.start_of(target)
+        return trace_result(target, as_of, self.levels(start, as_of), history)
+
+
+# ---- issue lists -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IssueFacts:
+    """An issue with its history, the containment path of its subject (subject first) and
+    the subject's colour, as a backend found them."""
+
+    history: IssueHistory
+    levels: list[Level]
+    color: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueFilter:
+    status: str | None = None
+    overdue: bool = False  # only what is late and still open
+    scope: str | None = None
+    color: str | None = None
+    reported_by: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in ISSUE_STATUSES:
+            raise BadQuery(
+                f"unknown status {self.status!r} (expected one of {', '.join(ISSUE_STATUSES)})"
+            )
+        issues.check_color(self.color)
+
+    def statuses(self) -> tuple[str, ...]:
+        """The statuses worth fetching: every backend narrows its read to these."""
+        if self.status is not None:
+            return (self.status,)
+        if self.overdue:
+            return tuple(s for s in ISSUE_STATUSES if s not in issues.DONE_STATUSES)
+        return ISSUE_STATUSES
+
+    def admits(self, facts: IssueFacts) -> bool:
+        issue = facts.history.issue
+        return (
+            issues.status_of(issue) in self.statuses()
+            and (self.scope is None or any(level.unit == self.scope for level in facts.levels))
+            and (self.color is None or facts.color == self.color)
+            and (self.reported_by is None or issue.reported_by == self.reported_by)
+        )
+
+
+def issues_result(as_of: dt.date, wanted: IssueFilter, found: Iterable[IssueFacts]) -> IssuesResult:
+    """The issues `wanted` asks for, the latest first (most days overdue), then by id."""
+    period = issues.policy().escalation_days
+    views = []
+    for facts in found:
+        if not wanted.admits(facts):
+            continue
+        now = timeline.standing(facts.history, trace_steps(facts.levels), as_of, period)
+        if wanted.overdue and not now.late:
+            continue
+        issue = facts.history.issue
+        views.append(
+            IssueView.of(
+                id=issue.id,
+                target=issue.target_id,
+                category=issue.category,
+                status=issues.status_of(issue),
+                reported_by=issue.reported_by,
+                reported_at=issue.reported_at,
+                due_at=issue.due_at,
+                resolved_at=issue.resolved_at,
+                departments=facts.history.departments,
+                color=facts.color,
+                overdue_days=now.overdue_days,
+                level=now.level,
+                holder=now.holder,
+                path=[level.unit for level in facts.levels],
+            )
+        )
+    views.sort(key=lambda view: (-view.overdue_days, view.id))
+    return IssuesResult.of(as_of=as_of, scope=wanted.scope, issues=views)

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bolt_server import BoltServer, falkordb_available, falkordb_bolt_server
 from counties import small
+from serving import KEYS, Server, key_file, small_county_store
 
 from engine.backends.base import Backend
 from engine.backends.memory import MemoryBackend
@@ -107,3 +109,33 @@ def empty_backend(
 def small_county(empty_backend: Backend) -> Backend:
     load(empty_backend, small())
     return empty_backend
+
+
+# ---- the HTTP API: `gridchain serve` on the small county, one per test module --------------
+
+
+@pytest.fixture(scope="module")
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """A module's own server: some modules write, and one restarts it after a kill -9."""
+    folder = tmp_path_factory.mktemp(request.module.__name__)
+    running = Server(small_county_store(folder), key_file(folder), folder / "server.log").start()
+    yield running
+    running.stop()
+
+
+def client_of(holder: str) -> Callable[[Server], Iterator[httpx.Client]]:
+    """A fixture: a client of the module's server with the key of `holder` (serving.KEYS)."""
+
+    @pytest.fixture
+    def client(server: Server) -> Iterator[httpx.Client]:
+        with server.client(KEYS[holder]) as found:
+            yield found
+
+    return client
+
+
+inspector = client_of("inspector")
+t1_admin = client_of("t1_admin")
+member = client_of("m1_member")

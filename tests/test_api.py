@@ -5,45 +5,18 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from counties import AS_OF
-from serving import GRIDCHAIN, KEYS, Server, key_file, small_county_store
+from serving import GRIDCHAIN, KEYS, Server
 
 from api.auth import Principal
 from api.scopes import sees_personal_data
 
 DAY = {"as_of": AS_OF.isoformat()}
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("api")
-    running = Server(small_county_store(folder), key_file(folder), folder / "server.log").start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def inspector(server: Server) -> Iterator[httpx.Client]:
-    with server.client(KEYS["inspector"]) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def t1_admin(server: Server) -> Iterator[httpx.Client]:
-    with server.client(KEYS["t1_admin"]) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def member(server: Server) -> Iterator[httpx.Client]:
-    with server.client(KEYS["m1_member"]) as client:
-        yield client
 
 
 def with_day(path: str) -> str:

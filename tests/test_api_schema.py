@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serving import KEYS, Server, key_file, small_county_store
+from serving import KEYS, Server
 
 ST = Path(sys.executable).parent / "st"
 # Real ids, offered half of the time, so cases reach answers and not only 404s.
@@ -26,14 +25,6 @@ values = ["R1", "R9"]
 "path.person" = { dictionary = "people", probability = 0.5 }
 "path.resident" = { dictionary = "residents", probability = 0.5 }
 """
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("api-schema")
-    running = Server(small_county_store(folder), key_file(folder), folder / "server.log").start()
-    yield running
-    running.stop()
 
 
 @pytest.mark.parametrize("holder", ["inspector", "t1_admin"])

@@ -8,12 +8,11 @@ import shutil
 import struct
 import subprocess
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from counties import AS_OF
-from serving import KEYS, Server, key_file, small_county_store
+from serving import KEYS, Server
 
 from api.graphview import COLORS
 
@@ -45,14 +44,6 @@ def find_chromium() -> str:
 @pytest.fixture(scope="module")
 def chromium() -> str:
     return find_chromium()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("api-views")
-    running = Server(small_county_store(folder), key_file(folder), folder / "server.log").start()
-    yield running
-    running.stop()
 
 
 def page_url(server: Server, path: str) -> str:

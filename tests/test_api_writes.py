@@ -6,39 +6,18 @@ from __future__ import annotations
 import io
 import signal
 import zipfile
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from counties import AS_OF
 from openpyxl import Workbook
-from serving import KEYS, Server, key_file, small_county_store
+from serving import KEYS, Server
 
 DAY = {"as_of": AS_OF.isoformat()}
 PROBLEM = "application/problem+json"
 NEW_MEMBER = {"person_id": "M2", "target_id": "H4", "role": "grid_member", "since": "2024-01-01"}
 NEW_MEMBER_ID = "M2>H4:grid_member@2024-01-01"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("api-writes")
-    running = Server(small_county_store(folder), key_file(folder), folder / "server.log").start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def t1_admin(server: Server) -> Iterator[httpx.Client]:
-    with server.client(KEYS["t1_admin"]) as client:
-        yield client
-
-
-@pytest.fixture
-def inspector(server: Server) -> Iterator[httpx.Client]:
-    with server.client(KEYS["inspector"]) as client:
-        yield client
 
 
 def zipped(files: dict[str, str], folder: str = "") -> bytes:
@@ -171,7 +150,7 @@ def test_a_grid_member_reports_an_issue_for_its_household(server: Server) -> Non
         )
         assert response.status_code == 201, response.text
         issue = response.json()
-        assert (issue["reported_by"], issue["target_id"]) == ("M1", "H2")
+        assert (issue["reported_by"], issue["target"]) == ("M1", "H2")
         trace = member.get(f"/trace/{issue['id']}", params=DAY).json()
         assert trace["issue"]["overdue_days"] == 7
         assert member.post("/issues", json={"target_id": "H3", "category": "x"}).status_code == 403

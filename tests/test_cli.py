@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -282,3 +283,69 @@ def test_store_that_is_not_sqlite_exits_1(tmp_path: Path) -> None:
     garbage.write_bytes(bytes(range(256)) * 16)
     line = assert_one_line_error(run("stats", db=garbage), 1)
     assert "garbage.db" in line
+
+
+# ---- the issue loop and five colours -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def loop_db(ledger: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of its own: these tests move issues and colour households."""
+    path = tmp_path_factory.mktemp("loop") / "gridchain.db"
+    assert run("import", ledger, db=path).returncode == 0
+    return path
+
+
+def test_overdue_json_lists_what_is_late_and_who_holds_it(loop_db: Path) -> None:
+    result = answer("overdue", "--as-of", AS_OF, db=loop_db)
+    assert (result["as_of"], result["scope"]) == (AS_OF, None)
+    [late] = result["issues"]
+    assert {key: late[key] for key in ("id", "target", "status", "due_at", "overdue_days")} == {
+        "id": "I1", "target": "H3", "status": "dispatched", "due_at": "2024-05-10",
+        "overdue_days": 22,
+    }
+    assert (late["level"], late["holder"]["id"], late["path"]) == (
+        "County", "L1", ["H3", "G2", "V1", "T1", "C"]
+    )
+    assert answer("overdue", "--scope", "T2", "--as-of", AS_OF, db=loop_db)["issues"] == []
+    assert answer("overdue", "--color", "green", "--as-of", AS_OF, db=loop_db)["issues"] == []
+
+
+def test_the_loop_from_the_command_line(loop_db: Path) -> None:
+    steps = [
+        ("issue", "dispatch", "I1", "--department", "县公安局"),
+        ("issue", "ack", "I1", "--department", "县公安局"),
+        ("issue", "resolve", "I1", "--by", "县公安局", "--note", "已处置"),
+        ("issue", "feedback", "I1", "--unsatisfied", "--by", "M2"),
+    ]
+    assert [answer(*step, db=loop_db)["status"] for step in steps] == [
+        "dispatched", "acknowledged", "resolved", "dispatched"
+    ]
+    line = assert_one_line_error(run("issue", "feedback", "I1", "--satisfied", db=loop_db), 1)
+    assert "dispatched" in line
+    timeline = answer("trace", "I1", db=loop_db)["issue"]["timeline"]
+    assert [e["event"] for e in timeline if e["event"] != "escalated"] == [
+        "reported", "dispatched", "dispatched", "acknowledged", "resolved", "reopened"
+    ]
+
+
+def test_a_report_from_the_command_line(loop_db: Path) -> None:
+    report = ("issue", "report", "H4", "--category", "epidemic", "--by", "M2", "--id", "I9")
+    issue = answer(*report, db=loop_db)
+    due = dt.date.today() + dt.timedelta(days=3)  # an epidemic's days
+    assert (issue["status"], issue["due_at"], issue["reported_by"]) == (
+        "reported", due.isoformat(), "M2"
+    )
+    assert_one_line_error(run(*report, db=loop_db), 1)  # the id is taken
+
+
+def test_colour_marks_from_the_command_line(loop_db: Path) -> None:
+    marked = answer("color", "H2", "red", "--by", "M1", db=loop_db)
+    assert (marked["color"], [c["by"] for c in marked["changes"]]) == ("red", ["M1"])
+    assert answer("color", "H2", db=loop_db) == marked
+    gaps = answer("gaps", "--color", "red", "--as-of", AS_OF, db=loop_db)["gaps"]
+    assert [(g["kind"], g["id"]) for g in gaps] == [
+        ("unattended_high_risk", "H10"), ("unattended_high_risk", "H2")
+    ]
+    line = assert_one_line_error(run("color", "H2", "purple", db=loop_db), 2)
+    assert "purple" in line

@@ -23,6 +23,9 @@ QUERIES = [
     ("gaps", "--kind", "overloaded_member", "--limit-households", "2"),
     ("stats",),
     ("stats", "--scope", "T1"),
+    ("overdue",),
+    ("overdue", "--scope", "T1", "--color", "yellow"),
+    ("gaps", "--color", "red"),
 ]
 
 
@@ -84,3 +87,20 @@ def test_unreachable_neo4j_is_one_line_and_exit_1() -> None:
     env = clean_env(GRIDCHAIN_BACKEND="neo4j", NEO4J_URI="bolt://127.0.0.1:1")
     line = assert_one_line_error(run("who", "H1", env=env), 1)
     assert line.startswith("error: cannot reach Neo4j at bolt://127.0.0.1:1: ")
+
+
+def test_push_carries_the_issue_loop_and_colour_marks(
+    falkordb: BoltServer, memory_db: Path
+) -> None:
+    steps = [
+        ("issue", "ack", "I1", "--department", "县民政局"),
+        ("color", "H3", "orange", "--by", "M2"),
+    ]
+    for step in steps:
+        assert run(*step, db=memory_db).returncode == 0
+    pushed = import_counts(on_bolt(falkordb, "--db", memory_db, "push"))
+    assert (pushed["issues"], pushed["households"]) == ((0, 1), (0, 1))
+    queries = [("trace", "I1", "--as-of", AS_OF), ("color", "H3"), ("overdue", "--as-of", AS_OF)]
+    for query in queries:
+        args = (*query, "--json")
+        assert json.loads(on_bolt(falkordb, *args)) == json.loads(run(*args, db=memory_db).stdout)

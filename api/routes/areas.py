@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.auth import Caller
 from api.problems import problem_responses
-from api.schemas import DEFAULT_PAGE, GapsPage, Page
+from api.schemas import DEFAULT_PAGE, Color, GapsPage, Page
 from api.scopes import area_scope
 from api.services import AsOf, Limit, Offset, Svc, day
 from engine.model import DEFAULT_MEMBER_LIMIT, GapKind, GapsResult, StatsResult
@@ -18,6 +18,9 @@ router = APIRouter(tags=["areas"], responses=problem_responses(401, 403, 404, 42
 Scope = Annotated[
     str | None,
     Query(description="A unit id; default the whole graph (a township admin's: its township)."),
+]
+ColorFilter = Annotated[
+    Color | None, Query(description="Only households of this colour (五色动态管理).")
 ]
 # Bounded so that every backend can pass it on as a 64-bit integer.
 MemberLimit = Annotated[
@@ -39,13 +42,15 @@ def gaps(
     scope: Scope = None,
     kind: GapKind | None = None,
     limit_households: MemberLimit = DEFAULT_MEMBER_LIMIT,
+    color: ColorFilter = None,
     offset: Offset = 0,
     limit: Limit = DEFAULT_PAGE,
     as_of: AsOf = None,
 ) -> GapsPage:
-    """Every gap in a scope, sorted by kind then id; `gaps` is one page, `summary` counts all."""
+    """Every gap in a scope, sorted by kind then id; `gaps` is one page, `summary` counts all.
+    With `color`, only the gaps of households of that colour."""
     area = area_scope(caller, svc.backend, scope)
-    result = svc.backend.gaps(day(as_of), area, kind, limit_households)
+    result = svc.backend.gaps(day(as_of), area, kind, limit_households, color)
     return paged_gaps(result, offset, limit)
 
 

@@ -9,9 +9,13 @@ from typing import Protocol
 from engine.model import (
     DEFAULT_MEMBER_LIMIT,
     Assignment,
+    ColorChange,
+    ColorHistory,
     DataSet,
     GapsResult,
     ImportReport,
+    Issue,
+    IssueEvent,
     NodeRef,
     PersonView,
     ResidentView,
@@ -19,6 +23,7 @@ from engine.model import (
     TraceResult,
     WhoResult,
 )
+from engine.semantics import IssueFacts
 
 # Called with (records written so far, records in all); lets a terminal draw a progress bar.
 Progress = Callable[[int, int], None]
@@ -47,7 +52,10 @@ class Backend(Protocol):
         scope: str | None = None,
         kind: str | None = None,
         member_limit: int = DEFAULT_MEMBER_LIMIT,
-    ) -> GapsResult: ...
+        color: str | None = None,
+    ) -> GapsResult:
+        """`color` keeps only the gaps of households of that colour."""
+        ...
 
     def trace(self, target: str, as_of: dt.date) -> TraceResult: ...
 
@@ -62,5 +70,28 @@ class Backend(Protocol):
     def assignment(self, assignment: str) -> Assignment: ...
 
     def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult: ...
+
+    # The issue loop: the rules are in engine.issues and engine.loop; a backend keeps facts.
+
+    def issue(self, issue: str) -> tuple[Issue, list[IssueEvent]]:
+        """An issue and the events stored for it, in order (none for one imported and not
+        moved since); NotFound when there is no such issue."""
+        ...
+
+    def record_transition(self, issue: Issue, events: list[IssueEvent], seen: int) -> None:
+        """Store the issue's new state and its new events at once, all or nothing, if it still
+        has `seen` events stored; IssueConflict (nothing stored) if not."""
+        ...
+
+    def issue_facts(self, statuses: tuple[str, ...], as_of: dt.date) -> list[IssueFacts]:
+        """Every issue with one of `statuses`, its history and its subject's path (with the
+        holders active on `as_of`)."""
+        ...
+
+    def record_color(self, change: ColorChange) -> None:
+        """Set a household's colour and keep the change, at once; NotFound for no household."""
+        ...
+
+    def color_history(self, household: str) -> ColorHistory: ...
 
     def close(self) -> None: ...

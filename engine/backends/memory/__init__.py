@@ -7,6 +7,7 @@ import gc
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -15,14 +16,20 @@ from engine.backends.base import Progress, no_progress
 from engine.backends.memory.graph import CountyGraph
 from engine.backends.memory.queries import MemoryQueries
 from engine.backends.memory.store import SqliteStore
-from engine.changes import count_changes
-from engine.errors import NotFound
+from engine.changes import find_changes
+from engine.errors import IssueConflict, NotFound
+from engine.issues import status_of
 from engine.model import (
     DEFAULT_MEMBER_LIMIT,
     Assignment,
+    ColorChange,
+    ColorHistory,
     DataSet,
     GapsResult,
+    Household,
     ImportReport,
+    Issue,
+    IssueEvent,
     NodeRef,
     PersonView,
     Record,
@@ -31,6 +38,7 @@ from engine.model import (
     TraceResult,
     WhoResult,
 )
+from engine.semantics import IssueFacts
 
 
 @contextmanager
@@ -97,13 +105,16 @@ class MemoryBackend:
 
     @locked
     def store(self, data: DataSet, progress: Progress = no_progress) -> ImportReport:
-        report = count_changes(data, self.stored)
+        changes = find_changes(data, self.stored)
+        report = changes.report()
+        # An issue whose ledger row changed is known by that row again, not by its old steps.
+        reset = changes.changed["issues"]
         total = sum(len(getattr(data, kind)) for kind in report.added)
         progress(0, total)
-        self.store_file.write(data)
+        self.store_file.write(data, reset)
         progress(total, total)
         with long_lived_objects():
-            self.graph.add(data)
+            self.graph.add(data, reset)
         self.queries = MemoryQueries(self.graph.index)
         return report
 
@@ -118,8 +129,9 @@ class MemoryBackend:
         scope: str | None = None,
         kind: str | None = None,
         member_limit: int = DEFAULT_MEMBER_LIMIT,
+        color: str | None = None,
     ) -> GapsResult:
-        return self.queries.gaps(as_of, scope, kind, member_limit)
+        return self.queries.gaps(as_of, scope, kind, member_limit, color)
 
     @locked
     def trace(self, target: str, as_of: dt.date) -> TraceResult:
@@ -147,6 +159,45 @@ class MemoryBackend:
     @locked
     def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult:
         return self.queries.stats(as_of, scope, DEFAULT_MEMBER_LIMIT)
+
+    # ---- the issue loop and household colours: one SQLite transaction each, and the node's
+    # record replaced in place, so a step costs the same in a county of any size.
+
+    @locked
+    def issue(self, issue: str) -> tuple[Issue, list[IssueEvent]]:
+        record = self.graph.index.records.get(issue)
+        if not isinstance(record, Issue):
+            raise NotFound(issue, "issue")
+        return record, list(self.graph.events.get(issue, []))
+
+    @locked
+    def record_transition(self, issue: Issue, events: list[IssueEvent], seen: int) -> None:
+        if len(self.graph.events.get(issue.id, [])) != seen:
+            current = self.graph.index.records[issue.id]
+            assert isinstance(current, Issue)
+            status = status_of(current)
+            raise IssueConflict(issue.id, status, f"issue {issue.id!r} moved on: it is {status}")
+        self.store_file.write(DataSet(issues=[issue], issue_events=events))
+        self.graph.replace_record(issue)
+        self.graph.add_history(events, [])
+
+    @locked
+    def issue_facts(self, statuses: tuple[str, ...], as_of: dt.date) -> list[IssueFacts]:
+        return self.queries.issue_facts(statuses, as_of)
+
+    @locked
+    def record_color(self, change: ColorChange) -> None:
+        record = self.graph.index.records.get(change.household_id)
+        if not isinstance(record, Household):
+            raise NotFound(change.household_id, "household")
+        household = replace(record, color=change.color)
+        self.store_file.write(DataSet(households=[household], color_changes=[change]))
+        self.graph.replace_record(household)
+        self.graph.add_history([], [change])
+
+    @locked
+    def color_history(self, household: str) -> ColorHistory:
+        return self.queries.color_history(household)
 
     @locked
     def close(self) -> None:

@@ -7,9 +7,10 @@ queries make per call, so a `who` or `trace` costs a few dictionary reads.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar
 
 import networkx as nx
 
@@ -18,8 +19,11 @@ from engine.model import (
     Assignment,
     Body,
     BodyRef,
+    ColorChange,
     DataSet,
     Household,
+    Issue,
+    IssueEvent,
     Person,
     Record,
     Resident,
@@ -34,10 +38,17 @@ class CountyGraph:
     def __init__(self) -> None:
         self.g: nx.DiGraph[str] = nx.DiGraph()
         self.assignments: dict[str, Assignment] = {}
-        self.index = Index(self.g, self.assignments)
+        # History, by issue and by household, in order; not part of the graph's shape.
+        self.events: dict[str, list[IssueEvent]] = defaultdict(list)
+        self.colors: dict[str, list[ColorChange]] = defaultdict(list)
+        self.index = Index(self.g, self.assignments, self.events, self.colors)
 
-    def add(self, data: DataSet) -> None:
-        """Upsert every record of `data`; a stored node's old edges give way to its new ones."""
+    def add(self, data: DataSet, reset_issues: Collection[str] = ()) -> None:
+        """Upsert every record of `data`; a stored node's old edges give way to its new ones,
+        and the events of `reset_issues` to none."""
+        for issue in reset_issues:
+            self.events.pop(issue, None)
+        self.add_history(data.issue_events, data.color_changes)
         nodes = list(node_rows(data))
         for node, _, _, _ in nodes:
             if node in self.g:
@@ -50,7 +61,21 @@ class CountyGraph:
         )
         for assignment in data.assignments:
             self.put_assignment(assignment)
-        self.index = Index(self.g, self.assignments)
+        self.index = Index(self.g, self.assignments, self.events, self.colors)
+
+    def add_history(self, events: list[IssueEvent], colors: list[ColorChange]) -> None:
+        for event in events:
+            held = self.events[event.issue_id]
+            held[:] = upserted(held, event, lambda e: (e.seq, e.id))
+        for change in colors:
+            changes = self.colors[change.household_id]
+            changes[:] = upserted(changes, change, lambda c: (c.at, c.id))
+
+    def replace_record(self, record: Issue | Household) -> None:
+        """A new state of a stored node whose edges stay as they are (an issue's status, a
+        household's colour): no index to rebuild, however large the county."""
+        self.g.nodes[record.id]["record"] = record
+        self.index.records[record.id] = record
 
     def put_assignment(self, assignment: Assignment) -> None:
         old = self.assignments.pop(assignment.id, None)
@@ -81,6 +106,14 @@ class CountyGraph:
             if attrs["type"] == "HOLDS"
         ]
         self.g.remove_edges_from(stale)
+
+
+H = TypeVar("H", bound=Record)
+
+
+def upserted(held: list[H], record: H, order: Callable[[H], Any]) -> list[H]:
+    """`held` with `record` in the place of any record of its id, in `order`."""
+    return sorted([r for r in held if r.id != record.id] + [record], key=order)
 
 
 NodeRow = tuple[str, str, Record, list[tuple[str, str, str]]]
@@ -117,6 +150,8 @@ class Index:
 
     g: nx.DiGraph[str]
     assignments: dict[str, Assignment]
+    events: dict[str, list[IssueEvent]]
+    colors: dict[str, list[ColorChange]]
     label: dict[str, str] = field(default_factory=dict)
     parent: dict[str, str] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))

@@ -8,10 +8,13 @@ from collections.abc import Iterator
 from engine import semantics
 from engine.backends.memory.graph import Index
 from engine.errors import BadQuery, NotFound
+from engine.issues import IssueHistory, check_color, history_of, status_of
 from engine.model import (
     HIGH_RISK_COLORS,
     UNIT_LABELS,
     Assignment,
+    ColorEntry,
+    ColorHistory,
     Gap,
     GapsResult,
     Household,
@@ -36,7 +39,7 @@ class MemoryQueries(semantics.ChainAnswers):
 
     # ---- shared steps ------------------------------------------------------------------
 
-    def start_of(self, target: str) -> tuple[str, Issue | None]:
+    def start_of(self, target: str) -> tuple[str, IssueHistory | None]:
         """The unit a query starts from: a resident's household, an issue's subject."""
         label = self.ix.label.get(target)
         if label is None:
@@ -47,7 +50,7 @@ class MemoryQueries(semantics.ChainAnswers):
         if isinstance(record, Resident):
             return record.household_id, None
         if isinstance(record, Issue):
-            return record.target_id, record
+            return record.target_id, history_of(record, self.ix.events.get(target, []))
         raise BadQuery(f"{target!r} is a {label}; ask about a unit, household, resident or issue")
 
     def active(self, node: str, as_of: dt.date, role: str | None = None) -> list[Assignment]:
@@ -75,18 +78,30 @@ class MemoryQueries(semantics.ChainAnswers):
     # ---- gaps --------------------------------------------------------------------------
 
     def gaps(
-        self, as_of: dt.date, scope: str | None, kind: str | None, member_limit: int
+        self,
+        as_of: dt.date,
+        scope: str | None,
+        kind: str | None,
+        member_limit: int,
+        color: str | None = None,
     ) -> GapsResult:
         semantics.check_gap_kind(kind)
+        check_color(color)
         if scope is not None and self.ix.label.get(scope) not in UNIT_LABELS:
             raise NotFound(scope, "unit")
         nodes = self.ix.subtree(scope) if scope else list(self.ix.label)
         found = [
             (gap, self.township_of(gap.path))
             for gap in self.find_gaps(nodes, scope, as_of, member_limit)
-            if kind is None or gap.kind == kind
+            if (kind is None or gap.kind == kind)
+            and (color is None or self.color_of(gap.id) == color)
         ]
         return semantics.gaps_result(as_of, scope, found)
+
+    def color_of(self, node: str) -> str | None:
+        """A household's colour; any other node has none."""
+        record = self.ix.records.get(node)
+        return record.color if isinstance(record, Household) else None
 
     def find_gaps(
         self, nodes: list[str], scope: str | None, as_of: dt.date, member_limit: int
@@ -200,6 +215,35 @@ class MemoryQueries(semantics.ChainAnswers):
             if a.role == "grid_member" and a.active_on(as_of):
                 covered.update(self.ix.households_below(a.target_id))
         return covered
+
+    # ---- the issue loop ----------------------------------------------------------------
+
+    def issue_facts(self, statuses: tuple[str, ...], as_of: dt.date) -> list[semantics.IssueFacts]:
+        found = []
+        for node in self.ix.nodes_of("Issue"):
+            issue = self.ix.record(node)
+            if isinstance(issue, Issue) and status_of(issue) in statuses:
+                found.append(
+                    semantics.IssueFacts(
+                        history_of(issue, self.ix.events.get(node, [])),
+                        self.levels(issue.target_id, as_of),
+                        self.color_of(issue.target_id),
+                    )
+                )
+        return found
+
+    def color_history(self, household: str) -> ColorHistory:
+        record = self.ix.records.get(household)
+        if not isinstance(record, Household):
+            raise NotFound(household, "household")
+        return ColorHistory.of(
+            household=household,
+            color=record.color,
+            changes=[
+                ColorEntry.of(color=c.color, by=c.by, at=c.at)
+                for c in self.ix.colors.get(household, [])
+            ],
+        )
 
     # ---- stats -------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The durable half of the memory backend: one SQLite file, one table per kind of record.
 
 Every write is committed (WAL, synchronous=FULL) before the caller is told it happened, so an
-acknowledged import survives a kill -9.
+acknowledged import or step of the issue loop survives a kill -9; a write is one transaction,
+so an issue's new status never lands without the event that explains it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
@@ -17,12 +18,15 @@ from typing import Any
 
 from engine.errors import GridchainError
 from engine.model import (
+    HISTORY_KINDS,
     RECORD_KINDS,
     Assignment,
     Body,
+    ColorChange,
     DataSet,
     Household,
     Issue,
+    IssueEvent,
     Person,
     Record,
     Resident,
@@ -37,9 +41,14 @@ RECORD_TYPES: dict[str, type[Record]] = {
     "assignments": Assignment,
     "bodies": Body,
     "issues": Issue,
+    "issue_events": IssueEvent,
+    "color_changes": ColorChange,
 }
-SCHEMA_VERSION = 1
+STORED_KINDS = RECORD_KINDS + HISTORY_KINDS
+SCHEMA_VERSION = 1  # history tables are only added to a store: version 1 stores open as they are
 DATE_FIELDS = {"since", "until", "reported_at", "due_at", "resolved_at"}
+DATETIME_FIELDS = {"at"}
+BOOL_FIELDS = {"party_member", "satisfied"}
 
 
 def columns_of(kind: str) -> list[str]:
@@ -63,23 +72,28 @@ class SqliteStore:
             raise GridchainError(
                 f"{self.path} has store version {version}, expected {SCHEMA_VERSION}"
             )
-        for kind in RECORD_KINDS:
+        for kind in STORED_KINDS:
             cols = ", ".join(columns_of(kind))
             # Table and column names come from the fixed record types above, never from input.
             self.db.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({cols}, PRIMARY KEY (id))")
+        self.db.execute("CREATE INDEX IF NOT EXISTS issue_events_of ON issue_events (issue_id)")
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def load(self) -> Iterator[tuple[str, list[Record]]]:
-        for kind in RECORD_KINDS:
+        for kind in STORED_KINDS:
             cols = columns_of(kind)
             record_type = RECORD_TYPES[kind]
             rows = self.db.execute(f"SELECT {', '.join(cols)} FROM {kind}").fetchall()
             yield kind, [record_type(**decode_row(cols, row)) for row in rows]
 
-    def write(self, data: DataSet) -> None:
-        """Upsert every record of `data` in one transaction: all of it or none of it."""
+    def write(self, data: DataSet, reset_issues: Collection[str] = ()) -> None:
+        """Upsert every record of `data` in one transaction: all of it or none of it. The
+        events of `reset_issues` are dropped first (their ledger rows changed)."""
         with self.transaction():
-            for kind in RECORD_KINDS:
+            self.db.executemany(
+                "DELETE FROM issue_events WHERE issue_id = ?", ((i,) for i in reset_issues)
+            )
+            for kind in STORED_KINDS:
                 records: list[Record] = getattr(data, kind)
                 if records:
                     cols = columns_of(kind)
@@ -120,8 +134,11 @@ def decode_row(cols: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
     for col in DATE_FIELDS.intersection(cols):
         if fields[col] is not None:
             fields[col] = dt.date.fromisoformat(fields[col])
-    extra = fields["extra"]
-    fields["extra"] = json.loads(extra) if extra else {}
-    if fields.get("party_member") is not None:
-        fields["party_member"] = bool(fields["party_member"])
+    for col in DATETIME_FIELDS.intersection(cols):
+        fields[col] = dt.datetime.fromisoformat(fields[col])
+    if "extra" in fields:
+        fields["extra"] = json.loads(fields["extra"]) if fields["extra"] else {}
+    for col in BOOL_FIELDS.intersection(cols):
+        if fields[col] is not None:
+            fields[col] = bool(fields[col])
     return fields

@@ -26,19 +26,24 @@ from engine.backends.neo4j import dialect
 from engine.backends.neo4j.records import props_of, record_from
 from engine.backends.neo4j.settings import Neo4jSettings as Neo4jSettings
 from engine.backends.neo4j.statements import sections, statement
-from engine.changes import count_changes
-from engine.errors import BackendUnavailable, BadQuery, GridchainError, NotFound
+from engine.changes import find_changes
+from engine.errors import BackendUnavailable, BadQuery, GridchainError, IssueConflict, NotFound
+from engine.issues import IssueHistory, check_color, history_of, status_of
 from engine.model import (
     BODY_KINDS,
     DEFAULT_MEMBER_LIMIT,
     GAP_KINDS,
     Assignment,
     BodyRef,
+    ColorChange,
+    ColorEntry,
+    ColorHistory,
     DataSet,
     Gap,
     GapsResult,
     ImportReport,
     Issue,
+    IssueEvent,
     NodeRef,
     Person,
     PersonView,
@@ -132,13 +137,17 @@ class Neo4jBackend(semantics.ChainAnswers):
         except Neo4jError as exc:
             raise GridchainError(f"Neo4j refused a statement: {exc.code}: {exc.message}") from exc
 
-    def read_batches(self, file: str, name: str, ids: list[str]) -> list[neo4j.Record]:
+    def read_batches(
+        self, file: str, name: str, ids: list[str], **params: Any
+    ) -> list[neo4j.Record]:
         """One statement over many ids, in batches sharing one session (and transaction)."""
         query = statement(file, name)
 
         def run_all(tx: neo4j.ManagedTransaction | neo4j.Session) -> list[neo4j.Record]:
             size = self.settings.batch_size
-            return [row for batch in batched(ids, size) for row in tx.run(query, ids=batch)]
+            return [
+                row for batch in batched(ids, size) for row in tx.run(query, ids=batch, **params)
+            ]
 
         with self.answering(), self.driver.session(database=self.database) as session:
             if self.dialect.autocommit_reads:
@@ -173,9 +182,21 @@ class Neo4jBackend(semantics.ChainAnswers):
         rows = self.read_batches("read", STORED_STATEMENTS[kind], ids)
         return {row["id"]: dict(row["props"]) for row in rows}
 
+    def write_one(self, file: str, name: str, **params: Any) -> list[neo4j.Record]:
+        """One statement in its own write transaction: all of it or none of it on Neo4j."""
+        query = statement(file, name)
+
+        def run(tx: neo4j.ManagedTransaction) -> list[neo4j.Record]:
+            return list(tx.run(query, params))
+
+        with self.answering(), self.driver.session(database=self.database) as session:
+            return session.execute_write(run)
+
     def store(self, data: DataSet, progress: Progress = no_progress) -> ImportReport:
-        report = count_changes(data, self.stored, stored_form)
-        writes = list(write_plan(data))
+        changes = find_changes(data, self.stored, stored_form)
+        report = changes.report()
+        # An issue whose ledger row changed is known by that row again, not by its old steps.
+        writes = list(write_plan(data, sorted(changes.changed["issues"])))
         total = sum(len(rows) for _, rows in writes)
         done = 0
         progress(done, total)
@@ -186,15 +207,14 @@ class Neo4jBackend(semantics.ChainAnswers):
 
     # ---- who and trace -----------------------------------------------------------------
 
-    def start_of(self, target: str) -> tuple[str, Issue | None]:
+    def start_of(self, target: str) -> tuple[str, IssueHistory | None]:
         found = self.read("read", "locate", id=target)[0]
         if found["unit"] is not None:
             return found["unit"], None
         if found["household"] is not None:
             return found["household"], None
         if found["issue"] is not None:
-            props = self.read("read", "issue", id=target)[0]["props"]
-            return found["subject"], record_from(Issue, dict(props))
+            return found["subject"], history_of(*self.issue(target))
         if found["other"] is not None:
             raise BadQuery(
                 f"{target!r} is a {found['other']}; ask about a unit, household, resident or issue"
@@ -202,17 +222,7 @@ class Neo4jBackend(semantics.ChainAnswers):
         raise NotFound(target)
 
     def levels(self, start: str, as_of: dt.date) -> list[semantics.Level]:
-        rows = sorted(self.read("read", "chain", start=start, as_of=as_of.isoformat()), key=depth)
-        return [
-            semantics.Level(
-                label=row["label"],
-                unit=row["id"],
-                name=row["name"],
-                holders=tuple(semantics.Holder(*holder) for holder in row["holders"]),
-                bodies=tuple(BodyRef.of(id=b[0], kind=b[1], name=b[2]) for b in row["bodies"]),
-            )
-            for row in rows
-        ]
+        return levels_of(self.read("read", "chain", ids=[start], as_of=as_of.isoformat()))
 
     # ---- gaps and stats ----------------------------------------------------------------
 
@@ -222,8 +232,10 @@ class Neo4jBackend(semantics.ChainAnswers):
         scope: str | None = None,
         kind: str | None = None,
         member_limit: int = DEFAULT_MEMBER_LIMIT,
+        color: str | None = None,
     ) -> GapsResult:
         semantics.check_gap_kind(kind)
+        check_color(color)
         if scope is not None and self.known_labels({scope}).get(scope) is None:
             raise NotFound(scope, "unit")
         scopes = [scope] if scope else [row["id"] for row in self.read("read", "counties")]
@@ -240,6 +252,13 @@ class Neo4jBackend(semantics.ChainAnswers):
                     kind=gap_kind, id=row["id"], level=row["label"], path=list(row["path"])
                 )
                 found.append((gap, township_on(row["path"], row["labels"])))
+        if color is not None:
+            households = [gap.id for gap, _ in found if gap.level == "Household"]
+            colored = {
+                row["id"] for row in self.read_batches("read", "colors_of", households)
+                if row["color"] == color
+            }
+            found = [(gap, township) for gap, township in found if gap.id in colored]
         return semantics.gaps_result(as_of, scope, found)
 
     def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult:
@@ -318,12 +337,113 @@ class Neo4jBackend(semantics.ChainAnswers):
             raise NotFound(assignment, "assignment")
         return record_from(Assignment, dict(rows[0]["props"]))
 
+    # ---- the issue loop and household colours -----------------------------------------
+
+    def issue(self, issue: str) -> tuple[Issue, list[IssueEvent]]:
+        rows = self.read("issues", "issue", id=issue)
+        if not rows:
+            raise NotFound(issue, "issue")
+        return record_from(Issue, dict(rows[0]["props"])), events_of(rows[0]["events"])
+
+    def record_transition(self, issue: Issue, events: list[IssueEvent], seen: int) -> None:
+        rows = self.write_one(
+            "issues",
+            "record_transition",
+            id=issue.id,
+            seen=seen,
+            props=props_of(issue, "Issue"),
+            events=[event_row(e) for e in events],
+        )
+        if rows and rows[0]["written"]:
+            return
+        current, stored = self.issue(issue.id)
+        if events[-1] in stored:
+            return  # a retried transaction whose first attempt had committed
+        status = status_of(current)
+        raise IssueConflict(issue.id, status, f"issue {issue.id!r} moved on: it is {status}")
+
+    def issue_facts(
+        self, statuses: tuple[str, ...], as_of: dt.date
+    ) -> list[semantics.IssueFacts]:
+        rows = self.read("issues", "issues", statuses=list(statuses))
+        found = [
+            (record_from(Issue, dict(row["props"])), events_of(row["events"]), row["color"])
+            for row in rows
+        ]
+        subjects = sorted({issue.target_id for issue, _, _ in found})
+        chains: dict[str, list[neo4j.Record]] = {}
+        for row in self.read_batches("read", "chain", subjects, as_of=as_of.isoformat()):
+            chains.setdefault(row["start"], []).append(row)
+        return [
+            semantics.IssueFacts(
+                history_of(issue, events), levels_of(chains.get(issue.target_id, [])), color
+            )
+            for issue, events, color in found
+        ]
+
+    def record_color(self, change: ColorChange) -> None:
+        rows = self.write_one(
+            "issues",
+            "record_color",
+            household=change.household_id,
+            color=change.color,
+            id=change.id,
+            props=props_of(change, "ColorChange"),
+        )
+        if not rows:
+            raise NotFound(change.household_id, "household")
+
+    def color_history(self, household: str) -> ColorHistory:
+        rows = self.read("issues", "color_history", id=household)
+        if not rows:
+            raise NotFound(household, "household")
+        changes = sorted(
+            (record_from(ColorChange, dict(props)) for props in rows[0]["changes"]),
+            key=lambda c: (c.at, c.id),
+        )
+        return ColorHistory.of(
+            household=household,
+            color=rows[0]["color"],
+            changes=[ColorEntry.of(color=c.color, by=c.by, at=c.at) for c in changes],
+        )
+
     def close(self) -> None:
         self.driver.close()
 
 
-def write_plan(data: DataSet) -> Iterator[tuple[LiteralString, list[Row]]]:
-    """The statements of an import in an order that lets every edge find both its ends."""
+def levels_of(rows: list[neo4j.Record]) -> list[semantics.Level]:
+    """A containment path from the rows of the `chain` statement for one start."""
+    return [
+        semantics.Level(
+            label=row["label"],
+            unit=row["id"],
+            name=row["name"],
+            holders=tuple(semantics.Holder(*holder) for holder in row["holders"]),
+            bodies=tuple(BodyRef.of(id=b[0], kind=b[1], name=b[2]) for b in row["bodies"]),
+        )
+        for row in sorted(rows, key=depth)
+    ]
+
+
+def events_of(rows: list[dict[str, Any]]) -> list[IssueEvent]:
+    return sorted((record_from(IssueEvent, dict(props)) for props in rows), key=lambda e: e.seq)
+
+
+def event_row(event: IssueEvent) -> Row:
+    """An event to store, with the department a dispatch calls (its DISPATCHED_TO edge)."""
+    called = event.department if event.kind == "dispatched" else None
+    return {
+        "id": event.id,
+        "props": props_of(event, "IssueEvent"),
+        "called": [called] if called else [],
+    }
+
+
+def write_plan(
+    data: DataSet, reset_issues: list[str]
+) -> Iterator[tuple[LiteralString, list[Row]]]:
+    """The statements of an import in an order that lets every edge find both its ends; the
+    history of `reset_issues` goes before any history of `data` arrives."""
     nodes: dict[str, list[Row]] = {label: [] for label in NODE_STATEMENTS}
     for unit in data.units:
         nodes[unit.label].append(node_row(unit, unit.label))
@@ -357,6 +477,12 @@ def write_plan(data: DataSet) -> Iterator[tuple[LiteralString, list[Row]]]:
     yield (
         statement("store", "merge_assignment"),
         [{"id": a.id, "props": props_of(a, "RESPONSIBLE_FOR")} for a in data.assignments],
+    )
+    yield statement("issues", "reset_issue_history"), [{"id": i} for i in reset_issues]
+    yield statement("issues", "merge_issue_event"), [event_row(e) for e in data.issue_events]
+    yield (
+        statement("issues", "merge_color_change"),
+        [node_row(c, "ColorChange") for c in data.color_changes],
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from engine.model import Record
 
 DATE_FIELDS = frozenset({"since", "until", "reported_at", "due_at", "resolved_at"})
+DATETIME_FIELDS = frozenset({"at"})
 
 
 def props_of(record: Record, label: str) -> dict[str, Any]:
@@ -35,9 +36,12 @@ def record_from(record_type: type[R], props: dict[str, Any]) -> R:
     for key, value in props.items():
         if key in DATE_FIELDS and value is not None:
             values[key] = dt.date.fromisoformat(value)
+        elif key in DATETIME_FIELDS:
+            values[key] = dt.datetime.fromisoformat(value)
         elif key in names:
             values[key] = value
         elif key != "label":
             extra[key] = str(value)
-    values["extra"] = extra
+    if "extra" in names:  # history records (events, colour changes) keep no ledger columns
+        values["extra"] = extra
     return record_type(**values)

@@ -1,0 +1,84 @@
+// The issue loop (SPEC §3 Issue) and five-colour marks. Each step is one statement, so an
+// issue's new status never lands without the event that explains it: (:IssueEvent)-[:OF]->
+// (:Issue), and for a dispatch (:Issue)-[:DISPATCHED_TO]->(:Department). Colour changes are
+// (:ColorChange)-[:OF]->(:Household). Dates and times are ISO strings.
+
+// :name issue
+MATCH (i:Issue {id: $id})
+OPTIONAL MATCH (e:IssueEvent)-[:OF]->(i)
+RETURN properties(i) AS props,
+       collect(CASE WHEN e IS NULL THEN NULL ELSE properties(e) END) AS events
+
+// :name issues
+MATCH (i:Issue)
+WHERE i.status IN $statuses
+OPTIONAL MATCH (i)-[:ABOUT]->(h:Household)
+WITH i, h.color AS color
+OPTIONAL MATCH (e:IssueEvent)-[:OF]->(i)
+RETURN properties(i) AS props, color,
+       collect(CASE WHEN e IS NULL THEN NULL ELSE properties(e) END) AS events
+
+// :name record_transition
+// Compare and set: the first SET takes the issue's write lock, then the step applies only if
+// the issue still has the $seen events it was judged by; no row written means it moved on.
+MATCH (i:Issue {id: $id})
+SET i.status = i.status
+WITH i
+OPTIONAL MATCH (old:IssueEvent)-[:OF]->(i)
+WITH i, count(old) AS stored
+WHERE stored = $seen
+SET i = $props
+WITH i
+UNWIND $events AS row
+MERGE (e:IssueEvent {id: row.id})
+SET e = row.props
+MERGE (e)-[:OF]->(i)
+FOREACH (name IN row.called |
+  MERGE (d:Department {id: name})
+  SET d.name = name
+  MERGE (i)-[:DISPATCHED_TO]->(d))
+RETURN count(e) AS written
+
+// :name merge_issue_event
+UNWIND $rows AS row
+MATCH (i:Issue {id: row.props.issue_id})
+MERGE (e:IssueEvent {id: row.id})
+SET e = row.props
+MERGE (e)-[:OF]->(i)
+FOREACH (name IN row.called |
+  MERGE (d:Department {id: name})
+  SET d.name = name
+  MERGE (i)-[:DISPATCHED_TO]->(d))
+
+// :name reset_issue_history
+UNWIND $rows AS row
+MATCH (i:Issue {id: row.id})
+OPTIONAL MATCH (i)-[called:DISPATCHED_TO]->(:Department)
+DELETE called
+WITH DISTINCT i
+OPTIONAL MATCH (e:IssueEvent)-[:OF]->(i)
+DETACH DELETE e
+
+// :name record_color
+MATCH (h:Unit {id: $household})
+WHERE h.label = 'Household'
+SET h.color = $color
+MERGE (c:ColorChange {id: $id})
+SET c = $props
+MERGE (c)-[:OF]->(h)
+RETURN h.id AS id
+
+// :name merge_color_change
+UNWIND $rows AS row
+MATCH (h:Unit {id: row.props.household_id})
+WHERE h.label = 'Household'
+MERGE (c:ColorChange {id: row.id})
+SET c = row.props
+MERGE (c)-[:OF]->(h)
+
+// :name color_history
+MATCH (h:Unit {id: $id})
+WHERE h.label = 'Household'
+OPTIONAL MATCH (c:ColorChange)-[:OF]->(h)
+RETURN h.color AS color,
+       collect(CASE WHEN c IS NULL THEN NULL ELSE properties(c) END) AS changes

@@ -1,0 +1,58 @@
+"""The issue loop and five-colour marks over any backend: each step judged by the rules of
+engine.issues, then stored by the backend at once, or refused with nothing stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from engine import semantics
+from engine.backends.base import Backend
+from engine.errors import Conflict, NotFound
+from engine.importer import validate
+from engine.issues import IssueChange, IssueHistory, Report, apply, color_change, history_of
+from engine.ledger import tables_from_rows
+from engine.model import UNIT_LABELS, ColorHistory, DataSet, Issue, IssuesResult
+
+
+def no_check(data: DataSet) -> None:
+    """For callers that need no say on what is written (the command line)."""
+
+
+def report(
+    backend: Backend, new: Report, authorise: Callable[[DataSet], None] = no_check
+) -> Issue:
+    """Store a reported issue, checked as a row of issues.csv; `authorise` may refuse it
+    after the check and before anything is stored."""
+    data = validate(tables_from_rows({"issues": [new.row]}), backend.known_labels)
+    authorise(data)
+    if backend.known_labels({new.issue}):
+        raise Conflict(f"issue {new.issue!r} exists; report it under another id")
+    data.issue_events.append(new.event)
+    backend.store(data)
+    return data.issues[0]
+
+
+def transition(backend: Backend, change: IssueChange) -> IssueHistory:
+    issue, stored = backend.issue(change.issue)
+    history = history_of(issue, stored)
+    updated, event = apply(history, change)
+    # An issue known so far by its ledger row gets those steps stored along with this one.
+    backend.record_transition(updated, [*history.events[len(stored) :], event], len(stored))
+    return IssueHistory(updated, [*history.events, event])
+
+
+def issue_list(backend: Backend, as_of: dt.date, wanted: semantics.IssueFilter) -> IssuesResult:
+    if wanted.scope is not None and backend.known_labels({wanted.scope}).get(
+        wanted.scope
+    ) not in UNIT_LABELS:
+        raise NotFound(wanted.scope, "unit")
+    facts = backend.issue_facts(wanted.statuses(), as_of)
+    return semantics.issues_result(as_of, wanted, facts)
+
+
+def set_color(
+    backend: Backend, household: str, color: str, by: str, at: dt.datetime
+) -> ColorHistory:
+    backend.record_color(color_change(household, color, by, at))
+    return backend.color_history(household)
