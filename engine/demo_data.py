@@ -36,7 +36,6 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-
 COUNTY_ID = "C-YC"
 COUNTY_NAME = "盐池县"
 YANCHI_ADMIN_CODE = "640323"

@@ -19,9 +19,7 @@ def no_check(data: DataSet) -> None:
     """For callers that need no say on what is written (the command line)."""
 
 
-def report(
-    backend: Backend, new: Report, authorise: Callable[[DataSet], None] = no_check
-) -> Issue:
+def report(backend: Backend, new: Report, authorise: Callable[[DataSet], None] = no_check) -> Issue:
     """Store a reported issue, checked as a row of issues.csv; `authorise` may refuse it
     after the check and before anything is stored."""
     data = validate(tables_from_rows({"issues": [new.row]}), backend.known_labels)
@@ -43,9 +41,10 @@ def transition(backend: Backend, change: IssueChange) -> IssueHistory:
 
 
 def issue_list(backend: Backend, as_of: dt.date, wanted: semantics.IssueFilter) -> IssuesResult:
-    if wanted.scope is not None and backend.known_labels({wanted.scope}).get(
-        wanted.scope
-    ) not in UNIT_LABELS:
+    if (
+        wanted.scope is not None
+        and backend.known_labels({wanted.scope}).get(wanted.scope) not in UNIT_LABELS
+    ):
         raise NotFound(wanted.scope, "unit")
     facts = backend.issue_facts(wanted.statuses(), as_of)
     return semantics.issues_result(as_of, wanted, facts)

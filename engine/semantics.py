@@ -29,7 +29,12 @@ from engine.model import (
     GapSummary,
     IssuesResult,
     IssueView,
+    Person,
     PersonRef,
+    PersonView,
+    Resident,
+    ResidentView,
+    Responsibility,
     RoleHolder,
     StatsResult,
     TraceResult,
@@ -219,6 +224,34 @@ def trace_result(
         commander=township_commander(levels),
         path=steps,
         issue=timeline.trace_issue(history, steps, as_of, period) if history else None,
+    )
+
+
+def resident_view(record: Resident, path: list[str]) -> ResidentView:
+    return ResidentView.of(
+        id=record.id,
+        name=record.name,
+        phone=record.phone,
+        id_number=record.id_number,
+        household=record.household_id,
+        path=path,
+    )
+
+
+def person_view(
+    record: Person, as_of: dt.date, held: Iterable[Responsibility], households_covered: int
+) -> PersonView:
+    """A person with the active assignments it holds, by role then target."""
+    return PersonView.of(
+        id=record.id,
+        name=record.name,
+        kind=record.kind,
+        org=record.org,
+        phone=record.phone,
+        party_member=record.party_member,
+        as_of=as_of,
+        responsibilities=sorted(held, key=lambda r: (r.role, r.target)),
+        households_covered=households_covered,
     )
 
 

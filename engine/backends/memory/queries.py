@@ -169,44 +169,26 @@ class MemoryQueries(semantics.ChainAnswers):
         record = self.ix.record(node) if node in self.ix.label else None
         if not isinstance(record, Resident):
             raise NotFound(node, "resident")
-        return ResidentView.of(
-            id=record.id,
-            name=record.name,
-            phone=record.phone,
-            id_number=record.id_number,
-            household=record.household_id,
-            path=self.ix.path_up(record.household_id),
-        )
+        return semantics.resident_view(record, self.ix.path_up(record.household_id))
 
     def person(self, node: str, as_of: dt.date) -> PersonView:
         record = self.ix.record(node) if node in self.ix.label else None
         if not isinstance(record, Person):
             raise NotFound(node, "person")
-        active = sorted(
-            (a for a in self.ix.assigned_by.get(node, ()) if a.active_on(as_of)),
-            key=lambda a: (a.role, a.target_id),
+        held = (
+            Responsibility.of(
+                assignment=a.id,
+                role=a.role,
+                target=a.target_id,
+                level=self.ix.label[a.target_id],
+                since=a.since,
+                until=a.until,
+            )
+            for a in self.ix.assigned_by.get(node, ())
+            if a.active_on(as_of)
         )
-        return PersonView.of(
-            id=record.id,
-            name=record.name,
-            kind=record.kind,
-            org=record.org,
-            phone=record.phone,
-            party_member=record.party_member,
-            as_of=as_of,
-            responsibilities=[
-                Responsibility.of(
-                    assignment=a.id,
-                    role=a.role,
-                    target=a.target_id,
-                    level=self.ix.label[a.target_id],
-                    since=a.since,
-                    until=a.until,
-                )
-                for a in active
-            ],
-            households_covered=len(self.covered_households(node, as_of)),
-        )
+        covered = len(self.covered_households(node, as_of))
+        return semantics.person_view(record, as_of, held, covered)
 
     def covered_households(self, person: str, as_of: dt.date) -> set[str]:
         """Households a person's active grid-member assignments cover, each counted once."""

@@ -255,7 +255,8 @@ class Neo4jBackend(semantics.ChainAnswers):
         if color is not None:
             households = [gap.id for gap, _ in found if gap.level == "Household"]
             colored = {
-                row["id"] for row in self.read_batches("read", "colors_of", households)
+                row["id"]
+                for row in self.read_batches("read", "colors_of", households)
                 if row["color"] == color
             }
             found = [(gap, township) for gap, township in found if gap.id in colored]
@@ -292,14 +293,8 @@ class Neo4jBackend(semantics.ChainAnswers):
         if not rows:
             raise NotFound(resident, "resident")
         record = record_from(Resident, dict(rows[0]["props"]))
-        return ResidentView.of(
-            id=record.id,
-            name=record.name,
-            phone=record.phone,
-            id_number=record.id_number,
-            household=record.household_id,
-            path=[ref.id for ref in self.path_of(record.household_id)],
-        )
+        path = [ref.id for ref in self.path_of(record.household_id)]
+        return semantics.resident_view(record, path)
 
     def person(self, person: str, as_of: dt.date) -> PersonView:
         day = as_of.isoformat()
@@ -308,28 +303,19 @@ class Neo4jBackend(semantics.ChainAnswers):
             raise NotFound(person, "person")
         record = record_from(Person, dict(rows[0]["props"]))
         covered = self.read("read", "households_covered", id=person, as_of=day)
-        held = sorted(rows[0]["responsibilities"], key=lambda r: (r[1], r[2]))
-        return PersonView.of(
-            id=record.id,
-            name=record.name,
-            kind=record.kind,
-            org=record.org,
-            phone=record.phone,
-            party_member=record.party_member,
-            as_of=as_of,
-            responsibilities=[
-                Responsibility.of(
-                    assignment=a,
-                    role=role,
-                    target=target,
-                    level=level,
-                    since=to_date(since),
-                    until=to_date(until),
-                )
-                for a, role, target, level, since, until in held
-            ],
-            households_covered=covered[0]["covered"] if covered else 0,
+        held = (
+            Responsibility.of(
+                assignment=a,
+                role=role,
+                target=target,
+                level=level,
+                since=to_date(since),
+                until=to_date(until),
+            )
+            for a, role, target, level, since, until in rows[0]["responsibilities"]
         )
+        households = covered[0]["covered"] if covered else 0
+        return semantics.person_view(record, as_of, held, households)
 
     def assignment(self, assignment: str) -> Assignment:
         rows = self.read("read", "assignment", id=assignment)
@@ -362,9 +348,7 @@ class Neo4jBackend(semantics.ChainAnswers):
         status = status_of(current)
         raise IssueConflict(issue.id, status, f"issue {issue.id!r} moved on: it is {status}")
 
-    def issue_facts(
-        self, statuses: tuple[str, ...], as_of: dt.date
-    ) -> list[semantics.IssueFacts]:
+    def issue_facts(self, statuses: tuple[str, ...], as_of: dt.date) -> list[semantics.IssueFacts]:
         rows = self.read("issues", "issues", statuses=list(statuses))
         found = [
             (record_from(Issue, dict(row["props"])), events_of(row["events"]), row["color"])
@@ -439,9 +423,7 @@ def event_row(event: IssueEvent) -> Row:
     }
 
 
-def write_plan(
-    data: DataSet, reset_issues: list[str]
-) -> Iterator[tuple[LiteralString, list[Row]]]:
+def write_plan(data: DataSet, reset_issues: list[str]) -> Iterator[tuple[LiteralString, list[Row]]]:
     """The statements of an import in an order that lets every edge find both its ends; the
     history of `reset_issues` goes before any history of `data` arrives."""
     nodes: dict[str, list[Row]] = {label: [] for label in NODE_STATEMENTS}
