@@ -161,16 +161,6 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
 
 
-def id_number_check_char(first17: str) -> str:
-    """The 18th character of a Chinese resident identity number.
-
-    >>> id_number_check_char("11010519491231002")
-    'X'
-    """
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK_CHARS[total % 11]
-
-
 def _digit_sum(text: str, weights: Sequence[int]) -> int:
     return sum(int(digit) * weight for digit, weight in zip(text, weights, strict=True))
 

@@ -46,7 +46,6 @@ HIGH_RISK_COLORS = ("red", "orange")
 ISSUE_STATUSES = ("reported", "dispatched", "acknowledged", "resolved", "closed")
 # What happens to an issue (SPEC §3 Issue): each recorded step of the loop, and `escalated`,
 # which is not recorded but follows from the due date (see engine/timeline.py).
-ISSUE_EVENTS = ("reported", "dispatched", "acknowledged", "resolved", "closed", "reopened")
 
 GAP_KINDS = (
     "empty_household",

@@ -56,10 +56,6 @@ def check_gap_kind(kind: str | None) -> None:
         raise BadQuery(f"unknown gap kind {kind!r} (expected one of {', '.join(GAP_KINDS)})")
 
 
-def sorted_holders(holders: Iterable[RoleHolder]) -> list[RoleHolder]:
-    return sorted(holders, key=lambda h: (h.role, h.person.id))
-
-
 def vacancies(label: str, roles_held: Iterable[str], covered: bool | None = None) -> list[str]:
     """The required role of a level when nobody holds it; a household asks `covered`."""
     required = REQUIRED_ROLE.get(label)

@@ -26,7 +26,6 @@ from engine.model import (
     IssueEvent,
     Person,
     Record,
-    Resident,
     Unit,
 )
 from engine.semantics import Holder
@@ -246,6 +245,3 @@ class Index:
         for node in found:
             found.extend(self.children.get(node, ()))
         return found
-
-    def residents_of(self, household: str) -> list[Resident]:
-        return [self.record(r) for r in self.residents.get(household, ())]  # type: ignore[misc]
