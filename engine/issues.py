@@ -13,7 +13,7 @@ import os
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from engine.errors import BadQuery, GridchainError, IssueConflict
 from engine.model import COLORS, ISSUE_STATUSES, ColorChange, Issue, IssueEvent
@@ -196,6 +196,7 @@ def event_id(issue: str, seq: int) -> str:
     return f"{issue}#{seq}"
 
 
+@lru_cache(maxsize=4096)  # ledgers repeat their days; the time zone lookup is the cost
 def midnight(day: dt.date) -> dt.datetime:
     """A day given without a time, as the start of that day in this machine's time zone."""
     return dt.datetime.combine(day, dt.time()).astimezone()
