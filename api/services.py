@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -16,22 +16,21 @@ from engine.backends.base import Backend
 from engine.errors import ImportRefused
 from engine.importer import validate
 from engine.ledger import Table
-from engine.model import DataSet, ImportReport
+from engine.model import Assignment, DataSet, ImportReport
 
 
 @dataclass
 class Services:
     backend: Backend
-    # Validation reads the store and storing writes it: one write at a time keeps both steps
-    # about the same store, so two requests cannot both pass a check only one of them may.
-    writes: threading.RLock = field(default_factory=threading.RLock)
 
     def write(
         self, tables: dict[str, Table], authorise: Callable[[DataSet], None]
     ) -> tuple[DataSet, ImportReport]:
         """Validate all or nothing, let `authorise` refuse, store; durable when it returns
-        (every backend commits before it acknowledges)."""
-        with self.writes:
+        (every backend commits before it acknowledges). Validation reads the store and storing
+        writes it, in one hold of the store, so two writers (of this process or another) cannot
+        both pass a check that only one of them may."""
+        with self.backend.writing():
             data = validate(tables, self.backend.known_labels)
             authorise(data)
             return data, self.backend.store(data)
@@ -46,6 +45,17 @@ class Services:
         except ImportRefused as exc:
             raise refused_fields(exc) from None
         return data
+
+    def end_assignment(
+        self, assignment: str, until: dt.date, authorise: Callable[[Assignment], None]
+    ) -> Assignment:
+        """Set an assignment's last active day, read and rewritten in one hold of the store."""
+        with self.backend.writing():
+            current = self.backend.assignment(assignment)
+            authorise(current)
+            fields = {f.name: getattr(current, f.name) for f in dataclasses.fields(current)}
+            row = cells({**fields.pop("extra"), **fields, "until": until})
+            return self.write_body("assignments", row, lambda data: None).assignments[0]
 
 
 def cells(values: dict[str, object]) -> dict[str, str]:

@@ -127,10 +127,12 @@ def progress_bar(label: str) -> Iterator[ProgressCallback]:
 
 
 def import_tables(backend: Backend, tables: dict[str, Table]) -> ImportReport:
-    with progress_bar("validating"):
-        data = validate(tables, backend.known_labels)
-    with progress_bar("storing") as progress:
-        return backend.store(data, progress)
+    # Checked and stored in one hold of the store: no other writer slips in between.
+    with backend.writing():
+        with progress_bar("validating"):
+            data = validate(tables, backend.known_labels)
+        with progress_bar("storing") as progress:
+            return backend.store(data, progress)
 
 
 @app.command("import")

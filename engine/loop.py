@@ -22,21 +22,32 @@ def no_check(data: DataSet) -> None:
 def report(backend: Backend, new: Report, authorise: Callable[[DataSet], None] = no_check) -> Issue:
     """Store a reported issue, checked as a row of issues.csv; `authorise` may refuse it
     after the check and before anything is stored."""
-    data = validate(tables_from_rows({"issues": [new.row]}), backend.known_labels)
-    authorise(data)
-    if backend.known_labels({new.issue}):
-        raise Conflict(f"issue {new.issue!r} exists; report it under another id")
-    data.issue_events.append(new.event)
-    backend.store(data)
+    with backend.writing():
+        data = validate(tables_from_rows({"issues": [new.row]}), backend.known_labels)
+        authorise(data)
+        if backend.known_labels({new.issue}):
+            raise Conflict(f"issue {new.issue!r} exists; report it under another id")
+        data.issue_events.append(new.event)
+        backend.store(data)
     return data.issues[0]
 
 
-def transition(backend: Backend, change: IssueChange) -> IssueHistory:
-    issue, stored = backend.issue(change.issue)
-    history = history_of(issue, stored)
-    updated, event = apply(history, change)
-    # An issue known so far by its ledger row gets those steps stored along with this one.
-    backend.record_transition(updated, [*history.events[len(stored) :], event], len(stored))
+def no_step_check(issue: Issue) -> None:
+    """For callers that need no say on who takes a step (the command line)."""
+
+
+def transition(
+    backend: Backend, change: IssueChange, authorise: Callable[[Issue], None] = no_step_check
+) -> IssueHistory:
+    """Take a step of an issue's loop as its stored history allows it; `authorise` may refuse
+    it given the issue as stored."""
+    with backend.writing():
+        issue, stored = backend.issue(change.issue)
+        authorise(issue)
+        history = history_of(issue, stored)
+        updated, event = apply(history, change)
+        # An issue known so far by its ledger row gets those steps stored along with this one.
+        backend.record_transition(updated, [*history.events[len(stored) :], event], len(stored))
     return IssueHistory(updated, [*history.events, event])
 
 

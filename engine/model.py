@@ -43,6 +43,11 @@ BODY_KINDS: dict[str, str] = {
 }
 COLORS = ("green", "blue", "yellow", "orange", "red")
 HIGH_RISK_COLORS = ("red", "orange")
+# A household under home quarantine needs a team of four people (四包一), and a high-risk one a
+# cadre or leader assigned to it directly (SPEC §4.2).
+QUARANTINE = "home_quarantine"
+FOUR_TO_ONE_TEAM = 4
+RESPONSIBLE_KINDS = ("cadre", "leader")
 ISSUE_STATUSES = ("reported", "dispatched", "acknowledged", "resolved", "closed")
 # What happens to an issue (SPEC §3 Issue): each recorded step of the loop, and `escalated`,
 # which is not recorded but follows from the due date (see engine/timeline.py).

@@ -15,7 +15,7 @@ from engine.backends.memory import MemoryBackend
 from engine.errors import ImportRefused
 from engine.importer import validate
 from engine.ledger import read_dataset, write_folder
-from engine.model import RECORD_KINDS, ImportReport
+from engine.model import RECORD_KINDS, Household, ImportReport
 
 Place = tuple[str, int, str]
 Mutation = Callable[[Rows], None]
@@ -373,7 +373,7 @@ def test_csv_encodings_keep_chinese_names(
     assert [level.name for level in chain[1:]] == [
         "1号楼", "锦绣小区", "东塘社区", "花马池镇", "盐池县",
     ]
-    assert backend.graph.g.nodes["R1"]["record"].name == "居民1"
+    assert backend.resident("R1").name == "居民1"
 
 
 def test_quoted_newline_shifts_the_lines_of_later_rows(
@@ -459,11 +459,15 @@ def test_extra_columns_are_kept(
         household["remark"] = "低保户" if household["id"] == "H1" else ""
     write_folder(rows, small_folder)
     import_folder(backend, small_folder)
-    assert backend.graph.g.nodes["H1"]["record"].extra == {"remark": "低保户"}
-    assert backend.graph.g.nodes["H2"]["record"].extra == {}
+    assert households_of(backend)["H1"].extra == {"remark": "低保户"}
+    assert households_of(backend)["H2"].extra == {}
     backend.close()
     reopened = MemoryBackend(tmp_path / "gridchain.db")
-    assert reopened.graph.g.nodes["H1"]["record"].extra == {"remark": "低保户"}
+    assert households_of(reopened)["H1"].extra == {"remark": "低保户"}
+
+
+def households_of(backend: MemoryBackend) -> dict[str, Household]:
+    return {h.id: h for h in backend.snapshot().households}
 
 
 # ---- a second import ---------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 from fastapi import APIRouter, HTTPException
@@ -52,10 +51,9 @@ def end_assignment(
 ) -> Assignment:
     """Set the last active day of an assignment (default today); durable when answered."""
     require_writer(caller)
-    with svc.writes:  # read and rewrite the assignment as one step
-        current = svc.backend.assignment(assignment)
+    until = (body.until if body else None) or dt.date.today()
+
+    def authorise(current: Assignment) -> None:
         require_write(caller, svc.backend, current.target_id)
-        until = (body.until if body else None) or dt.date.today()
-        fields = {f.name: getattr(current, f.name) for f in dataclasses.fields(current)}
-        row = cells({**fields.pop("extra"), **fields, "until": until})
-        return svc.write_body("assignments", row, lambda data: None).assignments[0]
+
+    return svc.end_assignment(assignment, until, authorise)

@@ -23,8 +23,7 @@ def set_color(household: str, body: ColorIn, caller: Caller, svc: Svc) -> ColorH
     """Mark a household with a colour, by a township admin in its township or by the grid
     member covering it; the change is kept with who made it and when. Durable when answered."""
     require_report(caller, svc.backend, household, dt.date.today())
-    with svc.writes:
-        return loop.set_color(svc.backend, household, body.color, actor(caller), now())
+    return loop.set_color(svc.backend, household, body.color, actor(caller), now())
 
 
 @router.get("/households/{household}/color")

@@ -17,7 +17,7 @@ from api.services import AsOf, Services, Svc, day
 from engine import loop
 from engine.errors import ImportRefused
 from engine.issues import IssueChange, feedback_kind, new_report, now
-from engine.model import DataSet, IssuesResult, TraceIssue
+from engine.model import DataSet, Issue, IssuesResult, TraceIssue
 from engine.semantics import IssueFilter
 
 router = APIRouter(tags=["issues"], responses=problem_responses(401, 403, 404, 422))
@@ -57,11 +57,10 @@ def report_issue(body: IssueIn, caller: Caller, svc: Svc) -> TraceIssue:
     def authorise(data: DataSet) -> None:
         require_report(caller, svc.backend, data.issues[0].target_id, dt.date.today())
 
-    with svc.writes:
-        try:
-            loop.report(svc.backend, new, authorise)
-        except ImportRefused as exc:
-            raise refused_fields(exc, names={"target_id": "target"}) from None
+    try:
+        loop.report(svc.backend, new, authorise)
+    except ImportRefused as exc:
+        raise refused_fields(exc, names={"target_id": "target"}) from None
     return state_of(svc, new.issue)
 
 
@@ -76,11 +75,12 @@ def step(
 ) -> TraceIssue:
     """Move an issue on; durable when answered, refused (409, its current status) when its
     status does not allow the step."""
-    with svc.writes:
-        record, _ = svc.backend.issue(issue)
+    change = IssueChange(issue, kind, by, actor(caller), now(), department, note)
+
+    def authorise(record: Issue) -> None:
         require_step(caller, svc.backend, record, kind, dt.date.today())
-        change = IssueChange(issue, kind, by, actor(caller), now(), department, note)
-        loop.transition(svc.backend, change)
+
+    loop.transition(svc.backend, change, authorise)
     return state_of(svc, issue)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from engine.model import (
@@ -38,6 +39,11 @@ class Backend(Protocol):
 
     def known_labels(self, ids: set[str]) -> dict[str, str]:
         """The label of each of `ids` already stored; absent ids are left out."""
+        ...
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Hold the store for a check and the writes that depend on it: what is read inside
+        is what the writes change (nested calls join the outer one)."""
         ...
 
     def store(self, data: DataSet, progress: Progress = no_progress) -> ImportReport:

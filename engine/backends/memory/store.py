@@ -1,8 +1,9 @@
-"""The durable half of the memory backend: one SQLite file, one table per kind of record.
+"""The embedded store's file: one SQLite database, one table per kind of record.
 
-Every write is committed (WAL, synchronous=FULL) before the caller is told it happened, so an
-acknowledged import or step of the issue loop survives a kill -9; a write is one transaction,
-so an issue's new status never lands without the event that explains it.
+Every write is one `BEGIN IMMEDIATE` transaction, committed (WAL, synchronous=FULL) before the
+caller is told it happened, so an acknowledged write survives a kill -9 and two processes never
+both pass a check that only one of them may. Each thread reads on a connection of its own, so a
+long read never holds up another (WAL lets readers go on while one writer writes).
 """
 
 from __future__ import annotations
@@ -10,20 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Collection, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from engine.errors import GridchainError
+from engine.errors import BackendUnavailable, GridchainError
 from engine.model import (
+    BODY_KINDS,
     HISTORY_KINDS,
     RECORD_KINDS,
     Assignment,
     Body,
     ColorChange,
-    DataSet,
     Household,
     Issue,
     IssueEvent,
@@ -45,76 +47,155 @@ RECORD_TYPES: dict[str, type[Record]] = {
     "color_changes": ColorChange,
 }
 STORED_KINDS = RECORD_KINDS + HISTORY_KINDS
-SCHEMA_VERSION = 1  # history tables are only added to a store: version 1 stores open as they are
+# Version 1 stores had the tables without the indexes the point questions read by; they are
+# added when such a store is first opened.
+SCHEMA_VERSION = 2
+INDEXES = {
+    "units_by_parent": "units (parent_id)",
+    "households_by_unit": "households (unit_id)",
+    "residents_by_household": "residents (household_id)",
+    "assignments_by_target": "assignments (target_id, role)",
+    "assignments_by_person": "assignments (person_id)",
+    "bodies_by_unit": "bodies (unit_id)",
+    "issues_by_target": "issues (target_id)",
+    "issues_by_status": "issues (status)",
+    "issue_events_of": "issue_events (issue_id, seq)",
+    "color_changes_of": "color_changes (household_id)",
+}
 DATE_FIELDS = {"since", "until", "reported_at", "due_at", "resolved_at"}
 DATETIME_FIELDS = {"at"}
 BOOL_FIELDS = {"party_member", "satisfied"}
+# A body's label, from its kind (the labels are engine.model's, never input).
+BODY_LABEL = (
+    "CASE kind "
+    + " ".join(f"WHEN '{kind}' THEN '{label}'" for kind, label in BODY_KINDS.items())
+    + " END"
+)
+# How long a writer waits for another process's write to finish before it gives up.
+BUSY_SECONDS = 30.0
 
 
 def columns_of(kind: str) -> list[str]:
     return [f.name for f in fields(RECORD_TYPES[kind])]
 
 
-class SqliteStore:
+COLUMNS = {kind: columns_of(kind) for kind in STORED_KINDS}
+
+
+class StoreFile:
+    """The file, its per-thread connections and the one write transaction a thread may hold."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.create_schema()
-        except sqlite3.DatabaseError as exc:
-            raise GridchainError(f"{path} is not a gridchain store: {exc}") from exc
+        self.local = threading.local()
+        self.opened: list[sqlite3.Connection] = []
+        self.opening = threading.Lock()
+        # Called after every commit of this process, and whenever a connection finds that
+        # another connection committed: whatever was derived from the old state is dropped.
+        self.on_change: list[Callable[[], None]] = []
+        self.prepare()
 
-    def create_schema(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
+    def connection(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self.local, "db", None)
+        if db is None:
+            db = self.connect()
+            self.local.db = db
+            self.local.version = None  # what this connection last saw: nothing yet
+        return db
+
+    def connect(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_SECONDS
+            )
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+        except sqlite3.DatabaseError as exc:
+            raise GridchainError(f"{self.path} is not a gridchain store: {exc}") from exc
+        with self.opening:
+            self.opened.append(db)
+        return db
+
+    def prepare(self) -> None:
+        """Create the tables of a new store, or the indexes an older one lacks."""
+        db = self.connection()
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise GridchainError(f"{self.path} is not a gridchain store: {exc}") from exc
+        if version == SCHEMA_VERSION:
+            return
+        if version not in (0, 1):
             raise GridchainError(
                 f"{self.path} has store version {version}, expected {SCHEMA_VERSION}"
             )
-        for kind in STORED_KINDS:
-            cols = ", ".join(columns_of(kind))
-            # Table and column names come from the fixed record types above, never from input.
-            self.db.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({cols}, PRIMARY KEY (id))")
-        self.db.execute("CREATE INDEX IF NOT EXISTS issue_events_of ON issue_events (issue_id)")
-        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-    def load(self) -> Iterator[tuple[str, list[Record]]]:
-        for kind in STORED_KINDS:
-            cols = columns_of(kind)
-            record_type = RECORD_TYPES[kind]
-            rows = self.db.execute(f"SELECT {', '.join(cols)} FROM {kind}").fetchall()
-            yield kind, [record_type(**decode_row(cols, row)) for row in rows]
-
-    def write(self, data: DataSet, reset_issues: Collection[str] = ()) -> None:
-        """Upsert every record of `data` in one transaction: all of it or none of it. The
-        events of `reset_issues` are dropped first (their ledger rows changed)."""
-        with self.transaction():
-            self.db.executemany(
-                "DELETE FROM issue_events WHERE issue_id = ?", ((i,) for i in reset_issues)
-            )
+        with self.writing():
             for kind in STORED_KINDS:
-                records: list[Record] = getattr(data, kind)
-                if records:
-                    cols = columns_of(kind)
-                    marks = ", ".join("?" for _ in cols)
-                    self.db.executemany(
-                        f"INSERT OR REPLACE INTO {kind} ({', '.join(cols)}) VALUES ({marks})",
-                        (encode_row(cols, record) for record in records),
-                    )
+                # Names come from the fixed record types above, never from input.
+                cols = ", ".join(COLUMNS[kind])
+                db.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({cols}, PRIMARY KEY (id))")
+            for name, target in INDEXES.items():
+                db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def reader(self) -> sqlite3.Connection:
+        """This thread's connection, after dropping what another connection's commit made
+        stale (SQLite's `data_version` moves when any other connection commits)."""
+        db = self.connection()
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self.local.version:
+            self.local.version = version
+            self.changed()
+        return db
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self.db.execute("BEGIN IMMEDIATE")
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on this thread's connection; inside it, reads see the state
+        the write will change, and no other process can write. Nested calls join it."""
+        db = self.reader()
+        if db.in_transaction:
+            yield db
+            return
         try:
-            yield
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise BackendUnavailable(f"the store is busy or read-only: {exc}") from exc
+        try:
+            yield db
+        except sqlite3.OperationalError as exc:  # a full disk, a file gone read-only
+            db.execute("ROLLBACK")
+            raise BackendUnavailable(f"the store could not be written: {exc}") from exc
         except BaseException:
-            self.db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+        finally:
+            if db.in_transaction:
+                self.commit(db)
+
+    def commit(self, db: sqlite3.Connection) -> None:
+        try:
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            db.execute("ROLLBACK")
+            raise BackendUnavailable(f"the store could not be written: {exc}") from exc
+        finally:
+            self.changed()
+
+    def changed(self) -> None:
+        for forget in self.on_change:
+            forget()
 
     def close(self) -> None:
-        self.db.close()
+        with self.opening:
+            for db in self.opened:
+                db.close()
+            self.opened.clear()
+        self.local = threading.local()
+
+
+def id_list(ids: Iterable[str]) -> str:
+    """Ids as one JSON parameter, read back by `json_each`: no limit on how many."""
+    return json.dumps(list(ids))
 
 
 def encode_row(cols: list[str], record: Record) -> tuple[Any, ...]:
@@ -129,16 +210,23 @@ def encode_value(value: Any) -> Any:
     return value
 
 
-def decode_row(cols: list[str], row: tuple[Any, ...]) -> dict[str, Any]:
-    fields: dict[str, Any] = dict(zip(cols, row, strict=True))
+def decode(kind: str, row: tuple[Any, ...] | sqlite3.Row) -> Any:
+    """A stored row of `kind` as its record."""
+    cols = COLUMNS[kind]
+    values: dict[str, Any] = dict(zip(cols, row, strict=True))
     for col in DATE_FIELDS.intersection(cols):
-        if fields[col] is not None:
-            fields[col] = dt.date.fromisoformat(fields[col])
+        if values[col] is not None:
+            values[col] = dt.date.fromisoformat(values[col])
     for col in DATETIME_FIELDS.intersection(cols):
-        fields[col] = dt.datetime.fromisoformat(fields[col])
-    if "extra" in fields:
-        fields["extra"] = json.loads(fields["extra"]) if fields["extra"] else {}
+        values[col] = dt.datetime.fromisoformat(values[col])
+    if "extra" in values:
+        values["extra"] = json.loads(values["extra"]) if values["extra"] else {}
     for col in BOOL_FIELDS.intersection(cols):
-        if fields[col] is not None:
-            fields[col] = bool(fields[col])
-    return fields
+        if values[col] is not None:
+            values[col] = bool(values[col])
+    return RECORD_TYPES[kind](**values)
+
+
+def select(kind: str) -> str:
+    """The columns of a kind's table, in record order, for `decode`."""
+    return f"SELECT {', '.join(COLUMNS[kind])} FROM {kind}"

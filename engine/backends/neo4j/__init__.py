@@ -7,6 +7,7 @@ One driver per process; reads through `execute_query` routed to readers; writes 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, LiteralString, TypeVar
@@ -93,6 +94,7 @@ class Neo4jBackend(semantics.ChainAnswers):
     def __init__(self, settings: Neo4jSettings) -> None:
         self.settings = settings
         self.database = settings.database
+        self.one_writer = threading.RLock()
         try:
             self.driver = neo4j.GraphDatabase.driver(
                 settings.uri,
@@ -173,6 +175,13 @@ class Neo4jBackend(semantics.ChainAnswers):
         return done
 
     # ---- import ------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """A check of the stored state and the write that follows it, as one step for this
+        process (Neo4j's transactions are per statement batch, not across a whole import)."""
+        with self.one_writer:
+            yield
 
     def known_labels(self, ids: set[str]) -> dict[str, str]:
         rows = self.read_batches("read", "labels_of", sorted(ids))

@@ -1,0 +1,269 @@
+"""Whole-area questions (`gaps`, `stats`) as set-wise SQL: each gap kind is one statement that
+returns only the gaps; containment paths are walked over the units of the scope, read once.
+
+The rules are SPEC §4.2, the same as the Neo4j backend's `cypher/gaps.cypher`; the vocabulary
+(roles, colours, kinds) comes from engine.model as parameters, never typed into a statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from engine import semantics
+from engine.backends.memory.places import Places
+from engine.backends.memory.store import BODY_LABEL, StoreFile, id_list
+from engine.errors import NotFound
+from engine.issues import check_color
+from engine.model import (
+    FOUR_TO_ONE_TEAM,
+    HIGH_RISK_COLORS,
+    QUARANTINE,
+    REQUIRED_ROLE,
+    RESPONSIBLE_KINDS,
+    UNIT_LABELS,
+    Gap,
+    GapsResult,
+    StatsResult,
+)
+
+ACTIVE = "(a.since IS NULL OR a.since <= :as_of) AND (a.until IS NULL OR :as_of <= a.until)"
+# The units under :scope (itself included), and the places (units and households) among them.
+SCOPE = """
+scope(id) AS (
+  SELECT :scope UNION SELECT u.id FROM units u JOIN scope s ON u.parent_id = s.id
+),
+places(id) AS (
+  SELECT id FROM scope UNION ALL SELECT h.id FROM households h WHERE h.unit_id IN scope
+)"""
+COVERING = f"""
+covering AS MATERIALIZED (
+  SELECT DISTINCT a.target_id AS id FROM assignments a
+  WHERE a.role = 'grid_member' AND {ACTIVE}
+)"""
+HOUSEHOLD_GAPS = f"""
+SELECT id, unit_id, uncovered, unlived, incomplete, unattended FROM (
+  SELECT h.id, h.unit_id,
+    NOT (h.id IN covering OR h.unit_id IN covering
+         OR (u.label = 'Building' AND u.parent_id IN covering)) AS uncovered,
+    NOT EXISTS (SELECT 1 FROM residents r WHERE r.household_id = h.id) AS unlived,
+    COALESCE(h.status = :quarantine AND (
+      SELECT COUNT(DISTINCT a.person_id) FROM assignments a
+      WHERE a.target_id = h.id AND a.role = 'four_to_one' AND {ACTIVE}
+    ) < :team, 0) AS incomplete,
+    COALESCE(h.color IN (SELECT value FROM json_each(:high_risk)) AND NOT EXISTS (
+      SELECT 1 FROM assignments a JOIN people p ON p.id = a.person_id
+      WHERE a.target_id = h.id AND {ACTIVE}
+        AND p.kind IN (SELECT value FROM json_each(:responsible))
+    ), 0) AS unattended
+  FROM households h LEFT JOIN units u ON u.id = h.unit_id
+  WHERE $households AND (:color IS NULL OR h.color = :color)
+)
+WHERE uncovered OR unlived OR incomplete OR unattended
+"""
+HOUSEHOLD_KINDS = (
+    "uncovered_household",
+    "empty_household",
+    "incomplete_four_to_one",
+    "unattended_high_risk",
+)
+# Households whose unit is gone: no unit of a scope holds them, so they are found alone.
+ORPHAN_HOUSEHOLDS = """
+SELECT h.id FROM households h
+WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.id = h.unit_id)
+  AND (:scope IS NULL OR h.id = :scope)
+"""
+# The households each person's active grid-member assignments cover, each once: a target
+# household, the households of a target unit, and those one unit further down (SPEC §4.2).
+COVERED = f"""
+members AS (
+  SELECT a.person_id, a.target_id FROM assignments a WHERE a.role = 'grid_member' AND {ACTIVE}
+),
+covered(person_id, household) AS (
+  SELECT m.person_id, h.id FROM members m JOIN households h ON h.id = m.target_id
+  UNION SELECT m.person_id, h.id FROM members m JOIN households h ON h.unit_id = m.target_id
+  UNION SELECT m.person_id, h.id FROM members m JOIN units u ON u.parent_id = m.target_id
+        JOIN households h ON h.unit_id = u.id
+)"""
+OVERLOADED = """
+SELECT person_id FROM covered c
+GROUP BY person_id
+HAVING COUNT(*) > :limit AND MAX($covered)
+"""
+HELD_ROLES = f"""
+SELECT DISTINCT a.target_id, a.role FROM assignments a
+WHERE a.role IN (SELECT value FROM json_each(:roles)) AND {ACTIVE}
+"""
+UNIT_GAPS = {
+    "Township": "missing_commander",
+    "Village": "missing_commander",
+    "Grid": "missing_grid_head",
+}
+# What a filter by scope reads as over a scope, and over the whole graph (nothing to filter).
+SCOPED = {
+    "$households": "h.id IN places",
+    "$covered": "c.household IN places",
+    "$assignments": "a.target_id IN places",
+}
+WHOLE = {"$households": "1", "$covered": "1", "$assignments": "1"}
+
+
+def statement(scoped: bool, body: str, *ctes: str) -> str:
+    """`body` after its common table expressions, with the scope's first when it has one."""
+    named = [SCOPE, *ctes] if scoped else list(ctes)
+    text = f"WITH RECURSIVE {','.join(named)}\n{body}" if named else body
+    for mark, fragment in (SCOPED if scoped else WHOLE).items():
+        text = text.replace(mark, fragment)
+    return text
+
+
+@dataclass
+class Area:
+    """The units of a scope (or of the whole graph) and those above it, by id: label, parent."""
+
+    units: dict[str, tuple[str, str | None]]
+    inside: list[str]  # the units of the scope itself
+
+    def label(self, node: str) -> str:
+        return self.units[node][0] if node in self.units else "Household"
+
+    def path(self, node: str, parent: str | None = None) -> list[str]:
+        """A unit's path, or a household's given its unit (`parent`)."""
+        path = [node]
+        up = parent if parent is not None else self.units.get(node, ("", None))[1]
+        while up is not None and up in self.units and len(path) < len(UNIT_LABELS):
+            path.append(up)
+            up = self.units[up][1]
+        return path
+
+    def township(self, path: list[str]) -> str | None:
+        return next((n for n in path if self.label(n) == "Township"), None)
+
+
+class MemoryAreas:
+    def __init__(self, file: StoreFile, places: Places) -> None:
+        self.file = file
+        self.places = places
+
+    def area(self, db: sqlite3.Connection, scope: str | None) -> Area:
+        if scope is None:
+            rows = db.execute("SELECT id, label, parent_id FROM units").fetchall()
+            units = {node: (label, parent) for node, label, parent in rows}
+            return Area(units, list(units))
+        above = self.places.path(db, scope)
+        if not above:
+            raise NotFound(scope, "unit")
+        query = statement(
+            True, "SELECT u.id, u.label, u.parent_id FROM units u WHERE u.id IN scope"
+        )
+        rows = db.execute(query, {"scope": scope}).fetchall()
+        units = {place.id: (place.label, place.parent) for place in above[1:]}
+        units.update((node, (label, parent)) for node, label, parent in rows)
+        return Area(units, [node for node, _, _ in rows])
+
+    def gaps(
+        self,
+        as_of: dt.date,
+        scope: str | None,
+        kind: str | None,
+        member_limit: int,
+        color: str | None = None,
+    ) -> GapsResult:
+        semantics.check_gap_kind(kind)
+        check_color(color)
+        db = self.file.reader()
+        area = self.area(db, scope)
+        params = {
+            "as_of": as_of.isoformat(),
+            "scope": scope,
+            "color": color,
+            "limit": member_limit,
+            "quarantine": QUARANTINE,
+            "team": FOUR_TO_ONE_TEAM,
+            "high_risk": id_list(HIGH_RISK_COLORS),
+            "responsible": id_list(RESPONSIBLE_KINDS),
+            "roles": id_list({REQUIRED_ROLE[label] for label in UNIT_GAPS}),
+        }
+        found = [
+            (gap, area.township(gap.path))
+            for gap in self.find_gaps(db, area, params)
+            if kind is None or gap.kind == kind
+        ]
+        return semantics.gaps_result(as_of, scope, found)
+
+    def find_gaps(
+        self, db: sqlite3.Connection, area: Area, params: dict[str, Any]
+    ) -> Iterator[Gap]:
+        scoped = params["scope"] is not None
+        if params["color"] is None:  # only households have a colour to be filtered by
+            yield from self.unit_gaps(db, area, params)
+            for (person,) in db.execute(statement(scoped, OVERLOADED, COVERED), params):
+                yield Gap.of(kind="overloaded_member", id=person, level="Person", path=[])
+        for household, unit, *flags in db.execute(
+            statement(scoped, HOUSEHOLD_GAPS, COVERING), params
+        ):
+            path = area.path(household, unit)
+            for gap_kind, flagged in zip(HOUSEHOLD_KINDS, flags, strict=True):
+                if flagged:
+                    yield Gap.of(kind=gap_kind, id=household, level="Household", path=path)
+        for (household,) in db.execute(ORPHAN_HOUSEHOLDS, params):
+            if params["color"] in (None, self.color_of(db, household)):
+                yield Gap.of(kind="orphan_unit", id=household, level="Household", path=[household])
+
+    def unit_gaps(
+        self, db: sqlite3.Connection, area: Area, params: dict[str, Any]
+    ) -> Iterator[Gap]:
+        held = set(db.execute(HELD_ROLES, params).fetchall())
+        for node in area.inside:
+            label, parent = area.units[node]
+            gap_kind = UNIT_GAPS.get(label)
+            if gap_kind is not None and (node, REQUIRED_ROLE[label]) not in held:
+                yield Gap.of(kind=gap_kind, id=node, level=label, path=area.path(node))
+            if label != "County" and (parent is None or parent not in area.units):
+                yield Gap.of(kind="orphan_unit", id=node, level=label, path=area.path(node))
+
+    def color_of(self, db: sqlite3.Connection, household: str) -> str | None:
+        row = db.execute("SELECT color FROM households WHERE id = ?", (household,)).fetchone()
+        return None if row is None else row[0]
+
+    # ---- stats -------------------------------------------------------------------------------
+
+    def stats(self, as_of: dt.date, scope: str | None, member_limit: int) -> StatsResult:
+        gaps = self.gaps(as_of, scope, None, member_limit)
+        db = self.file.reader()
+        scoped = scope is not None
+        params = {"as_of": as_of.isoformat(), "scope": scope}
+        nodes: dict[str, int] = {}
+        for counted in SCOPE_NODES if scoped else ALL_NODES:
+            for label, count in db.execute(statement(scoped, counted), params):
+                nodes[label] = nodes.get(label, 0) + count
+        roles = dict(db.execute(statement(scoped, ROLES_HELD), params).fetchall())
+        return semantics.stats_result(as_of, scope, nodes, roles, gaps)
+
+
+# Every label of the graph, counted.
+ALL_NODES = (
+    "SELECT label, COUNT(*) FROM units GROUP BY label",
+    "SELECT 'Household', COUNT(*) FROM households",
+    "SELECT 'Resident', COUNT(*) FROM residents",
+    "SELECT 'Person', COUNT(*) FROM people",
+    f"SELECT {BODY_LABEL}, COUNT(*) FROM bodies GROUP BY kind",
+    "SELECT 'Issue', COUNT(*) FROM issues",
+)
+# A scope's units and households, their residents, bodies and issues, and the people actively
+# assigned to them.
+SCOPE_NODES = (
+    "SELECT label, COUNT(*) FROM units WHERE id IN scope GROUP BY label",
+    "SELECT 'Household', COUNT(*) FROM households WHERE id IN places",
+    "SELECT 'Resident', COUNT(*) FROM residents WHERE household_id IN places",
+    "SELECT 'Person', COUNT(DISTINCT a.person_id) FROM assignments a "
+    f"WHERE a.target_id IN places AND {ACTIVE}",
+    f"SELECT {BODY_LABEL}, COUNT(*) FROM bodies WHERE unit_id IN places GROUP BY kind",
+    "SELECT 'Issue', COUNT(*) FROM issues WHERE target_id IN places",
+)
+ROLES_HELD = f"""
+SELECT a.role, COUNT(*) FROM assignments a WHERE $assignments AND {ACTIVE} GROUP BY a.role
+"""

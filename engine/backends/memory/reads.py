@@ -1,0 +1,202 @@
+"""Point questions answered from the store's indexes: each reads only the rows it needs (a
+chain is at most seven places), however large the county."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from typing import Any
+
+from engine import semantics
+from engine.backends.memory.places import Places
+from engine.backends.memory.store import BODY_LABEL, StoreFile, decode, id_list, select
+from engine.errors import BadQuery, NotFound
+from engine.issues import IssueHistory, history_of
+from engine.model import (
+    Assignment,
+    ColorEntry,
+    ColorHistory,
+    Issue,
+    IssueEvent,
+    NodeRef,
+    PersonView,
+    ResidentView,
+    Responsibility,
+)
+
+# Ids are unique across the graph; each table answers for the labels it holds.
+WANTED = "id IN (SELECT value FROM json_each(?1))"
+LABELS_SQL = f"""
+SELECT id, label FROM units WHERE {WANTED}
+UNION ALL SELECT id, 'Household' FROM households WHERE {WANTED}
+UNION ALL SELECT id, 'Resident' FROM residents WHERE {WANTED}
+UNION ALL SELECT id, 'Person' FROM people WHERE {WANTED}
+UNION ALL SELECT id, {BODY_LABEL} FROM bodies WHERE {WANTED}
+UNION ALL SELECT id, 'Issue' FROM issues WHERE {WANTED}
+"""
+# An assignment is active on ?2 (ISO text compares as dates do).
+ACTIVE = "(a.since IS NULL OR a.since <= ?2) AND (a.until IS NULL OR ?2 <= a.until)"
+HELD_BY_SQL = f"""
+SELECT a.id, a.role, a.target_id, COALESCE(u.label, 'Household'), a.since, a.until
+FROM assignments a LEFT JOIN units u ON u.id = a.target_id
+WHERE a.person_id = ?1 AND {ACTIVE}
+"""
+# The households a person's active grid-member assignments cover, each once: a target's own
+# household, the households of the unit it is, and those one unit further down (SPEC §4.2).
+COVERED_SQL = f"""
+WITH targets AS (
+  SELECT a.target_id AS id FROM assignments a
+  WHERE a.person_id = ?1 AND a.role = 'grid_member' AND {ACTIVE}
+)
+SELECT COUNT(*) FROM (
+  SELECT h.id FROM targets t JOIN households h ON h.id = t.id
+  UNION SELECT h.id FROM targets t JOIN households h ON h.unit_id = t.id
+  UNION SELECT h.id FROM targets t JOIN units u ON u.parent_id = t.id
+        JOIN households h ON h.unit_id = u.id
+)
+"""
+
+
+def events_of(db: sqlite3.Connection, issue: str) -> list[IssueEvent]:
+    rows = db.execute(f"{select('issue_events')} WHERE issue_id = ? ORDER BY seq, id", (issue,))
+    return [decode("issue_events", row) for row in rows]
+
+
+def record_of(db: sqlite3.Connection, kind: str, node: str) -> Any:
+    row = db.execute(f"{select(kind)} WHERE id = ?", (node,)).fetchone()
+    return None if row is None else decode(kind, row)
+
+
+class MemoryReads(semantics.ChainAnswers):
+    def __init__(self, file: StoreFile, places: Places) -> None:
+        self.file = file
+        self.places = places
+
+    def labels(self, ids: set[str]) -> dict[str, str]:
+        db = self.file.reader()
+        return dict(db.execute(LABELS_SQL, (id_list(ids),)).fetchall())
+
+    # ---- who and trace: SPEC §4.1 and §4.3 are stated once, in engine.semantics ----------
+
+    def start_of(self, target: str) -> tuple[str, IssueHistory | None]:
+        db = self.file.reader()  # every question starts here: the store is looked at afresh
+        if self.places.get(db, target) is not None:
+            return target, None
+        row = db.execute("SELECT household_id FROM residents WHERE id = ?", (target,)).fetchone()
+        if row is not None:
+            return row[0], None
+        issue = record_of(db, "issues", target)
+        if isinstance(issue, Issue):
+            return issue.target_id, history_of(issue, events_of(db, target))
+        label = self.labels({target}).get(target)
+        if label is None:
+            raise NotFound(target)
+        raise BadQuery(f"{target!r} is a {label}; ask about a unit, household, resident or issue")
+
+    def levels(self, start: str, as_of: dt.date) -> list[semantics.Level]:
+        day = as_of.isoformat()
+        return [place.level(day) for place in self.places.path(self.file.connection(), start)]
+
+    def path_ids(self, start: str) -> list[str]:
+        return [place.id for place in self.places.path(self.file.connection(), start)]
+
+    # ---- single records --------------------------------------------------------------------
+
+    def path_of(self, node: str) -> list[NodeRef]:
+        start, _ = self.start_of(node)
+        return [
+            NodeRef.of(level=place.label, id=place.id)
+            for place in self.places.path(self.file.connection(), start)
+        ]
+
+    def resident(self, node: str) -> ResidentView:
+        record = record_of(self.file.reader(), "residents", node)
+        if record is None:
+            raise NotFound(node, "resident")
+        return semantics.resident_view(record, self.path_ids(record.household_id))
+
+    def person(self, node: str, as_of: dt.date) -> PersonView:
+        db = self.file.reader()
+        record = record_of(db, "people", node)
+        if record is None:
+            raise NotFound(node, "person")
+        day = as_of.isoformat()
+        held = [
+            Responsibility.of(
+                assignment=assignment,
+                role=role,
+                target=target,
+                level=level,
+                since=dt.date.fromisoformat(since) if since else None,
+                until=dt.date.fromisoformat(until) if until else None,
+            )
+            for assignment, role, target, level, since, until in db.execute(
+                HELD_BY_SQL, (node, day)
+            )
+        ]
+        covered = db.execute(COVERED_SQL, (node, day)).fetchone()[0]
+        return semantics.person_view(record, as_of, held, covered)
+
+    def assignment(self, assignment: str) -> Assignment:
+        record = record_of(self.file.reader(), "assignments", assignment)
+        if not isinstance(record, Assignment):
+            raise NotFound(assignment, "assignment")
+        return record
+
+    def issue(self, issue: str) -> tuple[Issue, list[IssueEvent]]:
+        db = self.file.reader()
+        record = record_of(db, "issues", issue)
+        if not isinstance(record, Issue):
+            raise NotFound(issue, "issue")
+        return record, events_of(db, issue)
+
+    def color_history(self, household: str) -> ColorHistory:
+        db = self.file.reader()
+        row = db.execute("SELECT color FROM households WHERE id = ?", (household,)).fetchone()
+        if row is None:
+            raise NotFound(household, "household")
+        changes = db.execute(
+            "SELECT color, by, at FROM color_changes WHERE household_id = ? ORDER BY at, id",
+            (household,),
+        )
+        return ColorHistory.of(
+            household=household,
+            color=row[0],
+            changes=[
+                ColorEntry.of(color=color, by=by, at=dt.datetime.fromisoformat(at))
+                for color, by, at in changes
+            ],
+        )
+
+    # ---- the issue loop ----------------------------------------------------------------------
+
+    def issue_facts(self, statuses: tuple[str, ...], as_of: dt.date) -> list[semantics.IssueFacts]:
+        db = self.file.reader()
+        found = [
+            decode("issues", row)
+            for row in db.execute(
+                f"{select('issues')} WHERE COALESCE(status, 'reported') IN "
+                "(SELECT value FROM json_each(?))",
+                (id_list(statuses),),
+            )
+        ]
+        events: dict[str, list[IssueEvent]] = {issue.id: [] for issue in found}
+        for row in db.execute(
+            f"{select('issue_events')} WHERE issue_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY issue_id, seq, id",
+            (id_list(events),),
+        ):
+            event: IssueEvent = decode("issue_events", row)
+            events[event.issue_id].append(event)
+        day = as_of.isoformat()
+        facts = []
+        for issue in found:
+            path = self.places.path(db, issue.target_id)
+            facts.append(
+                semantics.IssueFacts(
+                    history_of(issue, events[issue.id]),
+                    [place.level(day) for place in path],
+                    path[0].color if path else None,
+                )
+            )
+        return facts

@@ -1,0 +1,108 @@
+"""Every write of the embedded store: one transaction each, checking the stored state inside
+it, so a write made by another process in the meantime is seen, never overwritten."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection
+from typing import Any
+
+from engine.backends.base import Progress, no_progress
+from engine.backends.memory.store import (
+    COLUMNS,
+    STORED_KINDS,
+    StoreFile,
+    encode_row,
+    id_list,
+)
+from engine.changes import Changes, find_changes
+from engine.errors import Conflict, IssueConflict, NotFound
+from engine.model import ColorChange, DataSet, ImportReport, Issue, IssueEvent, Record
+
+# History is only ever added to: an event or colour change already stored is a conflict.
+HISTORY = ("issue_events", "color_changes")
+# Rows per statement when an import is written, so a progress bar can move.
+CHUNK = 20_000
+
+
+class MemoryWrites:
+    def __init__(self, file: StoreFile) -> None:
+        self.file = file
+
+    def store(self, data: DataSet, progress: Progress = no_progress) -> ImportReport:
+        with self.file.writing() as db:
+            changes = find_changes(data, lambda kind, ids: stored_rows(db, kind, ids), as_row)
+            # An issue whose ledger row changed is known by that row again, not by its old steps.
+            reset = changes.changed["issues"]
+            db.executemany("DELETE FROM issue_events WHERE issue_id = ?", ((i,) for i in reset))
+            written = [(kind, records_to_write(data, kind, changes)) for kind in STORED_KINDS]
+            total = sum(len(records) for _, records in written)
+            done = 0
+            progress(done, total)
+            for kind, records in written:
+                for start in range(0, len(records), CHUNK):
+                    chunk = records[start : start + CHUNK]
+                    insert(db, kind, chunk, replace=kind not in HISTORY)
+                    done += len(chunk)
+                    progress(done, total)
+        return changes.report()
+
+    def record_transition(self, issue: Issue, events: list[IssueEvent], seen: int) -> None:
+        with self.file.writing() as db:
+            stored = db.execute(
+                "SELECT COUNT(*) FROM issue_events WHERE issue_id = ?", (issue.id,)
+            ).fetchone()[0]
+            if stored != seen:
+                row = db.execute("SELECT status FROM issues WHERE id = ?", (issue.id,)).fetchone()
+                status = row[0] if row and row[0] else "reported"
+                raise IssueConflict(
+                    issue.id, status, f"issue {issue.id!r} moved on: it is {status}"
+                )
+            insert(db, "issue_events", events, replace=False)
+            insert(db, "issues", [issue], replace=True)
+
+    def record_color(self, change: ColorChange) -> None:
+        with self.file.writing() as db:
+            updated = db.execute(
+                "UPDATE households SET color = ? WHERE id = ?", (change.color, change.household_id)
+            )
+            if updated.rowcount == 0:
+                raise NotFound(change.household_id, "household")
+            insert(db, "color_changes", [change], replace=False)
+
+
+def stored_rows(db: sqlite3.Connection, kind: str, ids: list[str]) -> dict[str, tuple[Any, ...]]:
+    cols = COLUMNS[kind]
+    rows = db.execute(
+        f"SELECT {', '.join(cols)} FROM {kind} WHERE id IN (SELECT value FROM json_each(?))",
+        (id_list(ids),),
+    )
+    return {row[0]: tuple(row) for row in rows}
+
+
+def as_row(kind: str, record: Record) -> tuple[Any, ...]:
+    """A record as its stored row, so an import compares rows, not decoded records."""
+    return encode_row(COLUMNS[kind], record)
+
+
+def records_to_write(data: DataSet, kind: str, changes: Changes) -> list[Record]:
+    records: list[Record] = getattr(data, kind)
+    if kind in HISTORY:
+        return records
+    fresh = changes.added[kind] | changes.changed[kind]
+    return [r for r in records if r.id in fresh]
+
+
+def insert(db: sqlite3.Connection, kind: str, records: Collection[Record], replace: bool) -> None:
+    if not records:
+        return
+    cols = COLUMNS[kind]
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    marks = ", ".join("?" for _ in cols)
+    try:
+        db.executemany(
+            f"{verb} INTO {kind} ({', '.join(cols)}) VALUES ({marks})",
+            (encode_row(cols, record) for record in records),
+        )
+    except sqlite3.IntegrityError as exc:
+        raise Conflict(f"{kind}: an entry of history is already stored ({exc})") from None
