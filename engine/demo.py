@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from rich.console import Console
 
 from engine import render
 from engine.backends.base import Backend
-from engine.demo_data import generate_county
+from engine.demo_data import county_parts
 from engine.ledger import Table, tables_from_rows, write_folder
 from engine.model import ImportReport
 
@@ -26,19 +27,36 @@ def run_demo(
     import_tables: Callable[[Backend, dict[str, Table]], ImportReport],
 ) -> None:
     started = time.perf_counter()
-    rows = generate_county(seed=seed, scale=scale)
+    reports = []
+    household, issue = None, None
+    # One copy of the townships at a time: a county of any scale is made and loaded in the
+    # memory one copy needs.
+    for number, part in enumerate(county_parts(seed=seed, scale=scale)):
+        if export is not None:
+            write_folder(part, export, append=number > 0)
+        reports.append(import_tables(backend, tables_from_rows(part)))
+        household = household or example_household(part)
+        issue = issue or example_issue(part)
     if export is not None:
-        write_folder(rows, export)
         console.print(f"Data set written to {export}")
-    report = import_tables(backend, tables_from_rows(rows))
-    render.show_import(console, report)
+    render.show_import(console, added_up(reports))
     today = dt.date.today()
     render.show_stats(console, backend.stats(today))
     render.show_gaps(console, backend.gaps(today), summary_only=True)
-    household = example_household(rows)
+    assert household is not None  # every copy has households
     render.show_who(console, backend.who(household, today))
-    render.show_trace(console, backend.trace(example_issue(rows) or household, today))
+    render.show_trace(console, backend.trace(issue or household, today))
     console.print(f"Demo finished in {time.perf_counter() - started:.1f} s")
+
+
+def added_up(reports: list[ImportReport]) -> ImportReport:
+    """One report for the imports of every part."""
+    added: Counter[str] = Counter()
+    changed: Counter[str] = Counter()
+    for report in reports:
+        added.update(report.added)
+        changed.update(report.changed)
+    return ImportReport(added=dict(added), changed=dict(changed))
 
 
 def example_household(rows: dict[str, list[dict[str, str]]]) -> str:

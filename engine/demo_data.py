@@ -21,9 +21,9 @@ import datetime
 import itertools
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from engine.importer import COLUMNS
 
@@ -340,23 +340,40 @@ class _CountyBuilder:
         self.assignments: list[tuple[str, str, str, str, str]] = []
         self.bodies: list[dict[str, str]] = []
         self.issues: list[dict[str, str]] = []
+        # How many rows of each list were taken already (see `take`).
+        self.taken = dict.fromkeys(
+            ("households", "residents", "people", "assignments", "bodies", "issues"), 0
+        )
 
     # -- output -------------------------------------------------------------------------------
 
-    def rows(self) -> DataRows:
+    def take(self) -> DataRows:
+        """The rows made since the last take. They are handed over and forgotten here (their
+        places keep the numbering of what follows), so a county of any scale is made, and
+        loaded, one copy at a time."""
         assignment_columns = COLUMNS["assignments"]
-        return {
+        start = self.taken
+        made: DataRows = {
             "units": [row for level_rows in self.units.values() for row in level_rows],
-            "households": self.households,
-            "residents": self.residents,
-            "people": self.people,
+            "households": self.households[start["households"] :],
+            "residents": self.residents[start["residents"] :],
+            "people": self.people[start["people"] :],
             "assignments": [
                 dict(zip(assignment_columns, (f"A{i:06d}", *row), strict=True))
-                for i, row in enumerate(self.assignments, start=1)
+                for i, row in enumerate(
+                    self.assignments[start["assignments"] :], start=start["assignments"] + 1
+                )
             ],
-            "bodies": self.bodies,
-            "issues": self.issues,
+            "bodies": self.bodies[start["bodies"] :],
+            "issues": self.issues[start["issues"] :],
         }
+        for level_rows in self.units.values():
+            level_rows.clear()
+        for kind in start:
+            rows: list[Any] = getattr(self, kind)
+            rows[start[kind] :] = [None] * (len(rows) - start[kind])
+            start[kind] = len(rows)
+        return made
 
     def unit(self, unit_id: str, name: str, level: str, kind: str, parent_id: str) -> None:
         self.units[level].append(
@@ -393,7 +410,8 @@ class _CountyBuilder:
 
     # -- build ------------------------------------------------------------------------------
 
-    def build(self, scale: int) -> DataRows:
+    def build(self, scale: int) -> Iterator[DataRows]:
+        """The county, one copy of its townships at a time (the county itself with the first)."""
         self.unit(COUNTY_ID, COUNTY_NAME, "county", "county", "")
         for index in range(scale):
             county = _Copy(index)
@@ -402,7 +420,7 @@ class _CountyBuilder:
             self.staff(county)
             self.raise_bodies(county)
             self.report_issues(county)
-        return self.rows()
+            yield self.take()
 
     def lay_out_units(self, county: _Copy) -> None:
         suffix = "" if county.index == 0 else f"({county.index + 1})"
@@ -885,6 +903,18 @@ def generate_county(
     `REFERENCE_DAY`, so the default output never changes. Every count below the county is
     `scale` times the seed's: townships are replicated with names like "花马池镇(2)".
     """
+    rows: DataRows = {}
+    for part in county_parts(seed, scale, today):
+        for kind, made in part.items():
+            rows.setdefault(kind, []).extend(made)
+    return rows
+
+
+def county_parts(
+    seed: int = 2020, scale: int = 1, today: datetime.date | None = None
+) -> Iterator[DataRows]:
+    """The rows of `generate_county`, one copy of the townships at a time, each part holding
+    only what is new (a later part refers to what an earlier one made)."""
     if scale < 1:
         raise ValueError("scale must be at least 1")
     return _CountyBuilder(seed, today or REFERENCE_DAY).build(scale)

@@ -7,7 +7,9 @@ naming file, physical line and column, so a refused import writes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -106,8 +108,26 @@ class Validation:
         self.references.append(Reference(source, file, line, column, target, labels))
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """A data set is hundreds of thousands of records, none in a reference cycle: the cyclic
+    collector would walk them over and over while they are made, for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def validate(tables: dict[str, Table], known: KnownLabels) -> DataSet:
     """Check every row; return the records or raise `ImportRefused` with every problem."""
+    with collector_paused():
+        return checked(tables, known)
+
+
+def checked(tables: dict[str, Table], known: KnownLabels) -> DataSet:
     check = Validation()
     present = {kind: table for kind, table in tables.items() if header_ok(table, kind, check)}
     data = DataSet(

@@ -134,13 +134,19 @@ def tables_from_rows(rows: Mapping[str, list[dict[str, str]]]) -> dict[str, Tabl
     return tables
 
 
-def write_folder(rows: Mapping[str, list[dict[str, str]]], folder: Path) -> None:
-    """Write rows as the CSV files of the import format (UTF-8)."""
+def write_folder(
+    rows: Mapping[str, list[dict[str, str]]], folder: Path, append: bool = False
+) -> None:
+    """Write rows as the CSV files of the import format (UTF-8); `append` adds them to files
+    written before (a header only where a file is new)."""
     folder.mkdir(parents=True, exist_ok=True)
     for kind, records in rows.items():
         if not records:
             continue
-        with (folder / f"{kind}.csv").open("w", encoding="utf-8", newline="") as out:
+        file = folder / f"{kind}.csv"
+        new = not (append and file.exists())
+        with file.open("w" if new else "a", encoding="utf-8", newline="") as out:
             writer = csv.DictWriter(out, fieldnames=list(records[0]))
-            writer.writeheader()
+            if new:
+                writer.writeheader()
             writer.writerows(records)

@@ -39,37 +39,38 @@ scope(id) AS (
 places(id) AS (
   SELECT id FROM scope UNION ALL SELECT h.id FROM households h WHERE h.unit_id IN scope
 )"""
+# The places an active grid member is assigned to, and the units whose households that covers:
+# a targeted unit, and a building whose grid is targeted.
 COVERING = f"""
 covering AS MATERIALIZED (
   SELECT DISTINCT a.target_id AS id FROM assignments a
   WHERE a.role = 'grid_member' AND {ACTIVE}
+),
+covered_units(id) AS MATERIALIZED (
+  SELECT id FROM covering
+  UNION SELECT u.id FROM covering c JOIN units u ON u.parent_id = c.id WHERE u.label = 'Building'
 )"""
-HOUSEHOLD_GAPS = f"""
-SELECT id, unit_id, uncovered, unlived, incomplete, unattended FROM (
-  SELECT h.id, h.unit_id,
-    NOT (h.id IN covering OR h.unit_id IN covering
-         OR (u.label = 'Building' AND u.parent_id IN covering)) AS uncovered,
-    NOT EXISTS (SELECT 1 FROM residents r WHERE r.household_id = h.id) AS unlived,
-    COALESCE(h.status = :quarantine AND (
-      SELECT COUNT(DISTINCT a.person_id) FROM assignments a
-      WHERE a.target_id = h.id AND a.role = 'four_to_one' AND {ACTIVE}
-    ) < :team, 0) AS incomplete,
-    COALESCE(h.color IN (SELECT value FROM json_each(:high_risk)) AND NOT EXISTS (
-      SELECT 1 FROM assignments a JOIN people p ON p.id = a.person_id
-      WHERE a.target_id = h.id AND {ACTIVE}
-        AND p.kind IN (SELECT value FROM json_each(:responsible))
-    ), 0) AS unattended
-  FROM households h LEFT JOIN units u ON u.id = h.unit_id
-  WHERE $households AND (:color IS NULL OR h.color = :color)
-)
-WHERE uncovered OR unlived OR incomplete OR unattended
-"""
-HOUSEHOLD_KINDS = (
-    "uncovered_household",
-    "empty_household",
-    "incomplete_four_to_one",
-    "unattended_high_risk",
-)
+# One statement per household gap kind (SPEC §4.2), each returning only its gaps.
+HOUSEHOLD_GAPS = {
+    "uncovered_household": """
+SELECT h.id, h.unit_id FROM households h
+WHERE $households AND h.unit_id NOT IN covered_units AND h.id NOT IN covering""",
+    "empty_household": """
+SELECT h.id, h.unit_id FROM households h
+WHERE $households AND h.id NOT IN (SELECT household_id FROM residents)""",
+    "incomplete_four_to_one": f"""
+SELECT h.id, h.unit_id FROM households h
+WHERE $households AND h.status = :quarantine AND (
+  SELECT COUNT(DISTINCT a.person_id) FROM assignments a
+  WHERE a.target_id = h.id AND a.role = 'four_to_one' AND {ACTIVE}
+) < :team""",
+    "unattended_high_risk": f"""
+SELECT h.id, h.unit_id FROM households h
+WHERE $households AND h.color IN (SELECT value FROM json_each(:high_risk)) AND NOT EXISTS (
+  SELECT 1 FROM assignments a JOIN people p ON p.id = a.person_id
+  WHERE a.target_id = h.id AND {ACTIVE} AND p.kind IN (SELECT value FROM json_each(:responsible))
+)""",
+}
 # Households whose unit is gone: no unit of a scope holds them, so they are found alone.
 ORPHAN_HOUSEHOLDS = """
 SELECT h.id FROM households h
@@ -80,13 +81,14 @@ WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.id = h.unit_id)
 # household, the households of a target unit, and those one unit further down (SPEC §4.2).
 COVERED = f"""
 members AS (
-  SELECT a.person_id, a.target_id FROM assignments a WHERE a.role = 'grid_member' AND {ACTIVE}
+  SELECT a.person_id, a.target_id FROM assignments a
+  WHERE a.role = 'grid_member' AND {ACTIVE} AND $members
 ),
 covered(person_id, household) AS (
   SELECT m.person_id, h.id FROM members m JOIN households h ON h.id = m.target_id
   UNION SELECT m.person_id, h.id FROM members m JOIN households h ON h.unit_id = m.target_id
-  UNION SELECT m.person_id, h.id FROM members m JOIN units u ON u.parent_id = m.target_id
-        JOIN households h ON h.unit_id = u.id
+  UNION SELECT m.person_id, h.id FROM members m CROSS JOIN units u ON u.parent_id = m.target_id
+        CROSS JOIN households h ON h.unit_id = u.id
 )"""
 OVERLOADED = """
 SELECT person_id FROM covered c
@@ -103,12 +105,22 @@ UNIT_GAPS = {
     "Grid": "missing_grid_head",
 }
 # What a filter by scope reads as over a scope, and over the whole graph (nothing to filter).
+# (CROSS JOIN above keeps SQLite's join order: from the few members to their units' households.)
 SCOPED = {
-    "$households": "h.id IN places",
+    "$households": "(h.id IN places) AND (:color IS NULL OR h.color = :color)",
     "$covered": "c.household IN places",
     "$assignments": "a.target_id IN places",
+    # Only members assigned inside the scope or just above it can cover a household in it.
+    "$members": "a.person_id IN (SELECT b.person_id FROM assignments b WHERE b.role = "
+    "'grid_member' AND (b.target_id IN places OR b.target_id IN "
+    "(SELECT value FROM json_each(:above))))",
 }
-WHOLE = {"$households": "1", "$covered": "1", "$assignments": "1"}
+WHOLE = {
+    "$households": "(:color IS NULL OR h.color = :color)",
+    "$covered": "1",
+    "$assignments": "1",
+    "$members": "1",
+}
 
 
 def statement(scoped: bool, body: str, *ctes: str) -> str:
@@ -126,6 +138,7 @@ class Area:
 
     units: dict[str, tuple[str, str | None]]
     inside: list[str]  # the units of the scope itself
+    above: list[str]  # the units over the scope, nearest first
 
     def label(self, node: str) -> str:
         return self.units[node][0] if node in self.units else "Household"
@@ -152,7 +165,7 @@ class MemoryAreas:
         if scope is None:
             rows = db.execute("SELECT id, label, parent_id FROM units").fetchall()
             units = {node: (label, parent) for node, label, parent in rows}
-            return Area(units, list(units))
+            return Area(units, list(units), [])
         above = self.places.path(db, scope)
         if not above:
             raise NotFound(scope, "unit")
@@ -162,7 +175,7 @@ class MemoryAreas:
         rows = db.execute(query, {"scope": scope}).fetchall()
         units = {place.id: (place.label, place.parent) for place in above[1:]}
         units.update((node, (label, parent)) for node, label, parent in rows)
-        return Area(units, [node for node, _, _ in rows])
+        return Area(units, [node for node, _, _ in rows], [place.id for place in above[1:]])
 
     def gaps(
         self,
@@ -186,6 +199,8 @@ class MemoryAreas:
             "high_risk": id_list(HIGH_RISK_COLORS),
             "responsible": id_list(RESPONSIBLE_KINDS),
             "roles": id_list({REQUIRED_ROLE[label] for label in UNIT_GAPS}),
+            "kind": kind,
+            "above": id_list(area.above),
         }
         found = [
             (gap, area.township(gap.path))
@@ -198,20 +213,28 @@ class MemoryAreas:
         self, db: sqlite3.Connection, area: Area, params: dict[str, Any]
     ) -> Iterator[Gap]:
         scoped = params["scope"] is not None
+
+        def wanted(*kinds: str) -> bool:
+            return params["kind"] is None or params["kind"] in kinds
+
         if params["color"] is None:  # only households have a colour to be filtered by
-            yield from self.unit_gaps(db, area, params)
-            for (person,) in db.execute(statement(scoped, OVERLOADED, COVERED), params):
-                yield Gap.of(kind="overloaded_member", id=person, level="Person", path=[])
-        for household, unit, *flags in db.execute(
-            statement(scoped, HOUSEHOLD_GAPS, COVERING), params
-        ):
-            path = area.path(household, unit)
-            for gap_kind, flagged in zip(HOUSEHOLD_KINDS, flags, strict=True):
-                if flagged:
+            if wanted("missing_commander", "missing_grid_head", "orphan_unit"):
+                yield from self.unit_gaps(db, area, params)
+            if wanted("overloaded_member"):
+                for (person,) in db.execute(statement(scoped, OVERLOADED, COVERED), params):
+                    yield Gap.of(kind="overloaded_member", id=person, level="Person", path=[])
+        for gap_kind, query in HOUSEHOLD_GAPS.items():
+            if wanted(gap_kind):
+                ctes = (COVERING,) if gap_kind == "uncovered_household" else ()
+                for household, unit in db.execute(statement(scoped, query, *ctes), params):
+                    path = area.path(household, unit)
                     yield Gap.of(kind=gap_kind, id=household, level="Household", path=path)
-        for (household,) in db.execute(ORPHAN_HOUSEHOLDS, params):
-            if params["color"] in (None, self.color_of(db, household)):
-                yield Gap.of(kind="orphan_unit", id=household, level="Household", path=[household])
+        if wanted("orphan_unit"):
+            for (household,) in db.execute(ORPHAN_HOUSEHOLDS, params):
+                if params["color"] in (None, self.color_of(db, household)):
+                    yield Gap.of(
+                        kind="orphan_unit", id=household, level="Household", path=[household]
+                    )
 
     def unit_gaps(
         self, db: sqlite3.Connection, area: Area, params: dict[str, Any]

@@ -10,26 +10,28 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine import semantics
 from engine.backends.memory.store import StoreFile
 from engine.model import UNIT_LABELS, BodyRef
 
+# A place and the assignments into it (with their people), in one statement.
 PLACE_SQL = """
-SELECT 'Household', COALESCE(address, id), unit_id, color FROM households WHERE id = ?1
-UNION ALL
-SELECT label, name, parent_id, NULL FROM units WHERE id = ?1
-"""
-HELD_SQL = """
-SELECT a.role, a.person_id, p.name, p.kind, a.since, a.until
-FROM assignments a JOIN people p ON p.id = a.person_id
-WHERE a.target_id = ?
+WITH place(label, name, parent, color) AS (
+  SELECT 'Household', COALESCE(address, id), unit_id, color FROM households WHERE id = ?1
+  UNION ALL
+  SELECT label, name, parent_id, NULL FROM units WHERE id = ?1
+)
+SELECT place.*, a.role, a.person_id, p.name, p.kind, a.since, a.until
+FROM place LEFT JOIN assignments a ON a.target_id = ?1 LEFT JOIN people p ON p.id = a.person_id
 ORDER BY a.role, a.person_id
 """
 BODIES_SQL = "SELECT id, kind, name FROM bodies WHERE unit_id = ? ORDER BY id"
 # A long-running server keeps at most this many places; past it, it starts again.
 MOST_PLACES = 50_000
+# ...and the levels of at most this many days per place (a question may ask of any day).
+DAYS_KEPT = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,21 +57,29 @@ class Place:
     color: str | None  # a household's five-colour mark
     assigned: tuple[Assigned, ...]
     bodies: tuple[BodyRef, ...]
+    # Levels are immutable and most questions ask about today: each day's is built once.
+    on_day: dict[str, semantics.Level] = field(default_factory=dict, compare=False)
 
     def level(self, day: str) -> semantics.Level:
         """This place as a level of a chain judged on `day` (ISO)."""
-        holders = tuple(a.holder for a in self.assigned if a.active_on(day))
-        return semantics.Level(self.label, self.id, self.name, holders, self.bodies)
+        found = self.on_day.get(day)
+        if found is None:
+            holders = tuple(a.holder for a in self.assigned if a.active_on(day))
+            found = semantics.Level(self.label, self.id, self.name, holders, self.bodies)
+            if len(self.on_day) < DAYS_KEPT:
+                self.on_day[day] = found
+        return found
 
 
 def load_place(db: sqlite3.Connection, place: str) -> Place | None:
-    row = db.execute(PLACE_SQL, (place,)).fetchone()
-    if row is None:
+    rows = db.execute(PLACE_SQL, (place,)).fetchall()
+    if not rows:
         return None
-    label, name, parent, color = row
+    label, name, parent, color = rows[0][:4]
     assigned = tuple(
         Assigned(semantics.Holder(role, person, person_name, kind), since, until)
-        for role, person, person_name, kind, since, until in db.execute(HELD_SQL, (place,))
+        for *_, role, person, person_name, kind, since, until in rows
+        if role is not None
     )
     bodies = tuple(
         BodyRef.of(id=body, kind=kind, name=body_name)

@@ -9,7 +9,14 @@ from typing import Any
 
 from engine import semantics
 from engine.backends.memory.places import Places
-from engine.backends.memory.store import BODY_LABEL, StoreFile, decode, id_list, select
+from engine.backends.memory.store import (
+    BODY_LABEL,
+    StoreFile,
+    decode,
+    id_list,
+    rows_with_ids,
+    select,
+)
 from engine.errors import BadQuery, NotFound
 from engine.issues import IssueHistory, history_of
 from engine.model import (
@@ -25,15 +32,14 @@ from engine.model import (
 )
 
 # Ids are unique across the graph; each table answers for the labels it holds.
-WANTED = "id IN (SELECT value FROM json_each(?1))"
-LABELS_SQL = f"""
-SELECT id, label FROM units WHERE {WANTED}
-UNION ALL SELECT id, 'Household' FROM households WHERE {WANTED}
-UNION ALL SELECT id, 'Resident' FROM residents WHERE {WANTED}
-UNION ALL SELECT id, 'Person' FROM people WHERE {WANTED}
-UNION ALL SELECT id, {BODY_LABEL} FROM bodies WHERE {WANTED}
-UNION ALL SELECT id, 'Issue' FROM issues WHERE {WANTED}
-"""
+LABEL_OF = {
+    "units": "label",
+    "households": "'Household'",
+    "residents": "'Resident'",
+    "people": "'Person'",
+    "bodies": BODY_LABEL,
+    "issues": "'Issue'",
+}
 # An assignment is active on ?2 (ISO text compares as dates do).
 ACTIVE = "(a.since IS NULL OR a.since <= ?2) AND (a.until IS NULL OR ?2 <= a.until)"
 HELD_BY_SQL = f"""
@@ -74,7 +80,10 @@ class MemoryReads(semantics.ChainAnswers):
 
     def labels(self, ids: set[str]) -> dict[str, str]:
         db = self.file.reader()
-        return dict(db.execute(LABELS_SQL, (id_list(ids),)).fetchall())
+        found: dict[str, str] = {}
+        for table, label in LABEL_OF.items():
+            found.update(rows_with_ids(db, table, f"id, {label}", ids))
+        return found
 
     # ---- who and trace: SPEC §4.1 and §4.3 are stated once, in engine.semantics ----------
 

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
@@ -71,6 +71,8 @@ BODY_LABEL = (
     + " ".join(f"WHEN '{kind}' THEN '{label}'" for kind, label in BODY_KINDS.items())
     + " END"
 )
+# Past one wanted id per this many stored rows, a whole table is read rather than probed.
+SCAN_RATIO = 4
 # How long a writer waits for another process's write to finish before it gives up.
 BUSY_SECONDS = 30.0
 
@@ -163,10 +165,10 @@ class StoreFile:
         try:
             yield db
         except sqlite3.OperationalError as exc:  # a full disk, a file gone read-only
-            db.execute("ROLLBACK")
+            self.roll_back(db)
             raise BackendUnavailable(f"the store could not be written: {exc}") from exc
         except BaseException:
-            db.execute("ROLLBACK")
+            self.roll_back(db)
             raise
         finally:
             if db.in_transaction:
@@ -176,10 +178,13 @@ class StoreFile:
         try:
             db.execute("COMMIT")
         except sqlite3.OperationalError as exc:
-            db.execute("ROLLBACK")
+            self.roll_back(db)
             raise BackendUnavailable(f"the store could not be written: {exc}") from exc
-        finally:
-            self.changed()
+        self.changed()
+
+    def roll_back(self, db: sqlite3.Connection) -> None:
+        db.execute("ROLLBACK")
+        self.changed()  # what was read inside the transaction may have seen its own writes
 
     def changed(self) -> None:
         for forget in self.on_change:
@@ -191,6 +196,24 @@ class StoreFile:
                 db.close()
             self.opened.clear()
         self.local = threading.local()
+
+
+def rows_with_ids(
+    db: sqlite3.Connection, table: str, columns: str, ids: Collection[str]
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of `table` (`columns`, the id first) whose id is one of `ids`: looked up by
+    the primary key when they are few beside the table, else read in one pass and picked
+    here (an import asks about every id it brings, and a lookup each would cost more)."""
+    if not ids:
+        return iter(())
+    stored = db.execute(f"SELECT MAX(rowid) FROM {table}").fetchone()[0] or 0
+    if len(ids) * SCAN_RATIO < stored:
+        return db.execute(
+            f"SELECT {columns} FROM {table} WHERE id IN (SELECT value FROM json_each(?))",
+            (id_list(ids),),
+        )
+    wanted = ids if isinstance(ids, set | frozenset) else set(ids)
+    return (row for row in db.execute(f"SELECT {columns} FROM {table}") if row[0] in wanted)
 
 
 def id_list(ids: Iterable[str]) -> str:

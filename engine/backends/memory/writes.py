@@ -13,7 +13,7 @@ from engine.backends.memory.store import (
     STORED_KINDS,
     StoreFile,
     encode_row,
-    id_list,
+    rows_with_ids,
 )
 from engine.changes import Changes, find_changes
 from engine.errors import Conflict, IssueConflict, NotFound
@@ -72,11 +72,7 @@ class MemoryWrites:
 
 
 def stored_rows(db: sqlite3.Connection, kind: str, ids: list[str]) -> dict[str, tuple[Any, ...]]:
-    cols = COLUMNS[kind]
-    rows = db.execute(
-        f"SELECT {', '.join(cols)} FROM {kind} WHERE id IN (SELECT value FROM json_each(?))",
-        (id_list(ids),),
-    )
+    rows = rows_with_ids(db, kind, ", ".join(COLUMNS[kind]), set(ids))
     return {row[0]: tuple(row) for row in rows}
 
 
