@@ -137,9 +137,27 @@ class Level:
     name: str
     holders: tuple[Holder, ...]
     bodies: tuple[BodyRef, ...]
+    # A level kept by a backend answers many questions: its entry of a chain is made once
+    # (per answer to "is the household covered", which only a household's vacancy depends on).
+    entries: dict[bool, ChainLevel] = field(default_factory=dict, compare=False)
 
     def holding(self, role: str) -> PersonRef | None:
         return first_person(h.ref for h in self.holders if h.role == role)
+
+    def chain_level(self, covered: bool) -> ChainLevel:
+        """This level as an entry of a `who` chain (SPEC §4.1)."""
+        entry = self.entries.get(covered)
+        if entry is None:
+            entry = ChainLevel.of(
+                level=self.label,
+                unit=self.unit,
+                name=self.name,
+                assignments=[h.entry for h in sorted(self.holders, key=HOLDER_ORDER)],
+                vacant=vacancies(self.label, (h.role for h in self.holders), covered),
+                bodies=sorted(self.bodies, key=lambda b: b.id),
+            )
+            self.entries[covered] = entry
+        return entry
 
 
 COVERING_LABELS = ("Household", "Building", "Grid")
@@ -179,17 +197,7 @@ def who_result(target: str, as_of: dt.date, levels: list[Level]) -> WhoResult:
         target=target,
         as_of=as_of,
         commander=township_commander(levels),
-        chain=[
-            ChainLevel.of(
-                level=level.label,
-                unit=level.unit,
-                name=level.name,
-                assignments=[h.entry for h in sorted(level.holders, key=HOLDER_ORDER)],
-                vacant=vacancies(level.label, (h.role for h in level.holders), covered),
-                bodies=sorted(level.bodies, key=lambda b: b.id),
-            )
-            for level in levels
-        ],
+        chain=[level.chain_level(covered) for level in levels],
     )
 
 

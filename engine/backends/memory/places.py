@@ -16,18 +16,22 @@ from engine import semantics
 from engine.backends.memory.store import StoreFile
 from engine.model import UNIT_LABELS, BodyRef
 
-# A place and the assignments into it (with their people), in one statement.
+# A place, the assignments into it (with their people) and the bodies serving it, in one
+# statement: the place's row first, then one row per assignment or body.
 PLACE_SQL = """
-WITH place(label, name, parent, color) AS (
-  SELECT 'Household', COALESCE(address, id), unit_id, color FROM households WHERE id = ?1
+SELECT 0, label, name, parent, color, NULL, NULL FROM (
+  SELECT 'Household' AS label, COALESCE(address, id) AS name, unit_id AS parent, color
+  FROM households WHERE id = ?1
   UNION ALL
   SELECT label, name, parent_id, NULL FROM units WHERE id = ?1
 )
-SELECT place.*, a.role, a.person_id, p.name, p.kind, a.since, a.until
-FROM place LEFT JOIN assignments a ON a.target_id = ?1 LEFT JOIN people p ON p.id = a.person_id
-ORDER BY a.role, a.person_id
+UNION ALL
+SELECT 1, a.role, a.person_id, p.name, p.kind, a.since, a.until
+FROM assignments a JOIN people p ON p.id = a.person_id WHERE a.target_id = ?1
+UNION ALL
+SELECT 2, id, kind, name, NULL, NULL, NULL FROM bodies WHERE unit_id = ?1
 """
-BODIES_SQL = "SELECT id, kind, name FROM bodies WHERE unit_id = ? ORDER BY id"
+PLACE, ASSIGNED, BODY = 0, 1, 2
 # A long-running server keeps at most this many places; past it, it starts again.
 MOST_PLACES = 50_000
 # ...and the levels of at most this many days per place (a question may ask of any day).
@@ -73,17 +77,19 @@ class Place:
 
 def load_place(db: sqlite3.Connection, place: str) -> Place | None:
     rows = db.execute(PLACE_SQL, (place,)).fetchall()
-    if not rows:
-        return None
-    label, name, parent, color = rows[0][:4]
+    head = next((row for row in rows if row[0] == PLACE), None)
+    if head is None:
+        return None  # no such place (what is assigned to it or serves it is left alone)
+    _, label, name, parent, color, _, _ = head
     assigned = tuple(
         Assigned(semantics.Holder(role, person, person_name, kind), since, until)
-        for *_, role, person, person_name, kind, since, until in rows
-        if role is not None
+        for row_kind, role, person, person_name, kind, since, until in rows
+        if row_kind == ASSIGNED
     )
     bodies = tuple(
         BodyRef.of(id=body, kind=kind, name=body_name)
-        for body, kind, body_name in db.execute(BODIES_SQL, (place,))
+        for row_kind, body, kind, body_name, *_ in rows
+        if row_kind == BODY
     )
     return Place(place, label, name, parent, color, assigned, bodies)
 
