@@ -165,7 +165,8 @@ class MemoryReads(semantics.ChainAnswers):
         if row is None:
             raise NotFound(household, "household")
         changes = db.execute(
-            "SELECT color, by, at FROM color_changes WHERE household_id = ? ORDER BY at, id",
+            # In the order they were committed: several may share a second.
+            "SELECT color, by, at FROM color_changes WHERE household_id = ? ORDER BY rowid",
             (household,),
         )
         return ColorHistory.of(
