@@ -8,10 +8,9 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
-from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -22,6 +21,7 @@ from engine.backends.base import Progress as ProgressCallback
 from engine.errors import BadQuery, GridchainError, ImportRefused, NotFound
 from engine.importer import validate
 from engine.issues import IssueChange, feedback_kind, new_report, now
+from engine.jsonout import to_json
 from engine.ledger import Table, read_dataset
 from engine.model import DEFAULT_MEMBER_LIMIT, ImportReport
 from engine.semantics import IssueFilter
@@ -103,9 +103,9 @@ def backend_session() -> Iterator[Backend]:
             backend.close()
 
 
-def emit(result: BaseModel, as_json: bool, show: Callable[[Console, BaseModel], None]) -> None:
+def emit(result: Any, as_json: bool, show: Callable[[Console, Any], None]) -> None:
     if as_json:
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(to_json(result, indent=2) + "\n")
     else:
         show(out, result)
 
@@ -150,7 +150,7 @@ def who(target: str, as_of: AsOf = None, as_json: AsJson = False) -> None:
     """The accountability chain of a household, resident, unit or issue."""
     day = parse_day(as_of)
     with backend_session() as backend:
-        emit(backend.who(target, day), as_json, render.show_who)  # type: ignore[arg-type]
+        emit(backend.who(target, day), as_json, render.show_who)
 
 
 @app.command()
@@ -158,7 +158,7 @@ def trace(target: str, as_of: AsOf = None, as_json: AsJson = False) -> None:
     """The reverse trace from a household or issue up to its commander."""
     day = parse_day(as_of)
     with backend_session() as backend:
-        emit(backend.trace(target, day), as_json, render.show_trace)  # type: ignore[arg-type]
+        emit(backend.trace(target, day), as_json, render.show_trace)
 
 
 Scope = Annotated[str | None, typer.Option(help="A unit id; default the whole graph.")]
@@ -182,7 +182,7 @@ def gaps(
     day = parse_day(as_of)
     with backend_session() as backend:
         result = backend.gaps(day, scope, kind, limit_households, color)
-        emit(result, as_json, render.show_gaps)  # type: ignore[arg-type]
+        emit(result, as_json, render.show_gaps)
 
 
 @app.command()
@@ -194,7 +194,7 @@ def overdue(
     with backend_session() as backend:
         wanted = IssueFilter(overdue=True, scope=scope, color=color)
         result = loop.issue_list(backend, day, wanted)
-        emit(result, as_json, render.show_issues)  # type: ignore[arg-type]
+        emit(result, as_json, render.show_issues)
 
 
 @app.command()
@@ -210,7 +210,7 @@ def color(
             result = backend.color_history(household)
         else:
             result = loop.set_color(backend, household, new, by, now())
-        emit(result, as_json, render.show_colors)  # type: ignore[arg-type]
+        emit(result, as_json, render.show_colors)
 
 
 # ---- the issue loop: 线索上报 → 问题处置 → 结果反馈 -------------------------------------------
@@ -228,7 +228,7 @@ def move(
         loop.transition(backend, IssueChange(issue, kind, by, CLI_ACTOR, now(), department, note))
         state = backend.trace(issue, dt.date.today()).issue
         assert state is not None  # `issue` names an issue
-        emit(state, as_json, render.show_issue)  # type: ignore[arg-type]
+        emit(state, as_json, render.show_issue)
 
 
 @issue_app.command("report")
@@ -259,7 +259,7 @@ def report_issue(
         loop.report(backend, new)
         state = backend.trace(new.issue, dt.date.today()).issue
         assert state is not None  # just reported
-        emit(state, as_json, render.show_issue)  # type: ignore[arg-type]
+        emit(state, as_json, render.show_issue)
 
 
 @issue_app.command("dispatch")
@@ -314,7 +314,7 @@ def stats(
     """Counts of nodes, assignments and gaps."""
     day = parse_day(as_of)
     with backend_session() as backend:
-        emit(backend.stats(day, scope), as_json, render.show_stats)  # type: ignore[arg-type]
+        emit(backend.stats(day, scope), as_json, render.show_stats)
 
 
 @app.command()
