@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
@@ -36,12 +37,14 @@ class Page(BaseModel):
     total: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GapsPage(GapsResult):
     """`gaps` is one page of the gaps; `summary` counts them all."""
 
     page: Page
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PersonPage(PersonView):
     """`responsibilities` is one page of them; `households_covered` counts through all."""
 

@@ -1,79 +1,47 @@
-"""What gridchain says to a person: the `gridchain` command (SPEC §6)."""
+"""What gridchain says to a person: the `gridchain` command (SPEC §6).
+
+An inspector asks one question per process (`gridchain who H0000001 --json`), so starting up
+is most of what a question costs: this module imports what `who` and `trace` need and no more.
+Tables and progress bars (rich), the web stack, the demo generator, the importer and the
+issue loop are imported by the commands that use them.
+"""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
-import typer
-from pydantic import BaseModel
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from engine import loop, render
+from engine import render
 from engine.backends import BACKENDS, open_backend
 from engine.backends.base import Backend, no_progress
 from engine.backends.base import Progress as ProgressCallback
 from engine.errors import BadQuery, GridchainError, ImportRefused, NotFound
-from engine.importer import validate
 from engine.issues import IssueChange, feedback_kind, new_report, now
-from engine.ledger import Table, read_dataset
+from engine.jsonout import to_json
 from engine.model import DEFAULT_MEMBER_LIMIT, ImportReport
 from engine.semantics import IssueFilter
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from engine.ledger import Table
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
 CLI_ACTOR = "cli"  # who a write from the command line is recorded as, unless told
 
-app = typer.Typer(
-    help="gridchain: who is accountable, where the gaps are, and the reverse trace.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
-
-
-class Settings:
-    """Global options, read once per invocation."""
-
-    db: Path = Path("gridchain.db")
-    backend: str = "memory"
-
-
-settings = Settings()
-
-
-@app.callback()
-def options(
-    db: Annotated[
-        Path, typer.Option(envvar="GRIDCHAIN_DB", help="Embedded store file (memory backend).")
-    ] = Path("gridchain.db"),
-    backend: Annotated[
-        str, typer.Option(envvar="GRIDCHAIN_BACKEND", help="memory or neo4j.")
-    ] = "memory",
-) -> None:
-    if backend not in BACKENDS:
-        fail(f"unknown backend {backend!r} (expected one of {', '.join(BACKENDS)})", EXIT_BAD_INPUT)
-    settings.db = db
-    settings.backend = backend
-
-
-AsOf = Annotated[
-    str | None, typer.Option("--as-of", help="Date the assignments are judged on (YYYY-MM-DD).")
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")]
+AnswerT = TypeVar("AnswerT")
 
 
 def fail(message: str, code: int) -> NoReturn:
-    err.print(f"error: {message}", markup=False, highlight=False)
-    raise typer.Exit(code)
+    sys.stderr.write(f"error: {message}\n")  # one line, however long
+    sys.exit(code)
 
 
 def parse_day(text: str | None, option: str = "--as-of") -> dt.date:
@@ -85,12 +53,18 @@ def parse_day(text: str | None, option: str = "--as-of") -> dt.date:
         fail(f"{option}: bad date {text!r} (expected YYYY-MM-DD)", EXIT_BAD_INPUT)
 
 
+def terminal(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(soft_wrap=True, stderr=stderr)
+
+
 @contextmanager
-def backend_session() -> Iterator[Backend]:
+def backend_session(args: argparse.Namespace, backend_name: str | None = None) -> Iterator[Backend]:
     """Open the configured backend and turn every known error into one line and an exit code."""
     backend: Backend | None = None
     try:
-        backend = open_backend(settings.backend, settings.db)
+        backend = open_backend(backend_name or args.backend, args.db)
         yield backend
     except ImportRefused as exc:
         fail(str(exc), EXIT_BAD_INPUT)
@@ -103,21 +77,23 @@ def backend_session() -> Iterator[Backend]:
             backend.close()
 
 
-def emit(result: BaseModel, as_json: bool, show: Callable[[Console, BaseModel], None]) -> None:
+def emit(result: AnswerT, as_json: bool, show: Callable[[Console, AnswerT], None]) -> None:
     if as_json:
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(to_json(result, indent=2) + "\n")
     else:
-        show(out, result)
+        show(terminal(), result)
 
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[ProgressCallback]:
     """A progress bar on a terminal; silence when the output goes to a file or a pipe."""
-    if not err.is_terminal:
+    if not sys.stderr.isatty():
         yield no_progress
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
+    with Progress(*columns, console=terminal(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=None)
 
         def advance(done: int, total: int) -> None:
@@ -127,6 +103,8 @@ def progress_bar(label: str) -> Iterator[ProgressCallback]:
 
 
 def import_tables(backend: Backend, tables: dict[str, Table]) -> ImportReport:
+    from engine.importer import validate
+
     # Checked and stored in one hold of the store: no other writer slips in between.
     with backend.writing():
         with progress_bar("validating"):
@@ -135,264 +113,402 @@ def import_tables(backend: Backend, tables: dict[str, Table]) -> ImportReport:
             return backend.store(data, progress)
 
 
-@app.command("import")
-def import_command(
-    path: Annotated[Path, typer.Argument(help="A folder of CSV files or an .xlsx workbook.")],
-) -> None:
+# ---- commands: each takes the parsed command line; its docstring is its help -------------
+
+
+def import_command(args: argparse.Namespace) -> None:
     """Import a county's ledgers; all or nothing."""
-    if not path.exists():
-        fail(f"{path}: no such file or folder", EXIT_BAD_INPUT)
-    with backend_session() as backend:
-        report = import_tables(backend, read_dataset(path))
-    render.show_import(out, report)
+    from engine.ledger import read_dataset
+
+    if not args.path.exists():
+        fail(f"{args.path}: no such file or folder", EXIT_BAD_INPUT)
+    with backend_session(args) as backend:
+        report = import_tables(backend, read_dataset(args.path))
+    render.show_import(terminal(), report)
 
 
-@app.command()
-def who(target: str, as_of: AsOf = None, as_json: AsJson = False) -> None:
+def who(args: argparse.Namespace) -> None:
     """The accountability chain of a household, resident, unit or issue."""
-    day = parse_day(as_of)
-    with backend_session() as backend:
-        emit(backend.who(target, day), as_json, render.show_who)  # type: ignore[arg-type]
+    day = parse_day(args.as_of)
+    with backend_session(args) as backend:
+        emit(backend.who(args.target, day), args.as_json, render.show_who)
 
 
-@app.command()
-def trace(target: str, as_of: AsOf = None, as_json: AsJson = False) -> None:
+def trace(args: argparse.Namespace) -> None:
     """The reverse trace from a household or issue up to its commander."""
-    day = parse_day(as_of)
-    with backend_session() as backend:
-        emit(backend.trace(target, day), as_json, render.show_trace)  # type: ignore[arg-type]
+    day = parse_day(args.as_of)
+    with backend_session(args) as backend:
+        emit(backend.trace(args.target, day), args.as_json, render.show_trace)
 
 
-Scope = Annotated[str | None, typer.Option(help="A unit id; default the whole graph.")]
-ColorOption = Annotated[
-    str | None, typer.Option("--color", help="Only households of this colour (green ... red).")
-]
-
-
-@app.command()
-def gaps(
-    scope: Scope = None,
-    kind: Annotated[str | None, typer.Option(help="Only gaps of this kind.")] = None,
-    limit_households: Annotated[
-        int, typer.Option(min=1, help="Households a grid member may cover before overload.")
-    ] = DEFAULT_MEMBER_LIMIT,
-    color: ColorOption = None,
-    as_of: AsOf = None,
-    as_json: AsJson = False,
-) -> None:
+def gaps(args: argparse.Namespace) -> None:
     """Every coverage gap in a scope."""
-    day = parse_day(as_of)
-    with backend_session() as backend:
-        result = backend.gaps(day, scope, kind, limit_households, color)
-        emit(result, as_json, render.show_gaps)  # type: ignore[arg-type]
+    day = parse_day(args.as_of)
+    with backend_session(args) as backend:
+        result = backend.gaps(day, args.scope, args.kind, args.limit_households, args.color)
+        emit(result, args.as_json, render.show_gaps)
 
 
-@app.command()
-def overdue(
-    scope: Scope = None, color: ColorOption = None, as_of: AsOf = None, as_json: AsJson = False
-) -> None:
+def overdue(args: argparse.Namespace) -> None:
     """Every issue late and still open, the latest first, and who in its chain holds it now."""
-    day = parse_day(as_of)
-    with backend_session() as backend:
-        wanted = IssueFilter(overdue=True, scope=scope, color=color)
-        result = loop.issue_list(backend, day, wanted)
-        emit(result, as_json, render.show_issues)  # type: ignore[arg-type]
+    from engine import loop  # the loop brings the importer: only the commands that write need it
+
+    day = parse_day(args.as_of)
+    with backend_session(args) as backend:
+        wanted = IssueFilter(overdue=True, scope=args.scope, color=args.color)
+        emit(loop.issue_list(backend, day, wanted), args.as_json, render.show_issues)
 
 
-@app.command()
-def color(
-    household: str,
-    new: Annotated[str | None, typer.Argument(help="Mark it with this colour.")] = None,
-    by: Annotated[str, typer.Option(help="Who marks it (a person id).")] = CLI_ACTOR,
-    as_json: AsJson = False,
-) -> None:
+def color(args: argparse.Namespace) -> None:
     """A household's five-colour mark and its changes; given a colour, mark it first."""
-    with backend_session() as backend:
-        if new is None:
-            result = backend.color_history(household)
+    from engine import loop
+
+    with backend_session(args) as backend:
+        if args.new is None:
+            result = backend.color_history(args.household)
         else:
-            result = loop.set_color(backend, household, new, by, now())
-        emit(result, as_json, render.show_colors)  # type: ignore[arg-type]
+            result = loop.set_color(backend, args.household, args.new, args.by, now())
+        emit(result, args.as_json, render.show_colors)
 
 
-# ---- the issue loop: 线索上报 → 问题处置 → 结果反馈 -------------------------------------------
-
-issue_app = typer.Typer(help="Report an issue and move it through the loop.", no_args_is_help=True)
-app.add_typer(issue_app, name="issue")
-Note = Annotated[str | None, typer.Option(help="A note kept with the step.")]
-ActedBy = Annotated[str, typer.Option(help="Who the step is recorded as made by.")]
-
-
-def move(
-    issue: str, kind: str, by: str | None, department: str | None, note: str | None, as_json: bool
-) -> None:
-    with backend_session() as backend:
-        loop.transition(backend, IssueChange(issue, kind, by, CLI_ACTOR, now(), department, note))
-        state = backend.trace(issue, dt.date.today()).issue
-        assert state is not None  # `issue` names an issue
-        emit(state, as_json, render.show_issue)  # type: ignore[arg-type]
-
-
-@issue_app.command("report")
-def report_issue(
-    target: Annotated[str, typer.Argument(help="The household or unit it is about.")],
-    category: Annotated[str, typer.Option(help="What kind of issue (service, dispute, ...).")],
-    by: Annotated[str, typer.Option(help="The reporting person's id.")],
-    due_at: Annotated[
-        str | None, typer.Option("--due-at", help="Due date; default the category's.")
-    ] = None,
-    note: Note = None,
-    issue_id: Annotated[str | None, typer.Option("--id", help="Default: a new id.")] = None,
-    as_json: AsJson = False,
-) -> None:
-    """Report an issue (线索上报)."""
-    due = parse_day(due_at, "--due-at") if due_at else None
-    new = new_report(
-        target=target,
-        category=category,
-        reporter=by,
-        recorded_by=CLI_ACTOR,
-        at=now(),
-        issue_id=issue_id,
-        due_at=due,
-        note=note,
-    )
-    with backend_session() as backend:
-        loop.report(backend, new)
-        state = backend.trace(new.issue, dt.date.today()).issue
-        assert state is not None  # just reported
-        emit(state, as_json, render.show_issue)  # type: ignore[arg-type]
-
-
-@issue_app.command("dispatch")
-def dispatch_issue(
-    issue: str,
-    department: Annotated[str, typer.Option(help="The department called in.")],
-    by: ActedBy = CLI_ACTOR,
-    note: Note = None,
-    as_json: AsJson = False,
-) -> None:
-    """Blow the whistle (网格吹哨): call a department to the issue."""
-    move(issue, "dispatched", by, department, note, as_json)
-
-
-@issue_app.command("ack")
-def acknowledge_issue(
-    issue: str,
-    department: Annotated[str, typer.Option(help="The department reporting in.")],
-    note: Note = None,
-    as_json: AsJson = False,
-) -> None:
-    """A department called to the issue reports in (部门报到)."""
-    move(issue, "acknowledged", department, department, note, as_json)
-
-
-@issue_app.command("resolve")
-def resolve_issue(issue: str, by: ActedBy, note: Note = None, as_json: AsJson = False) -> None:
-    """The issue is resolved (问题处置)."""
-    move(issue, "resolved", by, None, note, as_json)
-
-
-@issue_app.command("feedback")
-def feedback_issue(
-    issue: str,
-    satisfied: Annotated[
-        bool, typer.Option("--satisfied/--unsatisfied", help="Closes it, or reopens it.")
-    ],
-    by: ActedBy = CLI_ACTOR,
-    note: Note = None,
-    as_json: AsJson = False,
-) -> None:
-    """The reporter's feedback (结果反馈): satisfied closes it, unsatisfied reopens it."""
-    move(issue, feedback_kind(satisfied), by, None, note, as_json)
-
-
-@app.command()
-def stats(
-    scope: Annotated[str | None, typer.Option(help="A unit id; default the whole graph.")] = None,
-    as_of: AsOf = None,
-    as_json: AsJson = False,
-) -> None:
+def stats(args: argparse.Namespace) -> None:
     """Counts of nodes, assignments and gaps."""
-    day = parse_day(as_of)
-    with backend_session() as backend:
-        emit(backend.stats(day, scope), as_json, render.show_stats)  # type: ignore[arg-type]
+    day = parse_day(args.as_of)
+    with backend_session(args) as backend:
+        emit(backend.stats(day, args.scope), args.as_json, render.show_stats)
 
 
-@app.command()
-def demo(
-    seed: Annotated[int, typer.Option(help="Same seed, same county.")] = 2020,
-    scale: Annotated[int, typer.Option(min=1, help="Multiply the county.")] = 1,
-    export: Annotated[
-        Path | None, typer.Option(help="Also write the data set as CSV files here.")
-    ] = None,
-) -> None:
+def demo(args: argparse.Namespace) -> None:
     """Generate the Yanchi county, load it, and show what gridchain answers."""
     from engine.demo import run_demo
 
-    with backend_session() as backend:
-        run_demo(backend, out, seed=seed, scale=scale, export=export, import_tables=import_tables)
+    with backend_session(args) as backend:
+        run_demo(
+            backend,
+            terminal(),
+            seed=args.seed,
+            scale=args.scale,
+            export=args.export,
+            import_tables=import_tables,
+        )
 
 
-@app.command()
-def push() -> None:
+def push(args: argparse.Namespace) -> None:
     """Copy the embedded store (--db) into the configured Neo4j; re-running converges."""
     from engine.backends.memory import MemoryBackend
 
-    if not settings.db.exists():
-        fail(f"{settings.db}: no embedded store to push", EXIT_BAD_INPUT)
-    settings.backend = "neo4j"
-    with backend_session() as target:
-        source = MemoryBackend(settings.db)
+    if not args.db.exists():
+        fail(f"{args.db}: no embedded store to push", EXIT_BAD_INPUT)
+    with backend_session(args, "neo4j") as target:
+        source = MemoryBackend(args.db)
         try:
             data = source.snapshot()
         finally:
             source.close()
         with progress_bar("pushing") as progress:
             report = target.store(data, progress)
-    render.show_import(out, report)
+    render.show_import(terminal(), report)
 
 
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-    keys: Annotated[
-        Path | None,
-        typer.Option(
-            envvar="GRIDCHAIN_KEYS",
-            help='JSON list of API keys: {"key": K, "role": inspector | township_admin '
-            '(+ "township") | grid_member (+ "person")}.',
-        ),
-    ] = None,
-) -> None:
+def serve(args: argparse.Namespace) -> None:
     """Serve the HTTP API (OpenAPI at /docs) on the configured backend."""
-    # Imported here: every other command starts faster without the web stack.
     from api.auth import KeyFileError, KeyRing
     from api.server import run
 
-    if keys is None:
+    if args.keys is None:
         fail(
             "serve needs --keys FILE (or GRIDCHAIN_KEYS): the API answers no one without keys",
             EXIT_BAD_INPUT,
         )
     try:
-        keyring = KeyRing.load(keys)
+        keyring = KeyRing.load(args.keys)
     except KeyFileError as exc:
         fail(str(exc), EXIT_BAD_INPUT)
-    with backend_session() as backend:
-        run(backend, keyring, host, port)
+    with backend_session(args) as backend:
+        run(backend, keyring, args.host, args.port)
 
 
-def main() -> None:
+# ---- the issue loop: 线索上报 → 问题处置 → 结果反馈 -------------------------------------------
+
+
+def show_issue_state(backend: Backend, issue: str, as_json: bool) -> None:
+    state = backend.trace(issue, dt.date.today()).issue
+    assert state is not None  # `issue` names an issue
+    emit(state, as_json, render.show_issue)
+
+
+def move(args: argparse.Namespace, kind: str, by: str | None, department: str | None) -> None:
+    from engine import loop
+
+    change = IssueChange(args.issue, kind, by, CLI_ACTOR, now(), department, args.note)
+    with backend_session(args) as backend:
+        loop.transition(backend, change)
+        show_issue_state(backend, args.issue, args.as_json)
+
+
+def report_issue(args: argparse.Namespace) -> None:
+    """Report an issue (线索上报)."""
+    from engine import loop
+
+    due = parse_day(args.due_at, "--due-at") if args.due_at else None
+    new = new_report(
+        target=args.target,
+        category=args.category,
+        reporter=args.by,
+        recorded_by=CLI_ACTOR,
+        at=now(),
+        issue_id=args.issue_id,
+        due_at=due,
+        note=args.note,
+    )
+    with backend_session(args) as backend:
+        loop.report(backend, new)
+        show_issue_state(backend, new.issue, args.as_json)
+
+
+def dispatch_issue(args: argparse.Namespace) -> None:
+    """Blow the whistle (网格吹哨): call a department to the issue."""
+    move(args, "dispatched", args.by, args.department)
+
+
+def acknowledge_issue(args: argparse.Namespace) -> None:
+    """A department called to the issue reports in (部门报到)."""
+    move(args, "acknowledged", args.department, args.department)
+
+
+def resolve_issue(args: argparse.Namespace) -> None:
+    """The issue is resolved (问题处置)."""
+    move(args, "resolved", args.by, None)
+
+
+def feedback_issue(args: argparse.Namespace) -> None:
+    """The reporter's feedback (结果反馈): satisfied closes it, unsatisfied reopens it."""
+    move(args, feedback_kind(args.satisfied), args.by, None)
+
+
+# ---- the command line --------------------------------------------------------------------
+
+
+def number_from(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An option's whole number, refused (a usage error) outside `low`..`high`."""
+
+    def number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"{value} is not {bounds}")
+        return value
+
+    return number
+
+
+def from_env(name: str) -> str | None:
+    """An option's default from the environment; set but empty counts as not set."""
+    return os.environ.get(name) or None
+
+
+def command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    run: Callable[[argparse.Namespace], None],
+) -> argparse.ArgumentParser:
+    doc = run.__doc__
+    parser = commands.add_parser(name, help=doc, description=doc, allow_abbrev=False)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def add_as_of(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of", metavar="DATE", help="Date the assignments are judged on (YYYY-MM-DD)."
+    )
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json", dest="as_json", action="store_true", help="Print the answer as JSON."
+    )
+
+
+def add_scope(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scope", metavar="UNIT", help="A unit id; default the whole graph.")
+
+
+def add_color(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--color", metavar="COLOUR", help="Only households of this colour (green ... red)."
+    )
+
+
+def add_note(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--note", help="A note kept with the step.")
+
+
+def add_acted_by(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    parser.add_argument(
+        "--by",
+        required=required,
+        default=None if required else CLI_ACTOR,
+        help="Who the step is recorded as made by.",
+    )
+
+
+def issue_commands(issue: argparse.ArgumentParser) -> None:
+    steps = issue.add_subparsers(metavar="COMMAND", required=True)
+
+    report = command(steps, "report", report_issue)
+    report.add_argument("target", metavar="TARGET", help="The household or unit it is about.")
+    report.add_argument(
+        "--category", required=True, help="What kind of issue (service, dispute, ...)."
+    )
+    report.add_argument("--by", required=True, help="The reporting person's id.")
+    report.add_argument("--due-at", help="Due date; default the category's.")
+    add_note(report)
+    report.add_argument("--id", dest="issue_id", help="Default: a new id.")
+    add_json(report)
+
+    dispatch = command(steps, "dispatch", dispatch_issue)
+    dispatch.add_argument("issue", metavar="ISSUE")
+    dispatch.add_argument("--department", required=True, help="The department called in.")
+    add_acted_by(dispatch)
+    add_note(dispatch)
+    add_json(dispatch)
+
+    ack = command(steps, "ack", acknowledge_issue)
+    ack.add_argument("issue", metavar="ISSUE")
+    ack.add_argument("--department", required=True, help="The department reporting in.")
+    add_note(ack)
+    add_json(ack)
+
+    resolve = command(steps, "resolve", resolve_issue)
+    resolve.add_argument("issue", metavar="ISSUE")
+    add_acted_by(resolve, required=True)
+    add_note(resolve)
+    add_json(resolve)
+
+    feedback = command(steps, "feedback", feedback_issue)
+    feedback.add_argument("issue", metavar="ISSUE")
+    verdict = feedback.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--satisfied", dest="satisfied", action="store_true", help="Closes it.")
+    verdict.add_argument(
+        "--unsatisfied", dest="satisfied", action="store_false", help="Reopens it."
+    )
+    add_acted_by(feedback)
+    add_note(feedback)
+    add_json(feedback)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="gridchain",
+        description="gridchain: who is accountable, where the gaps are, and the reverse trace.",
+        allow_abbrev=False,
+    )
+    top.add_argument(
+        "--db",
+        type=Path,
+        default=Path(from_env("GRIDCHAIN_DB") or "gridchain.db"),
+        metavar="PATH",
+        help="Embedded store file (memory backend); default %(default)s. Env: GRIDCHAIN_DB.",
+    )
+    top.add_argument(
+        "--backend",
+        default=from_env("GRIDCHAIN_BACKEND") or "memory",
+        metavar="NAME",
+        help="memory or neo4j; default %(default)s. Env: GRIDCHAIN_BACKEND.",
+    )
+    commands = top.add_subparsers(metavar="COMMAND", required=True)
+
+    imports = command(commands, "import", import_command)
+    imports.add_argument(
+        "path", metavar="PATH", type=Path, help="A folder of CSV files or an .xlsx workbook."
+    )
+
+    for name, chain_query in (("who", who), ("trace", trace)):
+        query = command(commands, name, chain_query)
+        query.add_argument("target", metavar="ID")
+        add_as_of(query)
+        add_json(query)
+
+    gap_list = command(commands, "gaps", gaps)
+    add_scope(gap_list)
+    gap_list.add_argument("--kind", help="Only gaps of this kind.")
+    gap_list.add_argument(
+        "--limit-households",
+        type=number_from(1),
+        default=DEFAULT_MEMBER_LIMIT,
+        metavar="N",
+        help="Households a grid member may cover before overload; default %(default)s.",
+    )
+    add_color(gap_list)
+    add_as_of(gap_list)
+    add_json(gap_list)
+
+    late = command(commands, "overdue", overdue)
+    add_scope(late)
+    add_color(late)
+    add_as_of(late)
+    add_json(late)
+
+    colors = command(commands, "color", color)
+    colors.add_argument("household", metavar="HOUSEHOLD")
+    colors.add_argument("new", metavar="COLOUR", nargs="?", help="Mark it with this colour.")
+    colors.add_argument("--by", default=CLI_ACTOR, help="Who marks it (a person id).")
+    add_json(colors)
+
+    issue = commands.add_parser(
+        "issue",
+        help="Report an issue and move it through the loop.",
+        description="Report an issue and move it through the loop.",
+        allow_abbrev=False,
+    )
+    issue_commands(issue)
+
+    counts = command(commands, "stats", stats)
+    add_scope(counts)
+    add_as_of(counts)
+    add_json(counts)
+
+    generated = command(commands, "demo", demo)
+    generated.add_argument("--seed", type=int, default=2020, help="Same seed, same county.")
+    generated.add_argument("--scale", type=number_from(1), default=1, help="Multiply the county.")
+    generated.add_argument("--export", type=Path, help="Also write the data set as CSV files here.")
+
+    command(commands, "push", push)
+
+    server = command(commands, "serve", serve)
+    server.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+    server.add_argument(
+        "--port", type=number_from(1, 65535), default=8000, help="Port to listen on."
+    )
+    keys = from_env("GRIDCHAIN_KEYS")
+    server.add_argument(
+        "--keys",
+        metavar="FILE",
+        type=Path,
+        default=Path(keys) if keys else None,
+        help='JSON list of API keys: {"key": K, "role": inspector | township_admin '
+        '(+ "township") | grid_member (+ "person")}. Env: GRIDCHAIN_KEYS.',
+    )
+    return top
+
+
+def main(argv: list[str] | None = None) -> None:
     """Console entry point: never a traceback, always an exit code."""
     try:
-        app()
+        args = parser().parse_args(argv)
+        if args.backend not in BACKENDS:
+            expected = ", ".join(BACKENDS)
+            fail(f"unknown backend {args.backend!r} (expected one of {expected})", EXIT_BAD_INPUT)
+        args.run(args)
     except KeyboardInterrupt:
-        err.print("interrupted")
+        sys.stderr.write("interrupted\n")
         sys.exit(130)
     except Exception as exc:  # the last guard: a user sees one line, not a traceback
-        err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
+        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n")
         if os.environ.get("GRIDCHAIN_DEBUG"):
             raise
         sys.exit(1)

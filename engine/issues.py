@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
@@ -286,7 +285,7 @@ def new_report(
 ) -> Report:
     """A report as of `at`; the due date defaults to the category's (IssuePolicy)."""
     day = reported_at or at.date()
-    issue = issue_id or f"I-{uuid.uuid4().hex[:12]}"
+    issue = issue_id or f"I-{os.urandom(6).hex()}"
     row = {
         "id": issue,
         "target_id": target,
@@ -306,7 +305,7 @@ def color_change(household: str, color: str, by: str, at: dt.datetime) -> ColorC
     check_color(color)
     # Random, so two changes at the same second never share an id, on either backend.
     return ColorChange(
-        id=f"{household}@{uuid.uuid4().hex[:12]}", household_id=household, color=color, by=by, at=at
+        id=f"{household}@{os.urandom(6).hex()}", household_id=household, color=color, by=by, at=at
     )
 
 

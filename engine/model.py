@@ -6,8 +6,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict
-
 # Unit levels, bottom up; the import file says them in lower case, the graph labels them.
 LEVEL_LABELS: dict[str, str] = {
     "county": "County",
@@ -221,7 +219,8 @@ RECORD_KINDS = ("units", "households", "residents", "people", "assignments", "bo
 HISTORY_KINDS = ("issue_events", "color_changes")
 
 
-class ImportReport(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportReport:
     """Per kind of record: how many were new and how many changed."""
 
     added: dict[str, int]
@@ -229,43 +228,40 @@ class ImportReport(BaseModel):
 
 
 # ---- answers (SPEC §6) -------------------------------------------------------------------
+# Slotted dataclasses too: a `gridchain who` is one short process, and importing pydantic alone
+# would cost it more than its query. engine/jsonout.py writes them as JSON; the API documents
+# and serialises them itself (FastAPI takes stdlib dataclasses as response models).
 
 
-class Answer(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Answer:
     @classmethod
     def of(cls, **fields: Any) -> Self:
-        """An answer from values the engine computed itself, every field given.
-
-        Skips validation and pydantic's per-field bookkeeping (`model_construct` costs ~4 µs
-        an object, and a `who` builds fifty of them); the result is the same object.
-        """
-        answer = cls.__new__(cls)
-        object.__setattr__(answer, "__dict__", fields)
-        object.__setattr__(answer, "__pydantic_fields_set__", set(fields))
-        object.__setattr__(answer, "__pydantic_extra__", None)
-        object.__setattr__(answer, "__pydantic_private__", None)
-        return answer
+        """An answer from values the engine computed itself, every field given."""
+        return cls(**fields)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PersonRef(Answer):
     id: str
     name: str
     role: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RoleHolder(Answer):
     role: str
     person: PersonRef
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BodyRef(Answer):
     id: str
     kind: str
     name: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChainLevel(Answer):
     level: str
     unit: str
@@ -275,6 +271,7 @@ class ChainLevel(Answer):
     bodies: list[BodyRef]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WhoResult(Answer):
     target: str
     as_of: dt.date
@@ -282,6 +279,7 @@ class WhoResult(Answer):
     chain: list[ChainLevel]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Gap(Answer):
     kind: str
     id: str
@@ -289,12 +287,14 @@ class Gap(Answer):
     path: list[str]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GapSummary(Answer):
     total: int
     by_kind: dict[str, int]
     by_township: dict[str, int]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GapsResult(Answer):
     as_of: dt.date
     scope: str | None
@@ -302,12 +302,14 @@ class GapsResult(Answer):
     summary: GapSummary
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TraceStep(Answer):
     level: str
     unit: str
     person: PersonRef | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TimelineEntry(Answer):
     """A step of an issue's timeline, and who in its chain held the issue from then on, for
     how many days (to the next entry, or to its resolution, or to `as_of`)."""
@@ -324,6 +326,7 @@ class TimelineEntry(Answer):
     held_days: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TraceIssue(Answer):
     id: str
     target: str
@@ -340,6 +343,7 @@ class TraceIssue(Answer):
     timeline: list[TimelineEntry]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TraceResult(Answer):
     target: str
     as_of: dt.date
@@ -348,6 +352,7 @@ class TraceResult(Answer):
     issue: TraceIssue | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IssueView(Answer):
     """An issue in a list: where it stands, how late it is and who in its chain holds it."""
 
@@ -367,24 +372,28 @@ class IssueView(Answer):
     path: list[str]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IssuesResult(Answer):
     as_of: dt.date
     scope: str | None
     issues: list[IssueView]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ColorEntry(Answer):
     color: str
     by: str
     at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ColorHistory(Answer):
     household: str
     color: str | None
     changes: list[ColorEntry]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StatsResult(Answer):
     as_of: dt.date
     scope: str | None
@@ -393,11 +402,13 @@ class StatsResult(Answer):
     gaps: dict[str, int]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NodeRef(Answer):
     level: str
     id: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ResidentView(Answer):
     id: str
     name: str
@@ -407,6 +418,7 @@ class ResidentView(Answer):
     path: list[str]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Responsibility(Answer):
     assignment: str
     role: str
@@ -416,6 +428,7 @@ class Responsibility(Answer):
     until: dt.date | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PersonView(Answer):
     id: str
     name: str

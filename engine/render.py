@@ -1,9 +1,12 @@
-"""Answers as a person reads them on a terminal: rich tables, one per answer."""
+"""Answers as a person reads them on a terminal: rich tables, one per answer.
+
+rich is imported only once a table is drawn: a `--json` answer never needs it, and its import
+costs a short `gridchain` process more than its query.
+"""
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from engine.model import (
     ColorHistory,
@@ -17,8 +20,18 @@ from engine.model import (
     WhoResult,
 )
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
 MAX_GAP_ROWS = 200
 MINUTE = "%Y-%m-%d %H:%M"  # the JSON answers keep the time zone; a table has no room for it
+
+
+def new_table(title: str) -> Table:
+    from rich.table import Table
+
+    return Table(title=title)
 
 
 def person_text(person: PersonRef | None) -> str:
@@ -26,7 +39,7 @@ def person_text(person: PersonRef | None) -> str:
 
 
 def show_who(console: Console, result: WhoResult) -> None:
-    table = Table(title=f"Accountability chain of {result.target} as of {result.as_of}")
+    table = new_table(f"Accountability chain of {result.target} as of {result.as_of}")
     for column in ("level", "unit", "name", "responsible", "vacant", "bodies"):
         table.add_column(column)
     for level in result.chain:
@@ -44,7 +57,7 @@ def show_who(console: Console, result: WhoResult) -> None:
 
 
 def show_trace(console: Console, result: TraceResult) -> None:
-    table = Table(title=f"Reverse trace of {result.target} as of {result.as_of}")
+    table = new_table(f"Reverse trace of {result.target} as of {result.as_of}")
     for column in ("level", "unit", "responsible"):
         table.add_column(column)
     for step in result.path:
@@ -63,7 +76,7 @@ def show_issue(console: Console, issue: TraceIssue) -> None:
         f"{issue.reported_at}, due {issue.due_at or '-'}, resolved {issue.resolved_at or '-'}, "
         f"overdue {issue.overdue_days} days"
     )
-    table = Table(title=f"Timeline of {issue.id}")
+    table = new_table(f"Timeline of {issue.id}")
     for column in ("at", "event", "by", "status", "held by", "days"):
         table.add_column(column, justify="right" if column == "days" else "left")
     for entry in issue.timeline:
@@ -81,7 +94,7 @@ def show_issue(console: Console, issue: TraceIssue) -> None:
 
 
 def show_issues(console: Console, result: IssuesResult) -> None:
-    table = Table(title=f"Issues in {result.scope or 'whole graph'} as of {result.as_of}")
+    table = new_table(f"Issues in {result.scope or 'whole graph'} as of {result.as_of}")
     for column in ("issue", "about", "status", "due", "overdue", "held by", "path"):
         table.add_column(column, justify="right" if column == "overdue" else "left")
     for issue in result.issues:
@@ -109,7 +122,7 @@ def show_colors(console: Console, result: ColorHistory) -> None:
 def show_gaps(console: Console, result: GapsResult, summary_only: bool = False) -> None:
     scope = result.scope or "whole graph"
     if not summary_only:
-        table = Table(title=f"Coverage gaps in {scope} as of {result.as_of}")
+        table = new_table(f"Coverage gaps in {scope} as of {result.as_of}")
         for column in ("kind", "id", "level", "path"):
             table.add_column(column)
         for gap in result.gaps[:MAX_GAP_ROWS]:
@@ -117,13 +130,13 @@ def show_gaps(console: Console, result: GapsResult, summary_only: bool = False) 
         console.print(table)
         if len(result.gaps) > MAX_GAP_ROWS:
             console.print(f"... {len(result.gaps) - MAX_GAP_ROWS} more (use --json or --kind)")
-    summary = Table(title=f"Gap summary ({result.summary.total} in {scope})")
+    summary = new_table(f"Gap summary ({result.summary.total} in {scope})")
     summary.add_column("kind")
     summary.add_column("count", justify="right")
     for kind, count in result.summary.by_kind.items():
         summary.add_row(kind, str(count))
     console.print(summary)
-    townships = Table(title="Gaps by township")
+    townships = new_table("Gaps by township")
     townships.add_column("township")
     townships.add_column("count", justify="right")
     for township, count in result.summary.by_township.items():
@@ -132,7 +145,7 @@ def show_gaps(console: Console, result: GapsResult, summary_only: bool = False) 
 
 
 def show_stats(console: Console, result: StatsResult) -> None:
-    table = Table(title=f"Stats of {result.scope or 'whole graph'} as of {result.as_of}")
+    table = new_table(f"Stats of {result.scope or 'whole graph'} as of {result.as_of}")
     table.add_column("what")
     table.add_column("count", justify="right")
     for label, count in result.nodes.items():
@@ -145,7 +158,7 @@ def show_stats(console: Console, result: StatsResult) -> None:
 
 
 def show_import(console: Console, report: ImportReport) -> None:
-    table = Table(title="Import")
+    table = new_table("Import")
     for column in ("kind", "added", "changed"):
         table.add_column(column, justify="right" if column != "kind" else "left")
     for kind, added in report.added.items():

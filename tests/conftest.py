@@ -5,10 +5,12 @@ when set. A backend that cannot be reached is skipped with the reason."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,6 +26,7 @@ from engine.backends.memory import MemoryBackend
 from engine.backends.neo4j import Neo4jBackend
 from engine.backends.neo4j.settings import Neo4jSettings
 from engine.importer import validate
+from engine.jsonout import to_json
 from engine.ledger import tables_from_rows
 
 BACKEND_NAMES = ["memory", "bolt-falkordb", "neo4j-testcontainers", "neo4j-env"]
@@ -34,6 +37,12 @@ NEO4J_IMAGE = "neo4j:5-community"
 
 def load(backend: Backend, rows: dict[str, list[dict[str, str]]]) -> None:
     backend.store(validate(tables_from_rows(rows), backend.known_labels))
+
+
+
+def as_json(answer: object) -> Any:
+    """An answer as its JSON reads back: what `gridchain ... --json` prints."""
+    return json.loads(to_json(answer))
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from engine.backends.memory import MemoryBackend
 from engine.errors import ImportRefused
 from engine.importer import validate
+from engine.jsonout import to_json
 from engine.ledger import read_dataset, write_folder
 from engine.model import RECORD_KINDS, Household, ImportReport
 
@@ -41,10 +42,10 @@ def refusal(backend: MemoryBackend, path: Path) -> list[Place]:
 def snapshot(backend: MemoryBackend) -> tuple[str, ...]:
     """Everything an inspector can see of the store, as JSON."""
     return (
-        backend.stats(AS_OF).model_dump_json(),
-        backend.gaps(AS_OF).model_dump_json(),
-        *(backend.who(h, AS_OF).model_dump_json() for h in ("H1", "H3", "H5", "H10")),
-        *(backend.trace(i, AS_OF).model_dump_json() for i in ("I1", "I2")),
+        to_json(backend.stats(AS_OF)),
+        to_json(backend.gaps(AS_OF)),
+        *(to_json(backend.who(h, AS_OF)) for h in ("H1", "H3", "H5", "H10")),
+        *(to_json(backend.trace(i, AS_OF)) for i in ("I1", "I2")),
     )
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
-from conftest import load
+from conftest import as_json, load
 from counties import AS_OF, small
 
 from engine import loop
@@ -151,7 +151,7 @@ def test_a_resolved_issue_is_held_by_nobody(small_county: Backend) -> None:
 def test_overdue_lists_what_is_late_and_who_holds_it(small_county: Backend) -> None:
     result = loop.issue_list(small_county, AS_OF, IssueFilter(overdue=True))
     [late] = result.issues
-    assert late.model_dump(mode="json") == {
+    assert as_json(late) == {
         "id": "I1", "target": "H3", "category": "service", "status": "dispatched",
         "reported_by": "M2", "reported_at": "2024-05-01", "due_at": "2024-05-10",
         "resolved_at": None, "departments": ["县民政局"], "color": "yellow", "overdue_days": 22,
@@ -305,7 +305,7 @@ def test_a_colour_change_is_kept_with_who_and_when_and_counts_at_once(
 ) -> None:
     assert small_county.gaps(AS_OF, color="orange").gaps == []
     history = loop.set_color(small_county, "H2", "orange", "M1", at(3))
-    assert history.model_dump(mode="json") == {
+    assert as_json(history) == {
         "household": "H2",
         "color": "orange",
         "changes": [{"color": "orange", "by": "M1", "at": "2024-06-03T09:30:00Z"}],

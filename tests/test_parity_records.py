@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 
 import pytest
-from conftest import load
+from conftest import as_json, load
 from counties import AS_OF, small
 
 from engine.backends.base import Backend
@@ -24,7 +24,7 @@ def test_path_of_a_resident_and_an_issue(small_county: Backend) -> None:
 
 
 def test_resident_view(small_county: Backend) -> None:
-    view = small_county.resident("R1").model_dump(mode="json")
+    view = as_json(small_county.resident("R1"))
     assert view == {
         "id": "R1", "name": "居民1", "phone": "13900000001", "id_number": "640323198001010001",
         "household": "H1", "path": ["H1", "G1", "V1", "T1", "C"],
@@ -56,15 +56,15 @@ def test_assignment_by_id(small_county: Backend) -> None:
 
 
 def test_importing_the_same_rows_again_changes_nothing(small_county: Backend) -> None:
-    before = small_county.gaps(AS_OF).model_dump(mode="json")
+    before = as_json(small_county.gaps(AS_OF))
     report = small_county.store(validate(tables_from_rows(small()), small_county.known_labels))
     assert sum(report.added.values()) == 0
     assert sum(report.changed.values()) == 0
-    assert small_county.gaps(AS_OF).model_dump(mode="json") == before
+    assert as_json(small_county.gaps(AS_OF)) == before
 
 
 def test_a_refused_import_writes_nothing(small_county: Backend) -> None:
-    before = small_county.stats(AS_OF).model_dump(mode="json")
+    before = as_json(small_county.stats(AS_OF))
     rows = copy.deepcopy(small())
     rows["units"].append(
         {"id": "G9", "name": "新组", "level": "grid", "kind": "", "parent_id": "V1"}
@@ -77,7 +77,7 @@ def test_a_refused_import_writes_nothing(small_county: Backend) -> None:
     assert [(p.file, p.line, p.column) for p in refused.value.problems] == [
         ("households.csv", 13, "unit_id"),
     ]
-    assert small_county.stats(AS_OF).model_dump(mode="json") == before
+    assert as_json(small_county.stats(AS_OF)) == before
 
 
 def test_a_changed_row_is_counted_and_answered(small_county: Backend) -> None:

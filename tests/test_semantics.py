@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import as_json
 from counties import AS_OF
 
 from engine.backends.base import Backend
@@ -16,7 +17,7 @@ def people_at(chain_level: dict[str, object]) -> list[tuple[str, str]]:
 
 
 def test_who_lists_the_chain_from_target_to_county(small_county: Backend) -> None:
-    result = small_county.who("H5", AS_OF).model_dump(mode="json")
+    result = as_json(small_county.who("H5", AS_OF))
     assert [(c["level"], c["unit"]) for c in result["chain"]] == [
         ("Household", "H5"),
         ("Building", "B1"),
@@ -30,7 +31,7 @@ def test_who_lists_the_chain_from_target_to_county(small_county: Backend) -> Non
 
 
 def test_who_sorts_assignments_by_role_then_person(small_county: Backend) -> None:
-    chain = small_county.who("H5", AS_OF).model_dump(mode="json")["chain"]
+    chain = as_json(small_county.who("H5", AS_OF))["chain"]
     assert people_at(chain[2]) == [("grid_head", "GH3"), ("grid_member", "M4")]
     assert people_at(chain[4]) == [("commander", "SEC1"), ("liaison", "L1")]
 
@@ -58,9 +59,9 @@ def test_who_of_issue_starts_at_its_subject(small_county: Backend) -> None:
 
 
 def test_who_lists_bodies_serving_each_unit(small_county: Backend) -> None:
-    chain = small_county.who("H1", AS_OF).model_dump(mode="json")["chain"]
+    chain = as_json(small_county.who("H1", AS_OF))["chain"]
     assert chain[1]["bodies"] == [{"id": "PP1", "kind": "pioneer_post", "name": "党员先锋岗一"}]
-    t2 = small_county.who("T2", AS_OF).model_dump(mode="json")["chain"]
+    t2 = as_json(small_county.who("T2", AS_OF))["chain"]
     assert t2[0]["bodies"] == [{"id": "PO1", "kind": "party_org", "name": "临时党支部"}]
 
 
@@ -127,7 +128,7 @@ def test_trace_person_roles(small_county: Backend) -> None:
 
 
 def test_trace_of_an_open_issue_counts_overdue_days_to_as_of(small_county: Backend) -> None:
-    result = small_county.trace("I1", AS_OF).model_dump(mode="json")
+    result = as_json(small_county.trace("I1", AS_OF))
     spec_keys = ("id", "reported_at", "due_at", "resolved_at", "overdue_days")  # SPEC §6
     assert {key: result["issue"][key] for key in spec_keys} == {
         "id": "I1",
@@ -175,7 +176,7 @@ def test_gaps_over_the_whole_county(small_county: Backend) -> None:
 
 
 def test_gap_paths_and_summary(small_county: Backend) -> None:
-    result = small_county.gaps(AS_OF).model_dump(mode="json")
+    result = as_json(small_county.gaps(AS_OF))
     first = result["gaps"][0]
     assert first == {
         "kind": "empty_household",

@@ -29,10 +29,13 @@ MemberLimit = Annotated[
 
 
 def paged_gaps(result: GapsResult, offset: int, limit: int) -> GapsPage:
-    fields = dict(result)
-    fields["gaps"] = result.gaps[offset : offset + limit]
-    fields["page"] = Page(offset=offset, limit=limit, total=len(result.gaps))
-    return GapsPage.model_construct(**fields)
+    return GapsPage(
+        as_of=result.as_of,
+        scope=result.scope,
+        gaps=result.gaps[offset : offset + limit],
+        summary=result.summary,
+        page=Page(offset=offset, limit=limit, total=len(result.gaps)),
+    )
 
 
 @router.get("/gaps")

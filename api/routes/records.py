@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter
 
 from api.auth import Caller, Principal
@@ -19,11 +21,8 @@ router = APIRouter(tags=["records"], responses=problem_responses(401, 403, 404, 
 def as_seen_by(caller: Principal, backend: Backend, resident: ResidentView) -> ResidentView:
     if sees_personal_data(caller, township_of(backend.path_of(resident.id))):
         return resident
-    return resident.model_copy(
-        update={
-            "phone": mask_phone(resident.phone),
-            "id_number": mask_id_number(resident.id_number),
-        }
+    return replace(
+        resident, phone=mask_phone(resident.phone), id_number=mask_id_number(resident.id_number)
     )
 
 
@@ -48,7 +47,15 @@ def person(
     """What a person is responsible for (one page of it) and how many households that covers."""
     found = svc.backend.person(person, day(as_of))
     require_person(caller, svc.backend, found)
-    fields = dict(found)
-    fields["responsibilities"] = found.responsibilities[offset : offset + limit]
-    fields["page"] = Page(offset=offset, limit=limit, total=len(found.responsibilities))
-    return PersonPage.model_construct(**fields)
+    return PersonPage(
+        id=found.id,
+        name=found.name,
+        kind=found.kind,
+        org=found.org,
+        phone=found.phone,
+        party_member=found.party_member,
+        as_of=found.as_of,
+        responsibilities=found.responsibilities[offset : offset + limit],
+        households_covered=found.households_covered,
+        page=Page(offset=offset, limit=limit, total=len(found.responsibilities)),
+    )
