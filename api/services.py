@@ -1,27 +1,66 @@
-"""What every request works with: the one backend of this process and its write lock."""
+"""What every request works with: the one backend of this process, and the services over it
+that hold the store for a write or queue the questions that take a core for a while."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
 from api.problems import refused_fields
 from api.schemas import MAX_PAGE, IsoDate
+from engine import loop
 from engine.backends.base import Backend
 from engine.errors import ImportRefused
 from engine.importer import validate
 from engine.ledger import Table
-from engine.model import Assignment, DataSet, ImportReport
+from engine.model import (
+    DEFAULT_MEMBER_LIMIT,
+    Assignment,
+    DataSet,
+    GapsResult,
+    ImportReport,
+    IssuesResult,
+    StatsResult,
+)
+from engine.semantics import IssueFilter
+
+
+def area_question_slots() -> threading.BoundedSemaphore:
+    """Whole-area questions (gaps, stats, issue lists) take a core each for a while: they queue
+    for all cores but one, which stays free for the point questions every page asks."""
+    return threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) - 1))
 
 
 @dataclass
 class Services:
     backend: Backend
+    area_questions: threading.BoundedSemaphore = field(default_factory=area_question_slots)
+
+    def gaps(
+        self,
+        as_of: dt.date,
+        scope: str | None,
+        kind: str | None = None,
+        member_limit: int = DEFAULT_MEMBER_LIMIT,
+        color: str | None = None,
+    ) -> GapsResult:
+        with self.area_questions:
+            return self.backend.gaps(as_of, scope, kind, member_limit, color)
+
+    def stats(self, as_of: dt.date, scope: str | None) -> StatsResult:
+        with self.area_questions:
+            return self.backend.stats(as_of, scope)
+
+    def issues(self, as_of: dt.date, wanted: IssueFilter) -> IssuesResult:
+        with self.area_questions:
+            return loop.issue_list(self.backend, as_of, wanted)
 
     def write(
         self, tables: dict[str, Table], authorise: Callable[[DataSet], None]
@@ -63,7 +102,8 @@ def cells(values: dict[str, object]) -> dict[str, str]:
     return {k: "" if v is None else str(v) for k, v in values.items()}
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    """(On the event loop, like api.auth's dependencies: it only reads memory.)"""
     found: Services = request.app.state.services
     return found
 

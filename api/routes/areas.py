@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
+from api.answers import json_answer
 from api.auth import Caller
 from api.problems import problem_responses
 from api.schemas import DEFAULT_PAGE, Color, GapsPage, Page
@@ -38,7 +39,7 @@ def paged_gaps(result: GapsResult, offset: int, limit: int) -> GapsPage:
     )
 
 
-@router.get("/gaps")
+@router.get("/gaps", response_model=GapsPage)
 def gaps(
     caller: Caller,
     svc: Svc,
@@ -49,15 +50,15 @@ def gaps(
     offset: Offset = 0,
     limit: Limit = DEFAULT_PAGE,
     as_of: AsOf = None,
-) -> GapsPage:
+) -> Response:
     """Every gap in a scope, sorted by kind then id; `gaps` is one page, `summary` counts all.
     With `color`, only the gaps of households of that colour."""
     area = area_scope(caller, svc.backend, scope)
-    result = svc.backend.gaps(day(as_of), area, kind, limit_households, color)
-    return paged_gaps(result, offset, limit)
+    result = svc.gaps(day(as_of), area, kind, limit_households, color)
+    return json_answer(paged_gaps(result, offset, limit))
 
 
-@router.get("/stats")
-def stats(caller: Caller, svc: Svc, scope: Scope = None, as_of: AsOf = None) -> StatsResult:
+@router.get("/stats", response_model=StatsResult)
+def stats(caller: Caller, svc: Svc, scope: Scope = None, as_of: AsOf = None) -> Response:
     """Nodes per label, active assignments per role and gaps per kind in a scope."""
-    return svc.backend.stats(day(as_of), area_scope(caller, svc.backend, scope))
+    return json_answer(svc.stats(day(as_of), area_scope(caller, svc.backend, scope)))

@@ -126,4 +126,4 @@ def list_issues(
         wanted = IssueFilter(status, overdue, scope, color, reported_by=caller.person)
     else:
         wanted = IssueFilter(status, overdue, area_scope(caller, svc.backend, scope), color)
-    return loop.issue_list(svc.backend, day(as_of), wanted)
+    return svc.issues(day(as_of), wanted)

@@ -51,7 +51,7 @@ def dashboard(request: Request, caller: PageCaller, svc: Svc, as_of: AsOf = None
     """Gap counts per township and kind, each linking to its list (a township admin: its
     township)."""
     area = area_scope(caller, svc.backend, None)
-    return page(pages.dashboard(svc.backend.gaps(day(as_of), area), links(request, as_of)))
+    return page(pages.dashboard(svc.gaps(day(as_of), area), links(request, as_of)))
 
 
 @router.get("/view/gaps")
@@ -66,7 +66,7 @@ def gap_list(
     as_of: AsOf = None,
 ) -> HTMLResponse:
     """One page of gaps, each linking to its chain and reverse trace."""
-    result = svc.backend.gaps(day(as_of), area_scope(caller, svc.backend, scope), kind)
+    result = svc.gaps(day(as_of), area_scope(caller, svc.backend, scope), kind)
     return page(pages.gap_list(result, kind, offset, limit, links(request, as_of)))
 
 
