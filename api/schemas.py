@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
-from engine.model import GapsResult, PersonView
+from engine.model import GapsResult, PersonView, immutable
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -37,14 +36,14 @@ class Page(BaseModel):
     total: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class GapsPage(GapsResult):
     """`gaps` is one page of the gaps; `summary` counts them all."""
 
     page: Page
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class PersonPage(PersonView):
     """`responsibilities` is one page of them; `households_covered` counts through all."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeVar, dataclass_transform
 
 # Unit levels, bottom up; the import file says them in lower case, the graph labels them.
 LEVEL_LABELS: dict[str, str] = {
@@ -84,15 +84,28 @@ GapKind = Literal[
 # Records are slotted dataclasses, not pydantic models: the importer has checked every value
 # already, and a county holds a quarter of a million of them (pydantic costs ~7 µs each).
 
+T = TypeVar("T")
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+
+@dataclass_transform(frozen_default=True, kw_only_default=True)
+def immutable(cls: type[T]) -> type[T]:
+    """A record or answer: a slotted dataclass that nothing may change once made.
+
+    The type checker (mypy --strict, in CI) refuses any assignment to one; at run time it is a
+    plain slotted dataclass, because `frozen=True` costs a short process such as `gridchain who`
+    a generated `__setattr__` and `__delattr__` per class and a slower `__init__` per object.
+    (So they are not hashable: nothing keys a set or a dict by a record or an answer.)"""
+    return dataclass(slots=True, kw_only=True)(cls)
+
+
+@immutable
 class Record:
     """A stored node or assignment; `extra` keeps the ledger's additional columns."""
 
     id: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class Unit(Record):
     name: str
     label: str
@@ -101,7 +114,7 @@ class Unit(Record):
     extra: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class Household(Record):
     unit_id: str
     address: str | None = None
@@ -111,7 +124,7 @@ class Household(Record):
     extra: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class Resident(Record):
     household_id: str
     name: str
@@ -120,7 +133,7 @@ class Resident(Record):
     extra: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class Person(Record):
     name: str
     kind: str
@@ -130,7 +143,7 @@ class Person(Record):
     extra: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class Assignment(Record):
     person_id: str
     target_id: str
@@ -145,7 +158,7 @@ class Assignment(Record):
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class Body(Record):
     name: str
     kind: str
@@ -154,7 +167,7 @@ class Body(Record):
     extra: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class Issue(Record):
     target_id: str
     category: str
@@ -167,7 +180,7 @@ class Issue(Record):
     extra: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class IssueEvent(Record):
     """One step of an issue's loop, as it happened: `seq` orders an issue's events from 1.
 
@@ -187,7 +200,7 @@ class IssueEvent(Record):
     satisfied: bool | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class ColorChange(Record):
     """A household's five-colour mark (五色动态管理) set by someone at some time."""
 
@@ -219,7 +232,7 @@ RECORD_KINDS = ("units", "households", "residents", "people", "assignments", "bo
 HISTORY_KINDS = ("issue_events", "color_changes")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class ImportReport:
     """Per kind of record: how many were new and how many changed."""
 
@@ -233,7 +246,7 @@ class ImportReport:
 # and serialises them itself (FastAPI takes stdlib dataclasses as response models).
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class Answer:
     @classmethod
     def of(cls, **fields: Any) -> Self:
@@ -241,27 +254,27 @@ class Answer:
         return cls(**fields)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class PersonRef(Answer):
     id: str
     name: str
     role: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class RoleHolder(Answer):
     role: str
     person: PersonRef
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class BodyRef(Answer):
     id: str
     kind: str
     name: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class ChainLevel(Answer):
     level: str
     unit: str
@@ -271,7 +284,7 @@ class ChainLevel(Answer):
     bodies: list[BodyRef]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class WhoResult(Answer):
     target: str
     as_of: dt.date
@@ -279,7 +292,7 @@ class WhoResult(Answer):
     chain: list[ChainLevel]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class Gap(Answer):
     kind: str
     id: str
@@ -287,14 +300,14 @@ class Gap(Answer):
     path: list[str]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class GapSummary(Answer):
     total: int
     by_kind: dict[str, int]
     by_township: dict[str, int]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class GapsResult(Answer):
     as_of: dt.date
     scope: str | None
@@ -302,14 +315,14 @@ class GapsResult(Answer):
     summary: GapSummary
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class TraceStep(Answer):
     level: str
     unit: str
     person: PersonRef | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class TimelineEntry(Answer):
     """A step of an issue's timeline, and who in its chain held the issue from then on, for
     how many days (to the next entry, or to its resolution, or to `as_of`)."""
@@ -326,7 +339,7 @@ class TimelineEntry(Answer):
     held_days: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class TraceIssue(Answer):
     id: str
     target: str
@@ -343,7 +356,7 @@ class TraceIssue(Answer):
     timeline: list[TimelineEntry]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class TraceResult(Answer):
     target: str
     as_of: dt.date
@@ -352,7 +365,7 @@ class TraceResult(Answer):
     issue: TraceIssue | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class IssueView(Answer):
     """An issue in a list: where it stands, how late it is and who in its chain holds it."""
 
@@ -372,28 +385,28 @@ class IssueView(Answer):
     path: list[str]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class IssuesResult(Answer):
     as_of: dt.date
     scope: str | None
     issues: list[IssueView]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class ColorEntry(Answer):
     color: str
     by: str
     at: dt.datetime
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class ColorHistory(Answer):
     household: str
     color: str | None
     changes: list[ColorEntry]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class StatsResult(Answer):
     as_of: dt.date
     scope: str | None
@@ -402,13 +415,13 @@ class StatsResult(Answer):
     gaps: dict[str, int]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class NodeRef(Answer):
     level: str
     id: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class ResidentView(Answer):
     id: str
     name: str
@@ -418,7 +431,7 @@ class ResidentView(Answer):
     path: list[str]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class Responsibility(Answer):
     assignment: str
     role: str
@@ -428,7 +441,7 @@ class Responsibility(Answer):
     until: dt.date | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@immutable
 class PersonView(Answer):
     id: str
     name: str

@@ -213,10 +213,7 @@ def test_compose_runs_neo4j_and_the_api_after_it_is_healthy() -> None:
 def test_dockerfile_copies_every_package_the_build_includes() -> None:
     dockerfile = (DOCKER / "Dockerfile").read_text(encoding="utf-8")
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    packages = [
-        pattern.rstrip("*")
-        for pattern in config["tool"]["setuptools"]["packages"]["find"]["include"]
-    ]
+    packages = config["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
     assert packages == ["engine", "api", "cypher"]
     copied = {
         source.rstrip("/")
