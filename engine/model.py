@@ -107,6 +107,8 @@ class Record:
 
 @immutable
 class Unit(Record):
+    """A county, township, village, grid or building (its `label`), under `parent_id`."""
+
     name: str
     label: str
     kind: str | None = None
@@ -116,6 +118,8 @@ class Unit(Record):
 
 @immutable
 class Household(Record):
+    """A household (户) in a grid or building, with its five-colour mark and status."""
+
     unit_id: str
     address: str | None = None
     color: str | None = None
@@ -126,6 +130,8 @@ class Household(Record):
 
 @immutable
 class Resident(Record):
+    """A person living in a household; phone and ID number are personal data (SPEC §8)."""
+
     household_id: str
     name: str
     phone: str | None = None
@@ -135,6 +141,8 @@ class Resident(Record):
 
 @immutable
 class Person(Record):
+    """Anyone who holds an assignment: a leader, cadre, grid member or volunteer."""
+
     name: str
     kind: str
     org: str | None = None
@@ -145,6 +153,8 @@ class Person(Record):
 
 @immutable
 class Assignment(Record):
+    """A 包抓 edge: a person responsible for a unit or household, in a role, for a time."""
+
     person_id: str
     target_id: str
     role: str
@@ -160,6 +170,8 @@ class Assignment(Record):
 
 @immutable
 class Body(Record):
+    """A party or volunteer body (pioneer post or team, party org, volunteer team) at a unit."""
+
     name: str
     kind: str
     unit_id: str
@@ -169,6 +181,8 @@ class Body(Record):
 
 @immutable
 class Issue(Record):
+    """An issue reported about a household or unit, as its ledger row or last step left it."""
+
     target_id: str
     category: str
     reported_by: str
@@ -248,6 +262,8 @@ class ImportReport:
 
 @immutable
 class Answer:
+    """The base of every answer: built by the engine, never changed afterwards."""
+
     @classmethod
     def of(cls, **fields: Any) -> Self:
         """An answer from values the engine computed itself, every field given."""
@@ -256,6 +272,8 @@ class Answer:
 
 @immutable
 class PersonRef(Answer):
+    """A person as an answer names them: id, name and the role they hold there."""
+
     id: str
     name: str
     role: str
@@ -263,12 +281,16 @@ class PersonRef(Answer):
 
 @immutable
 class RoleHolder(Answer):
+    """An active assignment into a level of a chain."""
+
     role: str
     person: PersonRef
 
 
 @immutable
 class BodyRef(Answer):
+    """A body serving a level of a chain."""
+
     id: str
     kind: str
     name: str
@@ -276,6 +298,8 @@ class BodyRef(Answer):
 
 @immutable
 class ChainLevel(Answer):
+    """One unit of an accountability chain, with its holders, vacancies and bodies."""
+
     level: str
     unit: str
     name: str
@@ -286,6 +310,8 @@ class ChainLevel(Answer):
 
 @immutable
 class WhoResult(Answer):
+    """The accountability chain of a target (SPEC §4.1): the target first, the county last."""
+
     target: str
     as_of: dt.date
     commander: PersonRef | None
@@ -294,6 +320,8 @@ class WhoResult(Answer):
 
 @immutable
 class Gap(Answer):
+    """A coverage gap (SPEC §4.2): its kind, the node, its level and its containment path."""
+
     kind: str
     id: str
     level: str
@@ -302,6 +330,8 @@ class Gap(Answer):
 
 @immutable
 class GapSummary(Answer):
+    """How many gaps there are, by kind and by township."""
+
     total: int
     by_kind: dict[str, int]
     by_township: dict[str, int]
@@ -309,6 +339,8 @@ class GapSummary(Answer):
 
 @immutable
 class GapsResult(Answer):
+    """Every gap in a scope, sorted by kind then id, and their summary."""
+
     as_of: dt.date
     scope: str | None
     gaps: list[Gap]
@@ -317,6 +349,8 @@ class GapsResult(Answer):
 
 @immutable
 class TraceStep(Answer):
+    """One step of a reverse trace: a level, its unit and who answers for it."""
+
     level: str
     unit: str
     person: PersonRef | None
@@ -341,6 +375,8 @@ class TimelineEntry(Answer):
 
 @immutable
 class TraceIssue(Answer):
+    """An issue on its trace: its dates, where it stands, who holds it, its timeline."""
+
     id: str
     target: str
     reported_by: str
@@ -358,6 +394,8 @@ class TraceIssue(Answer):
 
 @immutable
 class TraceResult(Answer):
+    """The reverse trace of a target (SPEC §4.3), bottom up, with its issue if it is one."""
+
     target: str
     as_of: dt.date
     commander: PersonRef | None
@@ -387,6 +425,8 @@ class IssueView(Answer):
 
 @immutable
 class IssuesResult(Answer):
+    """A list of issues as of a day, the latest first."""
+
     as_of: dt.date
     scope: str | None
     issues: list[IssueView]
@@ -394,6 +434,8 @@ class IssuesResult(Answer):
 
 @immutable
 class ColorEntry(Answer):
+    """One change of a household's five-colour mark."""
+
     color: str
     by: str
     at: dt.datetime
@@ -401,6 +443,8 @@ class ColorEntry(Answer):
 
 @immutable
 class ColorHistory(Answer):
+    """A household's colour now and every change of it, in order."""
+
     household: str
     color: str | None
     changes: list[ColorEntry]
@@ -408,6 +452,8 @@ class ColorHistory(Answer):
 
 @immutable
 class StatsResult(Answer):
+    """Counts of nodes per label, active assignments per role and gaps per kind."""
+
     as_of: dt.date
     scope: str | None
     nodes: dict[str, int]
@@ -417,12 +463,16 @@ class StatsResult(Answer):
 
 @immutable
 class NodeRef(Answer):
+    """A node of a containment path: its label and id."""
+
     level: str
     id: str
 
 
 @immutable
 class ResidentView(Answer):
+    """A resident with the containment path of their household."""
+
     id: str
     name: str
     phone: str | None
@@ -433,6 +483,8 @@ class ResidentView(Answer):
 
 @immutable
 class Responsibility(Answer):
+    """An active assignment as a person's record lists it."""
+
     assignment: str
     role: str
     target: str
@@ -443,6 +495,8 @@ class Responsibility(Answer):
 
 @immutable
 class PersonView(Answer):
+    """A person with the assignments they hold on a day and the households covered."""
+
     id: str
     name: str
     kind: str

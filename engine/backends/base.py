@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from engine.model import (
-    DEFAULT_MEMBER_LIMIT,
-    Assignment,
-    ColorChange,
-    ColorHistory,
-    DataSet,
-    GapsResult,
-    ImportReport,
-    Issue,
-    IssueEvent,
-    NodeRef,
-    PersonView,
-    ResidentView,
-    StatsResult,
-    TraceResult,
-    WhoResult,
-)
-from engine.semantics import IssueFacts
+from engine.model import DEFAULT_MEMBER_LIMIT
+
+if TYPE_CHECKING:  # the interface names these types; a process that only asks needs few
+    import datetime as dt
+
+    from engine.model import (
+        Assignment,
+        ColorChange,
+        ColorHistory,
+        DataSet,
+        GapsResult,
+        ImportReport,
+        Issue,
+        IssueEvent,
+        NodeRef,
+        PersonView,
+        ResidentView,
+        StatsResult,
+        TraceResult,
+        WhoResult,
+    )
+    from engine.semantics import IssueFacts
 
 # Called with (records written so far, records in all); lets a terminal draw a progress bar.
 Progress = Callable[[int, int], None]

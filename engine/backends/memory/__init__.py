@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.backends.base import Progress, no_progress
-from engine.backends.memory.areas import MemoryAreas
 from engine.backends.memory.places import Places
 from engine.backends.memory.reads import MemoryReads
 from engine.backends.memory.store import STORED_KINDS, StoreFile, decode, select
-from engine.backends.memory.writes import MemoryWrites
 from engine.model import (
     DEFAULT_MEMBER_LIMIT,
     Assignment,
@@ -39,16 +39,33 @@ from engine.model import (
 )
 from engine.semantics import IssueFacts
 
+if TYPE_CHECKING:
+    from engine.backends.memory.areas import MemoryAreas
+    from engine.backends.memory.writes import MemoryWrites
+
 
 class MemoryBackend:
     name = "memory"
 
     def __init__(self, path: Path) -> None:
         self.file = StoreFile(path)
-        places = Places(self.file)
-        self.reads = MemoryReads(self.file, places)
-        self.areas = MemoryAreas(self.file, places)
-        self.writes = MemoryWrites(self.file)
+        self.places = Places(self.file)
+        self.reads = MemoryReads(self.file, self.places)
+
+    # Whole-area questions and writes are loaded when first asked for: a `gridchain who` is a
+    # process of its own, and what it does not import it does not pay for.
+
+    @cached_property
+    def areas(self) -> MemoryAreas:
+        from engine.backends.memory.areas import MemoryAreas
+
+        return MemoryAreas(self.file, self.places)
+
+    @cached_property
+    def writes(self) -> MemoryWrites:
+        from engine.backends.memory.writes import MemoryWrites
+
+        return MemoryWrites(self.file)
 
     def snapshot(self) -> DataSet:
         """Everything stored, as a data set (for `gridchain push`)."""
