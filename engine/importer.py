@@ -402,23 +402,18 @@ def resolve_references(check: Validation, known: KnownLabels, cyclic: set[str]) 
 
 
 def check_cycles(units: list[Unit], check: Validation, file: str) -> set[str]:
-    """Refuse a parent_id loop, returning the units on one."""
-    parent = {u.id: u.parent_id for u in units}
-    settled: set[str] = set()
+    """Refuse each parent_id loop once, at the line of its first unit in the file, and return
+    the units on a loop."""
+    import networkx as nx  # a graph algorithm, needed only by an import that has units
+
+    up: nx.DiGraph[str] = nx.DiGraph()
+    up.add_edges_from((u.id, u.parent_id) for u in units if u.parent_id)
     cyclic: set[str] = set()
-    for unit in units:
-        seen: list[str] = []
-        node: str | None = unit.id
-        while node is not None and node in parent and node not in settled:
-            if node in seen:
-                loop = seen[seen.index(node) :]
-                _, _, line = check.labels[node]
-                check.fail(
-                    file, line, "parent_id", f"cycle in parent_id: {' -> '.join([*loop, node])}"
-                )
-                cyclic.update(loop)
-                break
-            seen.append(node)
-            node = parent[node]
-        settled.update(seen)
+    for loop in nx.simple_cycles(up):
+        first = min(range(len(loop)), key=lambda at: check.labels[loop[at]][2])
+        ordered = loop[first:] + loop[:first]
+        _, _, line = check.labels[ordered[0]]
+        shown = " -> ".join([*ordered, ordered[0]])
+        check.fail(file, line, "parent_id", f"cycle in parent_id: {shown}")
+        cyclic.update(loop)
     return cyclic
