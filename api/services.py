@@ -18,7 +18,7 @@ from api.schemas import MAX_PAGE, IsoDate
 from engine import loop
 from engine.backends.base import Backend
 from engine.errors import ImportRefused
-from engine.importer import validate
+from engine.intake import take_in
 from engine.ledger import Table
 from engine.model import (
     DEFAULT_MEMBER_LIMIT,
@@ -30,6 +30,7 @@ from engine.model import (
     StatsResult,
 )
 from engine.semantics import IssueFilter
+from engine.snapshot import ImportMode
 
 
 def area_question_slots() -> threading.BoundedSemaphore:
@@ -63,24 +64,27 @@ class Services:
             return loop.issue_list(self.backend, as_of, wanted)
 
     def write(
-        self, tables: dict[str, Table], authorise: Callable[[DataSet], None]
+        self,
+        tables: dict[str, Table],
+        authorise: Callable[[DataSet], None],
+        mode: ImportMode,
+        dry_run: bool = False,
     ) -> tuple[DataSet, ImportReport]:
-        """Validate all or nothing, let `authorise` refuse, store; durable when it returns
-        (every backend commits before it acknowledges). Validation reads the store and storing
-        writes it, in one hold of the store, so two writers (of this process or another) cannot
-        both pass a check that only one of them may."""
-        with self.backend.writing():
-            data = validate(tables, self.backend.known_labels)
-            authorise(data)
-            return data, self.backend.store(data)
+        """Validate all or nothing, retire what the snapshot no longer holds, let `authorise`
+        refuse, store; durable when it returns (every backend commits before it acknowledges).
+        It all happens in one hold of the store, so two writers (of this process or another)
+        cannot both pass a check that only one of them may."""
+        return take_in(self.backend, tables, mode, authorise, dry_run)
 
     def write_body(
         self, kind: str, row: dict[str, str], authorise: Callable[[DataSet], None]
     ) -> DataSet:
         """A JSON body written as the one row of a ledger file, so it passes the same checks
-        as an import; its refusals name the body's fields."""
+        as an import (a partial update: it retires nothing); its refusals name the body's
+        fields."""
+        table = Table(f"{kind}.csv", list(row), [(2, row)])
         try:
-            data, _ = self.write({kind: Table(f"{kind}.csv", list(row), [(2, row)])}, authorise)
+            data, _ = self.write({kind: table}, authorise, ImportMode(dt.date.today(), merge=True))
         except ImportRefused as exc:
             raise refused_fields(exc) from None
         return data

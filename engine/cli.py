@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from engine.ledger import Table
+    from engine.snapshot import ImportMode
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
@@ -102,29 +103,39 @@ def progress_bar(label: str) -> Iterator[ProgressCallback]:
         yield advance
 
 
-def import_tables(backend: Backend, tables: dict[str, Table]) -> ImportReport:
-    from engine.importer import validate
+def import_tables(
+    backend: Backend, tables: dict[str, Table], mode: ImportMode, dry_run: bool = False
+) -> ImportReport:
+    from engine.intake import take_in
 
-    # Checked and stored in one hold of the store: no other writer slips in between.
-    with backend.writing():
-        with progress_bar("validating"):
-            data = validate(tables, backend.known_labels)
-        with progress_bar("storing") as progress:
-            return backend.store(data, progress)
+    _, report = take_in(backend, tables, mode, dry_run=dry_run, stages=progress_bar)
+    return report
+
+
+def merge_tables(backend: Backend, tables: dict[str, Table]) -> ImportReport:
+    """An import of partial files (the demo's copies of the townships, one after another)."""
+    from engine.snapshot import ImportMode
+
+    return import_tables(backend, tables, ImportMode(dt.date.today(), merge=True))
 
 
 # ---- commands: each takes the parsed command line; its docstring is its help -------------
 
 
 def import_command(args: argparse.Namespace) -> None:
-    """Import a county's ledgers; all or nothing."""
+    """Import a county's ledgers, all or nothing. Each file is the whole ledger of its kind:
+    what it held before and no longer holds is retired (an assignment ends the day before
+    --effective; a household, resident or body is removed; a unit or person only when nothing
+    is left that needs it). A file not given retires nothing."""
     from engine.ledger import read_dataset
+    from engine.snapshot import ImportMode
 
     if not args.path.exists():
         fail(f"{args.path}: no such file or folder", EXIT_BAD_INPUT)
+    mode = ImportMode(parse_day(args.effective, "--effective"), merge=args.merge)
     with backend_session(args) as backend:
-        report = import_tables(backend, read_dataset(args.path))
-    render.show_import(terminal(), report)
+        report = import_tables(backend, read_dataset(args.path), mode, args.dry_run)
+    emit(report, args.as_json, render.show_import)
 
 
 def who(args: argparse.Namespace) -> None:
@@ -189,7 +200,7 @@ def demo(args: argparse.Namespace) -> None:
             seed=args.seed,
             scale=args.scale,
             export=args.export,
-            import_tables=import_tables,
+            import_tables=merge_tables,
         )
 
 
@@ -426,6 +437,21 @@ def parser() -> argparse.ArgumentParser:
     imports.add_argument(
         "path", metavar="PATH", type=Path, help="A folder of CSV files or an .xlsx workbook."
     )
+    imports.add_argument(
+        "--effective",
+        metavar="DATE",
+        help="The day the ledgers take effect (default today); an assignment gone from "
+        "assignments.csv ends the day before.",
+    )
+    imports.add_argument(
+        "--merge", action="store_true", help="The files are partial updates: retire nothing."
+    )
+    imports.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="Report what would be added, changed, ended and removed; write nothing.",
+    )
+    add_json(imports)
 
     for name, chain_query in (("who", who), ("trace", trace)):
         query = command(commands, name, chain_query)

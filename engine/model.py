@@ -248,10 +248,17 @@ HISTORY_KINDS = ("issue_events", "color_changes")
 
 @immutable
 class ImportReport:
-    """Per kind of record: how many were new and how many changed."""
+    """Per kind of record: how many were new, changed, ended (assignments gone from their
+    ledger) and removed; the people gone from people.csv but kept because something refers to
+    them; the first ids of each (`first[what][kind]`); and whether nothing was written."""
 
     added: dict[str, int]
     changed: dict[str, int]
+    ended: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)
+    first: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    dry_run: bool = False
 
 
 # ---- answers (SPEC §6) -------------------------------------------------------------------

@@ -158,9 +158,30 @@ def show_stats(console: Console, result: StatsResult) -> None:
 
 
 def show_import(console: Console, report: ImportReport) -> None:
-    table = new_table("Import")
-    for column in ("kind", "added", "changed"):
-        table.add_column(column, justify="right" if column != "kind" else "left")
-    for kind, added in report.added.items():
-        table.add_row(kind, f"{added:,}", f"{report.changed[kind]:,}")
+    title = "Import (dry run: nothing was written)" if report.dry_run else "Import"
+    table = new_table(title)
+    counts = {
+        "added": report.added,
+        "changed": report.changed,
+        "ended": report.ended,
+        "removed": report.removed,
+    }
+    table.add_column("kind")
+    for column in counts:
+        table.add_column(column, justify="right")
+    for kind in report.added:
+        table.add_row(kind, *(f"{counted.get(kind, 0):,}" for counted in counts.values()))
     console.print(table)
+    for what, kinds in report.first.items():
+        if what in ("ended", "removed") or report.dry_run:
+            for kind, ids in kinds.items():
+                more = counts[what].get(kind, 0) - len(ids)
+                shown = ", ".join(ids) + (f" and {more:,} more" if more > 0 else "")
+                console.print(f"{what} {kind}: {shown}", markup=False, highlight=False)
+    if report.kept:
+        console.print(
+            "kept, though gone from people.csv (an assignment, body or issue names them): "
+            + ", ".join(report.kept),
+            markup=False,
+            highlight=False,
+        )

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from counties import AS_OF
+from counties import AS_OF, assignments, units
 from openpyxl import Workbook
 from serving import KEYS, Server
 
@@ -28,8 +28,10 @@ def zipped(files: dict[str, str], folder: str = "") -> bytes:
     return buffer.getvalue()
 
 
-def upload(client: httpx.Client, name: str, content: bytes) -> httpx.Response:
-    return client.post("/datasets", files={"file": (name, content, "application/octet-stream")})
+def upload(client: httpx.Client, name: str, content: bytes, **params: str) -> httpx.Response:
+    """A data set uploaded; `merge="true"` for files that are partial updates."""
+    files = {"file": (name, content, "application/octet-stream")}
+    return client.post("/datasets", files=files, params=params)
 
 
 def holders(client: httpx.Client, node: str, day: str) -> list[tuple[str, str]]:
@@ -168,7 +170,7 @@ NEW_HOUSEHOLD = {
 
 
 def test_an_uploaded_zip_is_imported(t1_admin: httpx.Client) -> None:
-    response = upload(t1_admin, "more.zip", zipped(NEW_HOUSEHOLD, folder="ledgers/"))
+    response = upload(t1_admin, "more.zip", zipped(NEW_HOUSEHOLD, folder="ledgers/"), merge="true")
     assert response.status_code == 200, response.text
     assert response.json()["added"]["households"] == 1
     chain = t1_admin.get("/units/H12/accountability", params=DAY).json()["chain"]
@@ -184,7 +186,7 @@ def test_an_uploaded_workbook_is_imported(t1_admin: httpx.Client) -> None:
     sheet.append(["G5", "五组", "grid", "V1"])
     buffer = io.BytesIO()
     book.save(buffer)
-    response = upload(t1_admin, "more.xlsx", buffer.getvalue())
+    response = upload(t1_admin, "more.xlsx", buffer.getvalue(), merge="true")
     assert response.status_code == 200, response.text
     assert response.json()["added"]["units"] == 1
 
@@ -198,7 +200,7 @@ def test_a_bad_upload_stores_nothing_and_names_file_line_column(
         "households.csv": "id,unit_id\nH13,G1\nH14,G9\n",
         "residents.csv": "id,household_id,name\nR13,H13,居民13\n",
     }
-    response = upload(t1_admin, "bad.zip", zipped(files))
+    response = upload(t1_admin, "bad.zip", zipped(files), merge="true")
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     assert response.json()["problems"] == [
@@ -241,4 +243,39 @@ def test_uploads_that_are_no_data_set_are_422(
 
 def test_member_names_never_choose_a_path(t1_admin: httpx.Client) -> None:
     escaping = zipped({"../../units.csv": NEW_HOUSEHOLD["units.csv"]})
-    assert upload(t1_admin, "escape.zip", escaping).status_code == 200
+    assert upload(t1_admin, "escape.zip", escaping, merge="true").status_code == 200
+
+
+def test_a_township_admins_snapshot_retires_only_inside_its_township(
+    t1_admin: httpx.Client, inspector: httpx.Client
+) -> None:
+    """T1's admin uploads T1's assignments without GH1's on G1: a dry run first, then for real.
+    What lies in T2, and what sits at T1 itself (the county's business), stays."""
+    rows = [a for a in assignments() if a["target_id"] in T1_PLACES and a["person_id"] != "GH1"]
+    header = "person_id,target_id,role,since,until\n"
+    ledger = header + "".join(
+        f"{a['person_id']},{a['target_id']},{a['role']},{a['since']},{a['until']}\n" for a in rows
+    )
+    effective = {"effective": "2024-07-01"}
+    under_t1 = "".join(
+        f"{u['id']},{u['name']},{u['level']},{u['parent_id']}\n"
+        for u in units()
+        if u["id"] in T1_PLACES
+    )
+    content = zipped(
+        {"units.csv": "id,name,level,parent_id\n" + under_t1, "assignments.csv": ledger}
+    )
+    dry = upload(t1_admin, "t1.zip", content, dry_run="true", **effective)
+    assert dry.status_code == 200, dry.text
+    assert (dry.json()["dry_run"], dry.json()["ended"]) == (True, {"assignments": 1})
+    assert dry.json()["first"]["ended"] == {"assignments": ["GH1>G1:grid_head@"]}
+    assert holders(inspector, "G1", "2024-07-02") == [("grid_head", "GH1"), ("grid_member", "M1")]
+    done = upload(t1_admin, "t1.zip", content, **effective)
+    assert done.status_code == 200, done.text
+    assert holders(inspector, "G1", "2024-07-02") == [("grid_member", "M1")]
+    assert holders(inspector, "G1", "2024-06-30") == [("grid_head", "GH1"), ("grid_member", "M1")]
+    assert holders(inspector, "G4", "2024-07-02") == [("grid_head", "GH4"), ("grid_member", "M5")]
+    assert holders(inspector, "T1", "2024-07-02") == [("commander", "SEC1"), ("liaison", "L1")]
+
+
+T1_PLACES = {"V1", "V2", "G1", "G2", "G3", "B1", "B2", *(f"H{i}" for i in range(1, 8))}

@@ -86,11 +86,12 @@ def db(ledger: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def import_counts(stdout: str) -> dict[str, tuple[int, int]]:
-    """The (added, changed) of each kind, read off the import table."""
+    """The (added, changed) of each kind, read off the import table (kind, added, changed,
+    ended, removed)."""
     counts = {}
     for line in stdout.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("│").split("│")]
-        if len(cells) == 3 and cells[0] in RECORD_KINDS:
+        if len(cells) == 5 and cells[0] in RECORD_KINDS:
             counts[cells[0]] = (int(cells[1].replace(",", "")), int(cells[2].replace(",", "")))
     return counts
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the interface names these types; a process that only asks n
         WhoResult,
     )
     from engine.semantics import IssueFacts
+    from engine.snapshot import Dependent, Retirement
 
 # Called with (records written so far, records in all); lets a terminal draw a progress bar.
 Progress = Callable[[int, int], None]
@@ -49,8 +50,34 @@ class Backend(Protocol):
         is what the writes change (nested calls join the outer one)."""
         ...
 
-    def store(self, data: DataSet, progress: Progress = no_progress) -> ImportReport:
-        """Write a validated data set; idempotent, and what is new or changed is counted."""
+    def store(
+        self,
+        data: DataSet,
+        progress: Progress = no_progress,
+        retirement: Retirement | None = None,
+        dry_run: bool = False,
+    ) -> ImportReport:
+        """Write a validated data set and what its snapshot retires; idempotent, and what is
+        new, changed, ended and removed is counted. A dry run counts and writes nothing."""
+        ...
+
+    # What an import that retires needs to know (engine/snapshot.py).
+
+    def stored_ids(self, kind: str, within: str | None = None) -> set[str]:
+        """The ids of a kind stored; with `within`, those lying strictly under that unit (an
+        assignment or body: when its unit does)."""
+        ...
+
+    def assignment_terms(self, ids: set[str]) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+        """`since` and `until` of each stored assignment of `ids`."""
+        ...
+
+    def dependents(self, places: set[str]) -> list[Dependent]:
+        """Every stored record that hangs under one of `places` or points at it."""
+        ...
+
+    def referred_people(self, people: set[str]) -> set[str]:
+        """Those of `people` an assignment (of any time), a body or an issue names."""
         ...
 
     def who(self, target: str, as_of: dt.date) -> WhoResult: ...

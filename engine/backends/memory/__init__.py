@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.backends.base import Progress, no_progress
+from engine.backends.memory import inventory
 from engine.backends.memory.places import Places
 from engine.backends.memory.reads import MemoryReads
 from engine.backends.memory.store import STORED_KINDS, StoreFile, decode, select
@@ -38,6 +39,7 @@ from engine.model import (
     WhoResult,
 )
 from engine.semantics import IssueFacts
+from engine.snapshot import Dependent, Retirement
 
 if TYPE_CHECKING:
     from engine.backends.memory.areas import MemoryAreas
@@ -86,8 +88,28 @@ class MemoryBackend:
     def known_labels(self, ids: set[str]) -> dict[str, str]:
         return self.reads.labels(ids)
 
-    def store(self, data: DataSet, progress: Progress = no_progress) -> ImportReport:
-        return self.writes.store(data, progress)
+    def store(
+        self,
+        data: DataSet,
+        progress: Progress = no_progress,
+        retirement: Retirement | None = None,
+        dry_run: bool = False,
+    ) -> ImportReport:
+        return self.writes.store(data, progress, retirement, dry_run)
+
+    # ---- what an import that retires needs to know (engine/snapshot.py) -------------------
+
+    def stored_ids(self, kind: str, within: str | None = None) -> set[str]:
+        return inventory.stored_ids(self.file.reader(), kind, within)
+
+    def assignment_terms(self, ids: set[str]) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+        return inventory.assignment_terms(self.file.reader(), ids)
+
+    def dependents(self, places: set[str]) -> list[Dependent]:
+        return inventory.dependents(self.file.reader(), places)
+
+    def referred_people(self, people: set[str]) -> set[str]:
+        return inventory.referred_people(self.file.reader(), people)
 
     def who(self, target: str, as_of: dt.date) -> WhoResult:
         return self.reads.who(target, as_of)

@@ -13,11 +13,13 @@ from engine.backends.memory.store import (
     STORED_KINDS,
     StoreFile,
     encode_row,
+    id_list,
     rows_with_ids,
 )
 from engine.changes import Changes, find_changes
 from engine.errors import Conflict, IssueConflict, NotFound
 from engine.model import ColorChange, DataSet, ImportReport, Issue, IssueEvent, Record
+from engine.snapshot import RETIRED_KINDS, Retirement
 
 # History is only ever added to: an event or colour change already stored is a conflict.
 HISTORY = ("issue_events", "color_changes")
@@ -29,9 +31,17 @@ class MemoryWrites:
     def __init__(self, file: StoreFile) -> None:
         self.file = file
 
-    def store(self, data: DataSet, progress: Progress = no_progress) -> ImportReport:
+    def store(
+        self,
+        data: DataSet,
+        progress: Progress = no_progress,
+        retirement: Retirement | None = None,
+        dry_run: bool = False,
+    ) -> ImportReport:
         with self.file.writing() as db:
             changes = find_changes(data, lambda kind, ids: stored_rows(db, kind, ids), as_row)
+            if dry_run:
+                return changes.report(retirement, dry_run=True)
             # An issue whose ledger row changed is known by that row again, not by its old steps.
             reset = changes.changed["issues"]
             db.executemany("DELETE FROM issue_events WHERE issue_id = ?", ((i,) for i in reset))
@@ -45,7 +55,9 @@ class MemoryWrites:
                     insert(db, kind, chunk, replace=kind not in HISTORY)
                     done += len(chunk)
                     progress(done, total)
-        return changes.report()
+            if retirement is not None:
+                write_retirement(db, retirement)
+        return changes.report(retirement)
 
     def record_transition(self, issue: Issue, events: list[IssueEvent], seen: int) -> None:
         with self.file.writing() as db:
@@ -69,6 +81,21 @@ class MemoryWrites:
             if updated.rowcount == 0:
                 raise NotFound(change.household_id, "household")
             insert(db, "color_changes", [change], replace=False)
+
+
+def write_retirement(db: sqlite3.Connection, retirement: Retirement) -> None:
+    db.executemany(
+        "UPDATE assignments SET until = ? WHERE id = ?",
+        ((last.isoformat(), assignment) for assignment, last in retirement.ended.items()),
+    )
+    for kind in RETIRED_KINDS:  # what hangs under a record goes before it
+        ids = retirement.removed_ids(kind)
+        if ids:
+            # Table names come from the fixed list of kinds, never from input.
+            db.execute(
+                f"DELETE FROM {kind} WHERE id IN (SELECT value FROM json_each(?))",
+                (id_list(ids),),
+            )
 
 
 def stored_rows(db: sqlite3.Connection, kind: str, ids: list[str]) -> dict[str, tuple[Any, ...]]:

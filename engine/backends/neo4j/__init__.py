@@ -54,6 +54,7 @@ from engine.model import (
     Responsibility,
     StatsResult,
 )
+from engine.snapshot import RETIRED_KINDS, Dependent, Retirement
 
 NODE_STATEMENTS = {
     "County": "merge_county",
@@ -69,6 +70,14 @@ NODE_STATEMENTS = {
     "PartyOrg": "merge_party_org",
     "VolunteerTeam": "merge_volunteer_team",
     "Issue": "merge_issue",
+}
+# The statement listing a kind's ids: everywhere, and under a unit (cypher/snapshot.cypher).
+IDS_OF = {kind: (f"ids_of_{kind}", f"ids_of_{kind}_under") for kind in RETIRED_KINDS}
+DEPENDENT_KINDS = {
+    "MEMBER_OF": "residents",
+    "SERVES": "bodies",
+    "ABOUT": "issues",
+    "RESPONSIBLE_FOR": "assignments",
 }
 STORED_STATEMENTS = {
     "units": "stored_units",
@@ -201,18 +210,50 @@ class Neo4jBackend(semantics.ChainAnswers):
         with self.answering(), self.driver.session(database=self.database) as session:
             return session.execute_write(run)
 
-    def store(self, data: DataSet, progress: Progress = no_progress) -> ImportReport:
+    def store(
+        self,
+        data: DataSet,
+        progress: Progress = no_progress,
+        retirement: Retirement | None = None,
+        dry_run: bool = False,
+    ) -> ImportReport:
         changes = find_changes(data, self.stored, stored_form)
-        report = changes.report()
+        if dry_run:
+            return changes.report(retirement, dry_run=True)
         # An issue whose ledger row changed is known by that row again, not by its old steps.
         writes = list(write_plan(data, sorted(changes.changed["issues"])))
+        if retirement is not None:
+            writes += list(retirement_plan(retirement))
         total = sum(len(rows) for _, rows in writes)
         done = 0
         progress(done, total)
         for name, rows in writes:
             if rows:
                 done = self.write(name, rows, progress, done, total)
-        return report
+        return changes.report(retirement)
+
+    # ---- what an import that retires needs to know (engine/snapshot.py) -------------------
+
+    def stored_ids(self, kind: str, within: str | None = None) -> set[str]:
+        narrowed = within is not None and kind != "people"
+        rows = self.read("snapshot", IDS_OF[kind][narrowed], within=within)
+        return {row["id"] for row in rows}
+
+    def assignment_terms(self, ids: set[str]) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+        rows = self.read_batches("snapshot", "assignment_terms", sorted(ids))
+        return {row["id"]: (to_date(row["since"]), to_date(row["until"])) for row in rows}
+
+    def dependents(self, places: set[str]) -> list[Dependent]:
+        rows = self.read_batches("snapshot", "dependents", sorted(places))
+        return [
+            Dependent(row["place"], dependent_kind(row["edge"], row["label"]), row["id"])
+            for row in rows
+        ]
+
+    def referred_people(self, people: set[str]) -> set[str]:
+        return {
+            row["id"] for row in self.read_batches("snapshot", "referred_people", sorted(people))
+        }
 
     # ---- who and trace -----------------------------------------------------------------
 
@@ -475,6 +516,23 @@ def write_plan(data: DataSet, reset_issues: list[str]) -> Iterator[tuple[Literal
         statement("issues", "merge_color_change"),
         [node_row(c, "ColorChange") for c in data.color_changes],
     )
+
+
+def retirement_plan(retirement: Retirement) -> Iterator[tuple[LiteralString, list[Row]]]:
+    """An import's retirements, after its writes: assignments ended, then records removed,
+    what hangs under a record before it."""
+    ended = [{"id": a, "until": last.isoformat()} for a, last in sorted(retirement.ended.items())]
+    yield statement("snapshot", "end_assignments"), ended
+    for kind in RETIRED_KINDS:
+        rows = [{"id": i} for i in sorted(retirement.removed_ids(kind))]
+        yield statement("snapshot", f"remove_{kind}"), rows
+
+
+def dependent_kind(edge: str, label: str) -> str:
+    """The kind of record a dependent of a place is, from the edge it hangs by."""
+    if edge == "IN":
+        return "households" if label == "Household" else "units"
+    return DEPENDENT_KINDS[edge]
 
 
 def node_row(record: Record, label: str) -> Row:
