@@ -50,15 +50,6 @@ FOREACH (name IN row.called |
   SET d.name = name
   MERGE (i)-[:DISPATCHED_TO]->(d))
 
-// :name reset_issue_history
-UNWIND $rows AS row
-MATCH (i:Issue {id: row.id})
-OPTIONAL MATCH (i)-[called:DISPATCHED_TO]->(:Department)
-DELETE called
-WITH DISTINCT i
-OPTIONAL MATCH (e:IssueEvent)-[:OF]->(i)
-DETACH DELETE e
-
 // :name record_color
 MATCH (h:Unit {id: $household})
 WHERE h.label = 'Household'

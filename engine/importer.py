@@ -145,6 +145,7 @@ def checked(tables: dict[str, Table], known: KnownLabels) -> DataSet:
     if check.problems:
         check.problems.sort(key=lambda p: (p.file, p.line))
         raise ImportRefused(check.problems)
+    data.origins = {record: (file, line) for record, (_, file, line) in check.labels.items()}
     return data
 
 

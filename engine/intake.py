@@ -5,18 +5,21 @@ its one-row writes come in through here."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING
 
 from engine.backends.base import Progress, no_progress
+from engine.errors import ImportProblem, ImportRefused
 from engine.importer import validate
+from engine.issues import color_change, now, status_of
 from engine.snapshot import ImportMode, gone_before_validation, retire, without_gone
 
 if TYPE_CHECKING:
     from engine.backends.base import Backend
     from engine.ledger import Table
-    from engine.model import DataSet, ImportReport
+    from engine.model import ColorChange, DataSet, ImportReport
 
 # A stage of an import ("validating", "storing") and the progress callback it reports to.
 Stages = Callable[[str], AbstractContextManager[Progress]]
@@ -30,6 +33,49 @@ def unseen(stage: str) -> Iterator[Progress]:
 
 def no_check(data: DataSet) -> None:
     """For callers that need no say on what is written (the command line)."""
+
+
+# What the steps of the issue loop set; a ledger row may not set them once the loop has steps.
+LOOP_FIELDS = ("target_id", "status", "reported_at", "due_at", "resolved_at")
+
+
+def refuse_loop_changes(data: DataSet, backend: Backend) -> None:
+    """An issue with recorded steps keeps them: a row that would change what its steps say is
+    refused, pointing at the issue loop."""
+    stored = backend.known_labels({issue.id for issue in data.issues})
+    problems = []
+    for issue in data.issues:
+        if stored.get(issue.id) != "Issue":
+            continue
+        current, steps = backend.issue(issue.id)
+        changed = [name for name in LOOP_FIELDS if getattr(issue, name) != getattr(current, name)]
+        if steps and changed:
+            file, line = data.origins[issue.id]
+            problems.append(
+                ImportProblem(
+                    file,
+                    line,
+                    changed[0],
+                    f"issue {issue.id!r} is in the issue loop ({status_of(current)}): its "
+                    f"{', '.join(changed)} change only by its steps (gridchain issue …, "
+                    f"POST /issues/{issue.id}/…), not by a ledger row",
+                )
+            )
+    if problems:
+        raise ImportRefused(problems)
+
+
+def colour_marks(data: DataSet, backend: Backend, at: dt.datetime) -> list[ColorChange]:
+    """A household the ledger gives a new colour gets a colour change, as any other mark does
+    (五色动态管理), recorded as made by the import at the row's file and line."""
+    stored = backend.colors({household.id for household in data.households})
+    marks = []
+    for household in data.households:
+        if household.id in stored and household.color and household.color != stored[household.id]:
+            file, line = data.origins[household.id]
+            by = f"import ({file}, line {line})"
+            marks.append(color_change(household.id, household.color, by, at))
+    return marks
 
 
 def take_in(
@@ -48,6 +94,8 @@ def take_in(
             gone = gone_before_validation(tables, backend, mode)
             data = validate(tables, without_gone(backend.known_labels, gone))
             authorise(data)
+            refuse_loop_changes(data, backend)
+            data.color_changes += colour_marks(data, backend, now())
             retirement = retire(data, tables, backend, mode, gone)
         with stages("storing") as progress:
             return data, backend.store(data, progress, retirement, dry_run)

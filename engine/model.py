@@ -240,6 +240,8 @@ class DataSet:
     issues: list[Issue] = field(default_factory=list)
     issue_events: list[IssueEvent] = field(default_factory=list)
     color_changes: list[ColorChange] = field(default_factory=list)
+    # Where each record came from: its file and physical line (what a ledger held, not stored).
+    origins: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 RECORD_KINDS = ("units", "households", "residents", "people", "assignments", "bodies", "issues")

@@ -11,12 +11,13 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
-from conftest import as_json, load
+from conftest import as_json
 from counties import AS_OF, small
 
 from engine import loop
 from engine.backends.base import Backend
-from engine.errors import BadQuery, Conflict, IssueConflict, NotFound
+from engine.errors import BadQuery, Conflict, ImportRefused, IssueConflict, NotFound
+from engine.intake import take_in
 from engine.issues import (
     DEFAULT_DUE_DAYS,
     IssueChange,
@@ -24,8 +25,10 @@ from engine.issues import (
     history_of,
     new_report,
 )
+from engine.ledger import tables_from_rows
 from engine.model import Issue, TraceIssue
 from engine.semantics import IssueFilter
+from engine.snapshot import ImportMode
 from engine.timeline import escalation_step
 
 
@@ -288,13 +291,16 @@ def test_the_first_step_of_an_imported_issue_stores_its_ledger_steps(
     assert listed(small_county, overdue=True) == ["I1"]  # acknowledged, still late
 
 
-def test_reimporting_a_changed_row_puts_the_issue_back_to_its_ledger_state(
-    small_county: Backend,
-) -> None:
-    load(small_county, {"issues": small()["issues"]})
-    issue, events = small_county.issue("I1")
-    assert (issue.status, events) == ("dispatched", [])
-    assert [e.event for e in traced(small_county, "I1").timeline][:2] == ["reported", "dispatched"]
+def test_a_ledger_row_cannot_rewrite_what_the_loop_recorded(small_county: Backend) -> None:
+    """I1 moved on through the loop; its issues.csv row, imported again, would put it back."""
+    before = small_county.issue("I1")
+    assert before[0].status == "acknowledged" and before[1]
+    with pytest.raises(ImportRefused) as refused:
+        take_in(small_county, tables_from_rows({"issues": small()["issues"]}), ImportMode(AS_OF))
+    problem = refused.value.problems[0]
+    assert (problem.file, problem.line, problem.column) == ("issues.csv", 2, "status")
+    assert "issue loop" in problem.message
+    assert small_county.issue("I1") == before
 
 
 # ---- five colours ------------------------------------------------------------------------

@@ -76,6 +76,10 @@ class Backend(Protocol):
         """Every stored record that hangs under one of `places` or points at it."""
         ...
 
+    def colors(self, households: set[str]) -> dict[str, str | None]:
+        """The colour of each stored household of `households`."""
+        ...
+
     def referred_people(self, people: set[str]) -> set[str]:
         """Those of `people` an assignment (of any time), a body or an issue names."""
         ...

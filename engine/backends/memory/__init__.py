@@ -73,12 +73,10 @@ class MemoryBackend:
         """Everything stored, as a data set (for `gridchain push`)."""
         db = self.file.reader()
         # The store holds only what was validated on the way in, so it is not validated again.
-        return DataSet(
-            **{
-                kind: [decode(kind, row) for row in db.execute(select(kind))]
-                for kind in STORED_KINDS
-            }
-        )
+        data = DataSet()
+        for kind in STORED_KINDS:
+            setattr(data, kind, [decode(kind, row) for row in db.execute(select(kind))])
+        return data
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -107,6 +105,9 @@ class MemoryBackend:
 
     def dependents(self, places: set[str]) -> list[Dependent]:
         return inventory.dependents(self.file.reader(), places)
+
+    def colors(self, households: set[str]) -> dict[str, str | None]:
+        return inventory.colors(self.file.reader(), households)
 
     def referred_people(self, people: set[str]) -> set[str]:
         return inventory.referred_people(self.file.reader(), people)

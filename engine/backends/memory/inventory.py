@@ -79,5 +79,12 @@ def dependents(db: sqlite3.Connection, places: set[str]) -> list[Dependent]:
     return [Dependent(place, kind, child) for place, kind, child in rows]
 
 
+def colors(db: sqlite3.Connection, households: set[str]) -> dict[str, str | None]:
+    rows = db.execute(
+        f"SELECT id, color FROM households WHERE id {IN_LIST}", {"ids": id_list(households)}
+    )
+    return dict(rows.fetchall())
+
+
 def referred_people(db: sqlite3.Connection, people: set[str]) -> set[str]:
     return {row[0] for row in db.execute(REFERRED, {"ids": id_list(people)})}

@@ -42,9 +42,6 @@ class MemoryWrites:
             changes = find_changes(data, lambda kind, ids: stored_rows(db, kind, ids), as_row)
             if dry_run:
                 return changes.report(retirement, dry_run=True)
-            # An issue whose ledger row changed is known by that row again, not by its old steps.
-            reset = changes.changed["issues"]
-            db.executemany("DELETE FROM issue_events WHERE issue_id = ?", ((i,) for i in reset))
             written = [(kind, records_to_write(data, kind, changes)) for kind in STORED_KINDS]
             total = sum(len(records) for _, records in written)
             done = 0

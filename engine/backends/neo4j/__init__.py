@@ -220,8 +220,7 @@ class Neo4jBackend(semantics.ChainAnswers):
         changes = find_changes(data, self.stored, stored_form)
         if dry_run:
             return changes.report(retirement, dry_run=True)
-        # An issue whose ledger row changed is known by that row again, not by its old steps.
-        writes = list(write_plan(data, sorted(changes.changed["issues"])))
+        writes = list(write_plan(data))
         if retirement is not None:
             writes += list(retirement_plan(retirement))
         total = sum(len(rows) for _, rows in writes)
@@ -249,6 +248,10 @@ class Neo4jBackend(semantics.ChainAnswers):
             Dependent(row["place"], dependent_kind(row["edge"], row["label"]), row["id"])
             for row in rows
         ]
+
+    def colors(self, households: set[str]) -> dict[str, str | None]:
+        rows = self.read_batches("read", "colors_of", sorted(households))
+        return {row["id"]: row["color"] for row in rows}
 
     def referred_people(self, people: set[str]) -> set[str]:
         return {
@@ -473,9 +476,8 @@ def event_row(event: IssueEvent) -> Row:
     }
 
 
-def write_plan(data: DataSet, reset_issues: list[str]) -> Iterator[tuple[LiteralString, list[Row]]]:
-    """The statements of an import in an order that lets every edge find both its ends; the
-    history of `reset_issues` goes before any history of `data` arrives."""
+def write_plan(data: DataSet) -> Iterator[tuple[LiteralString, list[Row]]]:
+    """The statements of an import in an order that lets every edge find both its ends."""
     nodes: dict[str, list[Row]] = {label: [] for label in NODE_STATEMENTS}
     for unit in data.units:
         nodes[unit.label].append(node_row(unit, unit.label))
@@ -510,7 +512,6 @@ def write_plan(data: DataSet, reset_issues: list[str]) -> Iterator[tuple[Literal
         statement("store", "merge_assignment"),
         [{"id": a.id, "props": props_of(a, "RESPONSIBLE_FOR")} for a in data.assignments],
     )
-    yield statement("issues", "reset_issue_history"), [{"id": i} for i in reset_issues]
     yield statement("issues", "merge_issue_event"), [event_row(e) for e in data.issue_events]
     yield (
         statement("issues", "merge_color_change"),
