@@ -346,6 +346,17 @@ def test_overdue_json_lists_what_is_late_and_who_holds_it(loop_db: Path) -> None
 
 
 
+def test_an_imported_issue_without_due_date_is_overdue_by_its_category(tmp_path: Path) -> None:
+    rows = small()
+    unheard = {**rows["issues"][0], "id": "I3", "category": "dispute", "due_at": ""}
+    rows["issues"].append(unheard)  # reported 2024-05-01, a dispute: due 7 days later
+    write_folder(rows, tmp_path / "ledger")
+    store = tmp_path / "g.db"
+    imported = run("import", tmp_path / "ledger", db=store)
+    assert imported.returncode == 0, imported.stderr
+    late = {i["id"]: i for i in answer("overdue", "--as-of", AS_OF, db=store)["issues"]}
+    assert (late["I3"]["due_at"], late["I3"]["overdue_days"]) == ("2024-05-08", 24)
+
 def test_the_loop_from_the_command_line(loop_db: Path) -> None:
     steps = [
         ("issue", "dispatch", "I1", "--department", "县公安局"),

@@ -1,21 +1,26 @@
 """SPEC §5.1 file and sheet names: each names a record kind in any case, or the import is
 refused with the names expected and the nearest one; what is no ledger is left alone. And the
-places problems are shown at."""
+places problems are shown at, and the due date an imported issue is given when it has none."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from pathlib import Path
 
 import pytest
-from counties import small
+from conftest import load
+from counties import AS_OF, Rows, small
 from openpyxl import Workbook
 
 from api.uploads import read_upload
+from engine import loop
+from engine.backends.base import Backend
 from engine.errors import ImportProblem, ImportRefused
 from engine.ledger import read_dataset, write_folder
 from engine.model import RECORD_KINDS
+from engine.semantics import IssueFilter
 
 EXPECTED_FILES = (
     "expected units.csv, households.csv, residents.csv, people.csv, assignments.csv, "
@@ -162,3 +167,32 @@ def test_two_sheets_of_one_kind_are_refused(tmp_path: Path) -> None:
 def test_a_problem_shows_only_the_place_it_has(problem: ImportProblem, shown: str) -> None:
     assert str(problem) == shown
 
+
+# ---- due dates of imported issues, on every backend --------------------------------------
+
+
+def issue(issue_id: str, category: str, reported_at: str, status: str) -> dict[str, str]:
+    return {
+        "id": issue_id, "target_id": "H3", "category": category, "reported_by": "M2",
+        "reported_at": reported_at, "department": "", "due_at": "", "resolved_at": "",
+        "status": status,
+    }
+
+
+def test_an_imported_issue_without_due_date_is_due_by_its_category(
+    small_county: Backend,
+) -> None:
+    rows: Rows = {
+        "issues": [
+            issue("I3", "epidemic", "2024-05-20", "reported"),  # 3 days: due 05-23
+            issue("I4", "no_such_category", "2024-05-27", "reported"),  # any other, 7: 06-03
+        ]
+    }
+    load(small_county, rows)
+    listed = loop.issue_list(small_county, AS_OF, IssueFilter()).issues
+    assert {i.id: i.due_at for i in listed if i.id in ("I3", "I4")} == {
+        "I3": dt.date(2024, 5, 23),
+        "I4": dt.date(2024, 6, 3),
+    }
+    late = loop.issue_list(small_county, AS_OF, IssueFilter(overdue=True)).issues
+    assert {i.id: i.overdue_days for i in late} == {"I1": 22, "I3": 9}
