@@ -1,7 +1,8 @@
 """An uploaded data set: a zip of the import format's CSV files, or an .xlsx workbook.
 
-Nothing of the archive chooses a path on disk: each CSV is written under its own kind's file
-name in a fresh folder, so no member name can reach outside it (no path traversal).
+Nothing of the archive chooses a folder on disk: each CSV is written under its own base name
+in a fresh folder, so no member name can reach outside it (no path traversal). The folder's
+reader then names each file's kind, or refuses the upload for a misnamed one.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from engine.errors import ImportProblem, ImportRefused
-from engine.ledger import Table, read_dataset
-from engine.model import RECORD_KINDS
+from engine.ledger import Table, is_ledger_file, kind_named, read_dataset
 
 MAX_UPLOAD_BYTES = 256 * 2**20
 MAX_UNPACKED_BYTES = 1024 * 2**20
-CSV_FILES = {f"{kind}.csv" for kind in RECORD_KINDS}
 WORKBOOK_PART = "xl/workbook.xml"  # what makes a zip an .xlsx
 
 
@@ -56,17 +55,18 @@ def read_upload(filename: str | None, upload: BinaryIO, folder: Path) -> dict[st
 def unpack_csv_files(
     name: str, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], folder: Path
 ) -> None:
-    chosen: dict[str, zipfile.ZipInfo] = {}
+    chosen: dict[str, tuple[str, zipfile.ZipInfo]] = {}  # by base name in any case
     for member in members:
         # A folder inside the zip is fine (zipping a folder makes one); only the name counts.
         base = PurePosixPath(member.filename.replace("\\", "/")).name
-        if base in CSV_FILES:
-            if base in chosen:
+        if is_ledger_file(base):
+            # In any case: on a case-insensitive disk UNITS.csv would overwrite units.csv.
+            if base.casefold() in chosen:
                 raise refused(name, f"two files named {base}")
-            chosen[base] = member
-    if "units.csv" not in chosen:
+            chosen[base.casefold()] = (base, member)
+    if not any(kind_named(PurePosixPath(base).stem) == "units" for base, _ in chosen.values()):
         raise refused(name, "no units.csv in the archive")
-    for base, member in chosen.items():
+    for base, member in chosen.values():
         try:
             with archive.open(member) as packed, (folder / base).open("wb") as out:
                 shutil.copyfileobj(packed, out)

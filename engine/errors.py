@@ -13,7 +13,14 @@ class ImportProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}, line {self.line}, column {self.column}: {self.message}"
+        # Line 0 is the whole file (misnamed, missing, unreadable) and "-" the whole row or
+        # header: neither is a place to show, so "units.csv: missing" rather than "line 0".
+        place = [self.file]
+        if self.line:
+            place.append(f"line {self.line}")
+        if self.column != "-":
+            place.append(f"column {self.column}")
+        return f"{', '.join(place)}: {self.message}"
 
 
 class GridchainError(Exception):

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from engine.errors import ImportProblem, ImportRefused
+from engine import issues
+from engine.errors import BadQuery, ImportProblem, ImportRefused
 from engine.ledger import Table
 from engine.model import (
     BODY_KINDS,
@@ -362,6 +363,13 @@ def issue_row(file: str, line: int, row: dict[str, str], check: Validation) -> I
         return None
     (_, reported_at), (_, due_at), (_, resolved_at) = dates
     assert reported_at is not None  # required above
+    if due_at is None:
+        # A ledger row without a due date is due when a report through the API would be.
+        try:
+            due_at = issues.policy().due_at(row["category"], reported_at)
+        except BadQuery as exc:
+            check.fail(file, line, "reported_at", str(exc))
+            return None
     return Issue(
         id=row["id"],
         target_id=row["target_id"],

@@ -6,6 +6,7 @@ Rows keep their physical line number so every problem can name its place.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -39,14 +40,57 @@ def read_dataset(path: Path) -> dict[str, Table]:
 
 
 def read_folder(folder: Path) -> dict[str, Table]:
-    tables: dict[str, Table] = {}
-    for kind in RECORD_KINDS:
-        file = folder / f"{kind}.csv"
-        if file.is_file():
-            tables[kind] = parse_csv(file.name, decode(file))
-    if "units" not in tables:
-        raise ImportRefused([ImportProblem("units.csv", 0, "-", f"missing in {folder}")])
-    return tables
+    named: dict[str, Path] = {}
+    problems: list[ImportProblem] = []
+    for file in sorted(folder.iterdir()):
+        if not (is_ledger_file(file.name) and file.is_file()):
+            continue
+        kind = kind_named(file.stem)
+        if kind is None:
+            problems.append(unknown_name(file.name, file.stem, "file", ".csv"))
+        elif kind in named:
+            problems.append(same_kind(file.name, named[kind].name, kind))
+        else:
+            named[kind] = file
+    if "units" not in named:
+        problems.append(ImportProblem("units.csv", 0, "-", f"missing in {folder}"))
+    if problems:
+        raise ImportRefused(problems)
+    return {
+        kind: parse_csv(named[kind].name, decode(named[kind]))
+        for kind in RECORD_KINDS
+        if kind in named
+    }
+
+
+def is_ledger_file(name: str) -> bool:
+    """Whether a file of a data set's folder is read as a ledger (and refused if misnamed).
+
+    Only CSV files: a clerk's folder also holds the workbook the CSVs were saved from, a
+    README, Windows' Thumbs.db; those are not ledgers, so they are neither read nor refused.
+    Hidden files are the system's, not the clerk's: macOS leaves `._units.csv` beside each
+    file it copies to a USB stick, and `.DS_Store`.
+    """
+    return name.casefold().endswith(".csv") and not name.startswith(".")
+
+
+def kind_named(stem: str) -> str | None:
+    """The record kind a file or sheet name (without `.csv`) stands for, in any case."""
+    kind = stem.strip().casefold()
+    return kind if kind in RECORD_KINDS else None
+
+
+def unknown_name(shown: str, stem: str, what: str, suffix: str) -> ImportProblem:
+    """A file or sheet that names no record kind: silently skipping it would import a county
+    without its households, so it refuses the import, with the names expected."""
+    near = difflib.get_close_matches(stem.strip().casefold(), RECORD_KINDS, n=1)
+    hint = f" (did you mean {near[0]}{suffix}?)" if near else ""
+    expected = ", ".join(f"{kind}{suffix}" for kind in RECORD_KINDS)
+    return ImportProblem(shown, 0, "-", f"not a ledger {what} name{hint}; expected {expected}")
+
+
+def same_kind(shown: str, first: str, kind: str) -> ImportProblem:
+    return ImportProblem(shown, 0, "-", f"{first} holds the {kind} already; keep one of them")
 
 
 def decode(file: Path) -> str:
@@ -87,15 +131,29 @@ def read_workbook(path: Path) -> dict[str, Table]:
             [ImportProblem(path.name, 0, "-", f"not a readable workbook: {exc}")]
         ) from exc
     tables: dict[str, Table] = {}
-    for sheet in book.worksheets:
-        kind = sheet.title.strip().removesuffix(".csv")
-        if kind in RECORD_KINDS:
-            tables[kind] = sheet_table(
-                f"{path.name}[{sheet.title}]", sheet.iter_rows(values_only=True)
-            )
-    book.close()
+    problems: list[ImportProblem] = []
+    try:
+        for sheet in book.worksheets:
+            shown = f"{path.name}[{sheet.title}]"
+            stem = sheet.title.strip()
+            if stem.casefold().endswith(".csv"):
+                stem = stem[: -len(".csv")]  # a sheet may keep the name of its file
+            kind = kind_named(stem)
+            rows = sheet.iter_rows(values_only=True)
+            if kind is None:
+                # An empty sheet holds nothing to lose: Excel's Sheet2 and Sheet3 are left alone.
+                if any(cell is not None for row in rows for cell in row):
+                    problems.append(unknown_name(shown, stem, "sheet", ""))
+            elif kind in tables:
+                problems.append(same_kind(shown, tables[kind].file, kind))
+            else:
+                tables[kind] = sheet_table(shown, rows)
+    finally:
+        book.close()
     if "units" not in tables:
-        raise ImportRefused([ImportProblem(path.name, 0, "-", "no sheet named units")])
+        problems.append(ImportProblem(path.name, 0, "-", "no sheet named units"))
+    if problems:
+        raise ImportRefused(problems)
     return tables
 
 

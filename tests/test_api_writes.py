@@ -241,6 +241,22 @@ def test_uploads_that_are_no_data_set_are_422(
     assert response.json()["problems"][0]["file"] == name
 
 
+
+def test_a_misnamed_file_in_an_upload_is_422_naming_the_file_it_meant(
+    t1_admin: httpx.Client, inspector: httpx.Client
+) -> None:
+    before = inspector.get("/stats", params=DAY).json()
+    files = {**NEW_HOUSEHOLD, "household.csv": NEW_HOUSEHOLD["households.csv"]}
+    del files["households.csv"]
+    response = upload(t1_admin, "misnamed.zip", zipped(files, folder="ledgers/"))
+    assert response.status_code == 422
+    [problem] = response.json()["problems"]
+    assert (problem["file"], problem["line"], problem["column"]) == ("household.csv", 0, "-")
+    assert problem["message"].startswith(
+        "not a ledger file name (did you mean households.csv?); expected units.csv, "
+    )
+    assert inspector.get("/stats", params=DAY).json() == before
+
 def test_member_names_never_choose_a_path(t1_admin: httpx.Client) -> None:
     escaping = zipped({"../../units.csv": NEW_HOUSEHOLD["units.csv"]})
     assert upload(t1_admin, "escape.zip", escaping, merge="true").status_code == 200

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from counties import small
+from openpyxl import Workbook
 
 from engine.ledger import write_folder
 from engine.model import RECORD_KINDS
@@ -151,6 +152,39 @@ def test_import_of_undecodable_text_is_bad_input(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert "units.csv" in result.stderr
 
+
+
+def test_import_of_a_misnamed_file_is_bad_input_naming_the_file_it_meant(
+    ledger: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "ledger"
+    shutil.copytree(ledger, folder)
+    (folder / "households.csv").rename(folder / "household.csv")
+    result = run("import", folder, db=tmp_path / "g.db")
+    assert result.returncode == 2, result.stdout
+    assert "Traceback" not in result.stderr
+    assert (
+        "  household.csv: not a ledger file name (did you mean households.csv?); expected "
+        "units.csv, households.csv," in result.stderr
+    )
+
+
+def test_import_of_a_misnamed_sheet_is_bad_input_naming_the_sheet_it_meant(
+    tmp_path: Path,
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "unit"
+    sheet.append(["id", "name", "level", "parent_id"])
+    sheet.append(["C", "盐池县", "county", ""])
+    book.save(tmp_path / "county.xlsx")
+    result = run("import", tmp_path / "county.xlsx", db=tmp_path / "g.db")
+    assert result.returncode == 2, result.stdout
+    assert "  county.xlsx[unit]: not a ledger sheet name (did you mean units?); expected " in (
+        result.stderr
+    )
+    assert "  county.xlsx: no sheet named units" in result.stderr
 
 # ---- queries, each in a new process ------------------------------------------------------
 
@@ -311,6 +345,18 @@ def test_overdue_json_lists_what_is_late_and_who_holds_it(loop_db: Path) -> None
     assert answer("overdue", "--scope", "T2", "--as-of", AS_OF, db=loop_db)["issues"] == []
     assert answer("overdue", "--color", "green", "--as-of", AS_OF, db=loop_db)["issues"] == []
 
+
+
+def test_an_imported_issue_without_due_date_is_overdue_by_its_category(tmp_path: Path) -> None:
+    rows = small()
+    unheard = {**rows["issues"][0], "id": "I3", "category": "dispute", "due_at": ""}
+    rows["issues"].append(unheard)  # reported 2024-05-01, a dispute: due 7 days later
+    write_folder(rows, tmp_path / "ledger")
+    store = tmp_path / "g.db"
+    imported = run("import", tmp_path / "ledger", db=store)
+    assert imported.returncode == 0, imported.stderr
+    late = {i["id"]: i for i in answer("overdue", "--as-of", AS_OF, db=store)["issues"]}
+    assert (late["I3"]["due_at"], late["I3"]["overdue_days"]) == ("2024-05-08", 24)
 
 def test_the_loop_from_the_command_line(loop_db: Path) -> None:
     steps = [

@@ -253,6 +253,13 @@ REFUSALS = [
         id="bad-party_member",
     ),
     pytest.param(
+        then(
+            set_cell("issues", 1, "reported_at", "9999-12-30"), set_cell("issues", 1, "due_at", "")
+        ),
+        [("issues.csv", line_of(1), "reported_at")],
+        id="issue-whose-default-due-date-is-past-the-calendar",
+    ),
+    pytest.param(
         set_cell("units", 0, "parent_id", "PROVINCE"), [("units.csv", line_of(0), "parent_id")],
         id="county-with-a-parent",
     ),
