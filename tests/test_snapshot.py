@@ -155,6 +155,18 @@ def test_a_snapshot_within_a_township_retires_only_there(county: Backend) -> Non
     assert county.who("B1", AFTER).chain[0].assignments[0].person.id == "M3"  # T1 untouched
 
 
+def test_a_colour_an_import_changes_is_a_colour_change_by_the_import(county: Backend) -> None:
+    household = next(h for h in small()["households"] if h["id"] == "H2")
+    merge = ImportMode(EFFECTIVE, merge=True)
+    imported(county, {"households": [{**household, "color": "yellow"}]}, merge)
+    history = county.color_history("H2")
+    assert history.color == "yellow"
+    assert [(c.color, c.by) for c in history.changes] == [
+        ("yellow", "import (households.csv, line 2)")
+    ]
+    imported(county, {"households": [{**household, "color": "yellow"}]}, merge)
+    assert len(county.color_history("H2").changes) == 1  # the same colour again is no change
+
 # ---- through the installed command and the API -------------------------------------------
 
 
