@@ -19,6 +19,7 @@ from api.routes import (
     colors,
     datasets,
     health,
+    history,
     issues,
     records,
     views,
@@ -45,6 +46,17 @@ def create_app(backend: Backend, keys: KeyRing) -> FastAPI:
     app.state.services = Services(backend)
     app.state.keys = keys
     problems.install(app)
-    for module in (health, chains, areas, records, assignments, issues, colors, datasets, views):
+    for module in (
+        health,
+        chains,
+        areas,
+        records,
+        history,
+        assignments,
+        issues,
+        colors,
+        datasets,
+        views,
+    ):
         app.include_router(module.router)
     return app

@@ -17,6 +17,7 @@ from fastapi.security import APIKeyHeader, APIKeyQuery, HTTPAuthorizationCredent
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from engine.errors import GridchainError
+from engine.history import ORIGIN, Origin
 
 Role = Literal["inspector", "township_admin", "grid_member"]
 MIN_KEY_LENGTH = 16
@@ -147,7 +148,7 @@ async def authenticate(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_key)],
 ) -> Principal:
     keys: KeyRing = request.app.state.keys
-    return identify(keys, header or (bearer.credentials if bearer else None))
+    return claimed(request, identify(keys, header or (bearer.credentials if bearer else None)))
 
 
 async def authenticate_page(
@@ -157,7 +158,22 @@ async def authenticate_page(
     in_url: Annotated[str | None, Security(query_key)],
 ) -> Principal:
     keys: KeyRing = request.app.state.keys
-    return identify(keys, header or (bearer.credentials if bearer else None) or in_url)
+    offered = header or (bearer.credentials if bearer else None) or in_url
+    return claimed(request, identify(keys, offered))
+
+
+def actor(caller: Principal) -> str:
+    """Who a write is recorded as: a grid member's person, or a township's admin."""
+    if caller.role == "grid_member" and caller.person is not None:
+        return caller.person
+    return f"{caller.role}:{caller.township}" if caller.township else caller.role
+
+
+def claimed(request: Request, caller: Principal) -> Principal:
+    """The caller, also as whom this request's changes are kept in the history (the route is
+    where they come from; the request's task carries it to the thread that writes)."""
+    ORIGIN.set(Origin(actor(caller), f"{request.method} {request.url.path}"))
+    return caller
 
 
 Caller = Annotated[Principal, Depends(authenticate)]

@@ -108,13 +108,6 @@ def sees_personal_data(caller: Principal, township: str | None) -> bool:
     return caller.role == "township_admin" and township is not None and township == caller.township
 
 
-def actor(caller: Principal) -> str:
-    """Who a write is recorded as: a grid member's person, or a township's admin."""
-    if caller.role == "grid_member" and caller.person is not None:
-        return caller.person
-    return f"{caller.role}:{caller.township}" if caller.township else caller.role
-
-
 FEEDBACK = ("closed", "reopened")
 
 

@@ -84,7 +84,8 @@ class Services:
         fields."""
         table = Table(f"{kind}.csv", list(row), [(2, row)])
         try:
-            data, _ = self.write({kind: table}, authorise, ImportMode(dt.date.today(), merge=True))
+            body = ImportMode(dt.date.today(), merge=True, ledger=False)
+            data, _ = self.write({kind: table}, authorise, body)
         except ImportRefused as exc:
             raise refused_fields(exc) from None
         return data

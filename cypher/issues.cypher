@@ -1,7 +1,9 @@
 // The issue loop (SPEC §3 Issue) and five-colour marks. Each step is one statement, so an
 // issue's new status never lands without the event that explains it: (:IssueEvent)-[:OF]->
 // (:Issue), and for a dispatch (:Issue)-[:DISPATCHED_TO]->(:Department). Colour changes are
-// (:ColorChange)-[:OF]->(:Household). Dates and times are ISO strings.
+// (:ColorChange)-[:OF]->(:Household). Dates and times are ISO strings. Every change of a record
+// is also a (:Change {record}) node of the append-only history (engine/history.py), written in
+// the same statement as the change itself.
 
 // :name issue
 MATCH (i:Issue {id: $id})
@@ -28,6 +30,10 @@ OPTIONAL MATCH (old:IssueEvent)-[:OF]->(i)
 WITH i, count(old) AS stored
 WHERE stored = $seen
 SET i = $props
+WITH i
+FOREACH (change IN $changes |
+  MERGE (c:Change {id: change.id})
+  SET c = change.props)
 WITH i
 UNWIND $events AS row
 MERGE (e:IssueEvent {id: row.id})
@@ -57,6 +63,10 @@ SET h.color = $color
 MERGE (c:ColorChange {id: $id})
 SET c = $props
 MERGE (c)-[:OF]->(h)
+WITH h
+FOREACH (change IN $changes |
+  MERGE (x:Change {id: change.id})
+  SET x = change.props)
 RETURN h.id AS id
 
 // :name merge_color_change

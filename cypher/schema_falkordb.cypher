@@ -27,3 +27,9 @@ CREATE INDEX FOR (n:Department) ON (n.id)
 
 // :name color_change_id
 CREATE INDEX FOR (n:ColorChange) ON (n.id)
+
+// :name change_id
+CREATE INDEX FOR (n:Change) ON (n.id)
+
+// :name change_record
+CREATE INDEX FOR (n:Change) ON (n.record)

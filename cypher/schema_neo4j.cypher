@@ -26,3 +26,9 @@ CREATE CONSTRAINT department_id IF NOT EXISTS FOR (n:Department) REQUIRE n.id IS
 
 // :name color_change_id
 CREATE CONSTRAINT color_change_id IF NOT EXISTS FOR (n:ColorChange) REQUIRE n.id IS UNIQUE
+
+// :name change_id
+CREATE CONSTRAINT change_id IF NOT EXISTS FOR (n:Change) REQUIRE n.id IS UNIQUE
+
+// :name change_record
+CREATE INDEX change_record IF NOT EXISTS FOR (n:Change) ON (n.record)

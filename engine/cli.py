@@ -22,6 +22,7 @@ from engine.backends import BACKENDS, open_backend
 from engine.backends.base import Backend, no_progress
 from engine.backends.base import Progress as ProgressCallback
 from engine.errors import BadQuery, GridchainError, ImportRefused, NotFound
+from engine.history import acting
 from engine.issues import IssueChange, feedback_kind, new_report, now
 from engine.jsonout import to_json
 from engine.model import DEFAULT_MEMBER_LIMIT, ImportReport
@@ -328,7 +329,7 @@ def command(
 ) -> argparse.ArgumentParser:
     doc = run.__doc__
     parser = commands.add_parser(name, help=doc, description=doc, allow_abbrev=False)
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, where=parser.prog)  # "gridchain issue dispatch", for history
     return parser
 
 
@@ -433,6 +434,11 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = top.add_subparsers(metavar="COMMAND", required=True)
 
+    changes = command(commands, "history", history_command)
+    changes.add_argument("record", metavar="ID")
+    changes.add_argument("--since", metavar="DATE", help="Only changes on or after this day.")
+    add_json(changes)
+
     imports = command(commands, "import", import_command)
     imports.add_argument(
         "path", metavar="PATH", type=Path, help="A folder of CSV files or an .xlsx workbook."
@@ -522,6 +528,26 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def history_command(args: argparse.Namespace) -> None:
+    """Every change of a record (unit, household, resident, person, assignment, body or
+    issue), newest first: what it was and became, when, by whom and from where."""
+    from engine import history
+
+    since = parse_day(args.since, "--since") if args.since else None
+    with backend_session(args) as backend:
+        emit(history.of_record(backend, args.record, since), args.as_json, render.show_history)
+
+
+def user() -> str:
+    """Who runs the command line, as the history records them."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no password entry (a bare container)
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: never a traceback, always an exit code."""
     try:
@@ -529,7 +555,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.backend not in BACKENDS:
             expected = ", ".join(BACKENDS)
             fail(f"unknown backend {args.backend!r} (expected one of {expected})", EXIT_BAD_INPUT)
-        args.run(args)
+        with acting(f"cli {user()}", args.where):
+            args.run(args)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)

@@ -10,16 +10,18 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING
 
+from engine import history
 from engine.backends.base import Progress, no_progress
 from engine.errors import ImportProblem, ImportRefused
 from engine.importer import validate
 from engine.issues import color_change, now, status_of
-from engine.snapshot import ImportMode, gone_before_validation, retire, without_gone
+from engine.model import RECORD_KINDS
+from engine.snapshot import ImportMode, Retirement, gone_before_validation, retire, without_gone
 
 if TYPE_CHECKING:
     from engine.backends.base import Backend
     from engine.ledger import Table
-    from engine.model import ColorChange, DataSet, ImportReport
+    from engine.model import ColorChange, DataSet, ImportReport, Record
 
 # A stage of an import ("validating", "storing") and the progress callback it reports to.
 Stages = Callable[[str], AbstractContextManager[Progress]]
@@ -78,6 +80,19 @@ def colour_marks(data: DataSet, backend: Backend, at: dt.datetime) -> list[Color
     return marks
 
 
+def stored_before(
+    data: DataSet, retirement: Retirement, backend: Backend
+) -> dict[str, dict[str, Record]]:
+    """What the store holds now of every record the import writes or retires."""
+    stored = {}
+    for kind in RECORD_KINDS:
+        ids = {record.id for record in getattr(data, kind)} | retirement.removed_ids(kind)
+        if kind == "assignments":
+            ids |= set(retirement.ended)
+        stored[kind] = backend.records(kind, ids) if ids else {}
+    return stored
+
+
 def take_in(
     backend: Backend,
     tables: dict[str, Table],
@@ -97,5 +112,12 @@ def take_in(
             refuse_loop_changes(data, backend)
             data.color_changes += colour_marks(data, backend, now())
             retirement = retire(data, tables, backend, mode, gone)
+            data.changes = history.of_import(
+                data,
+                stored_before(data, retirement, backend),
+                retirement,
+                {kind: table.file for kind, table in tables.items()},
+                mode.ledger,
+            )
         with stages("storing") as progress:
             return data, backend.store(data, progress, retirement, dry_run)

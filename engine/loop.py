@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from engine import semantics
+from engine import history, semantics
 from engine.backends.base import Backend
 from engine.errors import Conflict, NotFound
 from engine.importer import validate
 from engine.issues import IssueChange, IssueHistory, Report, apply, color_change, history_of
 from engine.ledger import tables_from_rows
 from engine.model import UNIT_LABELS, ColorHistory, DataSet, Issue, IssuesResult
+from engine.snapshot import Retirement
 
 
 def no_check(data: DataSet) -> None:
@@ -28,6 +29,7 @@ def report(backend: Backend, new: Report, authorise: Callable[[DataSet], None] =
         if backend.known_labels({new.issue}):
             raise Conflict(f"issue {new.issue!r} exists; report it under another id")
         data.issue_events.append(new.event)
+        data.changes = history.of_import(data, {}, Retirement(), {}, ledger=False)
         backend.store(data)
     return data.issues[0]
 
@@ -44,11 +46,13 @@ def transition(
     with backend.writing():
         issue, stored = backend.issue(change.issue)
         authorise(issue)
-        history = history_of(issue, stored)
-        updated, event = apply(history, change)
+        known = history_of(issue, stored)
+        updated, event = apply(known, change)
         # An issue known so far by its ledger row gets those steps stored along with this one.
-        backend.record_transition(updated, [*history.events[len(stored) :], event], len(stored))
-    return IssueHistory(updated, [*history.events, event])
+        new_events = [*known.events[len(stored) :], event]
+        changes = history.of_step(issue, updated, new_events)
+        backend.record_transition(updated, new_events, len(stored), changes)
+    return IssueHistory(updated, [*known.events, event])
 
 
 def issue_list(backend: Backend, as_of: dt.date, wanted: semantics.IssueFilter) -> IssuesResult:
@@ -64,5 +68,8 @@ def issue_list(backend: Backend, as_of: dt.date, wanted: semantics.IssueFilter) 
 def set_color(
     backend: Backend, household: str, color: str, by: str, at: dt.datetime
 ) -> ColorHistory:
-    backend.record_color(color_change(household, color, by, at))
+    change = color_change(household, color, by, at)
+    with backend.writing():
+        before = backend.colors({household}).get(household)
+        backend.record_color(change, history.of_color(household, before, color))
     return backend.color_history(household)

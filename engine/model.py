@@ -224,12 +224,32 @@ class ColorChange(Record):
     at: dt.datetime
 
 
+@immutable
+class Change(Record):
+    """One change of a record, kept for ever (issue 9): the record's fields before and after,
+    as JSON text (none before it was added, none after it was removed); when, by whom and from
+    where; and `n`, its place among the changes one write made. Nothing rewrites or deletes one.
+
+    `kind` is the record's kind (units, ..., issues); `change` is added, changed, ended, removed,
+    color (a five-colour mark) or step (a step of the issue loop)."""
+
+    record: str
+    kind: str
+    change: str
+    before: str | None
+    after: str | None
+    at: dt.datetime
+    by: str
+    source: str
+    n: int
+
+
 @dataclass
 class DataSet:
     """A validated data set, ready to be written by any backend.
 
-    `issue_events` and `color_changes` are history, not ledger rows: no import file holds
-    them, but a store's snapshot does, so `gridchain push` carries them along."""
+    `issue_events`, `color_changes` and `changes` are history, not ledger rows: no import file
+    holds them, but a store's snapshot does, so `gridchain push` carries them along."""
 
     units: list[Unit] = field(default_factory=list)
     households: list[Household] = field(default_factory=list)
@@ -240,12 +260,25 @@ class DataSet:
     issues: list[Issue] = field(default_factory=list)
     issue_events: list[IssueEvent] = field(default_factory=list)
     color_changes: list[ColorChange] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
     # Where each record came from: its file and physical line (what a ledger held, not stored).
     origins: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 RECORD_KINDS = ("units", "households", "residents", "people", "assignments", "bodies", "issues")
-HISTORY_KINDS = ("issue_events", "color_changes")
+HISTORY_KINDS = ("issue_events", "color_changes", "changes")
+RECORD_TYPES: dict[str, type[Record]] = {
+    "units": Unit,
+    "households": Household,
+    "residents": Resident,
+    "people": Person,
+    "assignments": Assignment,
+    "bodies": Body,
+    "issues": Issue,
+    "issue_events": IssueEvent,
+    "color_changes": ColorChange,
+    "changes": Change,
+}
 
 
 @immutable
@@ -457,6 +490,29 @@ class ColorHistory(Answer):
     household: str
     color: str | None
     changes: list[ColorEntry]
+
+
+@immutable
+class HistoryEntry(Answer):
+    """A change of a record as `history` shows it: the fields before and after (null before it
+    was added, after it was removed), when (with its zone), by whom and from where."""
+
+    at: dt.datetime
+    change: str
+    kind: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    by: str
+    source: str
+
+
+@immutable
+class HistoryResult(Answer):
+    """Every change of one record, newest first."""
+
+    record: str
+    since: dt.date | None
+    entries: list[HistoryEntry]
 
 
 @immutable

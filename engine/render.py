@@ -6,11 +6,12 @@ costs a short `gridchain` process more than its query.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.model import (
     ColorHistory,
     GapsResult,
+    HistoryResult,
     ImportReport,
     IssuesResult,
     PersonRef,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 MAX_GAP_ROWS = 200
 MINUTE = "%Y-%m-%d %H:%M"  # the JSON answers keep the time zone; a table has no room for it
+MINUTE_ZONE = "%Y-%m-%d %H:%M %z"  # ...but a history is read for when exactly, so it shows it
 
 
 def new_table(title: str) -> Table:
@@ -117,6 +119,32 @@ def show_colors(console: Console, result: ColorHistory) -> None:
     for change in result.changes:
         when = change.at.strftime(MINUTE)
         console.print(f"  {when}: {change.color} by {change.by}", markup=False, highlight=False)
+
+
+def show_history(console: Console, result: HistoryResult) -> None:
+    since = f" since {result.since}" if result.since else ""
+    table = new_table(f"History of {result.record}{since}, newest first")
+    for column in ("at", "change", "what", "by", "from"):
+        table.add_column(column)
+    for entry in result.entries:
+        table.add_row(
+            entry.at.strftime(MINUTE_ZONE),
+            f"{entry.change} ({entry.kind})",
+            what_changed(entry.before, entry.after),
+            entry.by,
+            entry.source,
+        )
+    console.print(table)
+
+
+def what_changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """The fields a change touched, as `field: old → new`."""
+    if before is None or after is None:
+        return ", ".join(
+            f"{k}: {v}" for k, v in (after or before or {}).items() if v not in (None, {})
+        )
+    keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
+    return "\n".join(f"{k}: {before.get(k)} → {after.get(k)}" for k in keys)
 
 
 def show_gaps(console: Console, result: GapsResult, summary_only: bool = False) -> None:

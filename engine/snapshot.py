@@ -52,6 +52,9 @@ class ImportMode:
     effective: dt.date
     merge: bool = False
     within: str | None = None
+    # Rows from ledger files: each change's source is its file and line; else (a request's
+    # body written as a row) the source is where the write came from.
+    ledger: bool = True
 
 
 @dataclass

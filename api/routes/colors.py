@@ -6,10 +6,10 @@ import datetime as dt
 
 from fastapi import APIRouter
 
-from api.auth import Caller
+from api.auth import Caller, actor
 from api.problems import problem_responses
 from api.schemas import ColorIn
-from api.scopes import actor, require_read, require_report
+from api.scopes import require_read, require_report
 from api.services import Svc
 from engine import loop
 from engine.issues import now

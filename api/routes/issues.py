@@ -8,11 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.auth import Caller, Principal
+from api.auth import Caller, Principal, actor
 from api.problems import problem_responses, refused_fields
 from api.routes.areas import ColorFilter, Scope
 from api.schemas import DepartmentIn, FeedbackIn, IssueIn, IssueStatus, ResolveIn
-from api.scopes import actor, area_scope, forbidden, require_report, require_step
+from api.scopes import area_scope, forbidden, require_report, require_step
 from api.services import AsOf, Services, Svc, day
 from engine import loop
 from engine.errors import ImportRefused

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
@@ -13,15 +13,18 @@ if TYPE_CHECKING:  # the interface names these types; a process that only asks n
 
     from engine.model import (
         Assignment,
+        Change,
         ColorChange,
         ColorHistory,
         DataSet,
         GapsResult,
+        HistoryResult,
         ImportReport,
         Issue,
         IssueEvent,
         NodeRef,
         PersonView,
+        Record,
         ResidentView,
         StatsResult,
         TraceResult,
@@ -118,9 +121,12 @@ class Backend(Protocol):
         moved since); NotFound when there is no such issue."""
         ...
 
-    def record_transition(self, issue: Issue, events: list[IssueEvent], seen: int) -> None:
-        """Store the issue's new state and its new events at once, all or nothing, if it still
-        has `seen` events stored; IssueConflict (nothing stored) if not."""
+    def record_transition(
+        self, issue: Issue, events: list[IssueEvent], seen: int, changes: Sequence[Change] = ()
+    ) -> None:
+        """Store the issue's new state, its new events and the `changes` of its history at
+        once, all or nothing, if it still has `seen` events stored; IssueConflict (nothing
+        stored) if not."""
         ...
 
     def issue_facts(self, statuses: tuple[str, ...], as_of: dt.date) -> list[IssueFacts]:
@@ -128,8 +134,18 @@ class Backend(Protocol):
         holders active on `as_of`)."""
         ...
 
-    def record_color(self, change: ColorChange) -> None:
-        """Set a household's colour and keep the change, at once; NotFound for no household."""
+    def record_color(self, change: ColorChange, changes: Sequence[Change] = ()) -> None:
+        """Set a household's colour and keep the change and the `changes` of its history, at
+        once; NotFound for no household."""
+        ...
+
+    def records(self, kind: str, ids: set[str]) -> dict[str, Record]:
+        """The stored records of a kind among `ids`, as they are now."""
+        ...
+
+    def history(self, record: str, since: dt.date | None = None) -> HistoryResult:
+        """Every change of a record (on or after `since`), newest first; what was removed keeps
+        its history."""
         ...
 
     def color_history(self, household: str) -> ColorHistory: ...

@@ -10,7 +10,7 @@ name this backend had when it held the county in memory; it stays for compatibil
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -24,15 +24,18 @@ from engine.backends.memory.store import STORED_KINDS, StoreFile, decode, select
 from engine.model import (
     DEFAULT_MEMBER_LIMIT,
     Assignment,
+    Change,
     ColorChange,
     ColorHistory,
     DataSet,
     GapsResult,
+    HistoryResult,
     ImportReport,
     Issue,
     IssueEvent,
     NodeRef,
     PersonView,
+    Record,
     ResidentView,
     StatsResult,
     TraceResult,
@@ -146,14 +149,22 @@ class MemoryBackend:
     def issue(self, issue: str) -> tuple[Issue, list[IssueEvent]]:
         return self.reads.issue(issue)
 
-    def record_transition(self, issue: Issue, events: list[IssueEvent], seen: int) -> None:
-        self.writes.record_transition(issue, events, seen)
+    def record_transition(
+        self, issue: Issue, events: list[IssueEvent], seen: int, changes: Sequence[Change] = ()
+    ) -> None:
+        self.writes.record_transition(issue, events, seen, changes)
 
     def issue_facts(self, statuses: tuple[str, ...], as_of: dt.date) -> list[IssueFacts]:
         return self.reads.issue_facts(statuses, as_of)
 
-    def record_color(self, change: ColorChange) -> None:
-        self.writes.record_color(change)
+    def record_color(self, change: ColorChange, changes: Sequence[Change] = ()) -> None:
+        self.writes.record_color(change, changes)
+
+    def records(self, kind: str, ids: set[str]) -> dict[str, Record]:
+        return self.reads.records(kind, ids)
+
+    def history(self, record: str, since: dt.date | None = None) -> HistoryResult:
+        return self.reads.history(record, since)
 
     def color_history(self, household: str) -> ColorHistory:
         return self.reads.color_history(household)

@@ -7,10 +7,11 @@ import datetime as dt
 import sqlite3
 from typing import Any
 
-from engine import semantics
+from engine import history, semantics
 from engine.backends.memory.places import Places
 from engine.backends.memory.store import (
     BODY_LABEL,
+    COLUMNS,
     StoreFile,
     decode,
     id_list,
@@ -23,10 +24,12 @@ from engine.model import (
     Assignment,
     ColorEntry,
     ColorHistory,
+    HistoryResult,
     Issue,
     IssueEvent,
     NodeRef,
     PersonView,
+    Record,
     ResidentView,
     Responsibility,
 )
@@ -177,6 +180,19 @@ class MemoryReads(semantics.ChainAnswers):
                 for color, by, at in changes
             ],
         )
+
+    def records(self, kind: str, ids: set[str]) -> dict[str, Record]:
+        db = self.file.reader()
+        rows = rows_with_ids(db, kind, ", ".join(COLUMNS[kind]), ids)
+        return {row[0]: decode(kind, row) for row in rows}
+
+    def history(self, record: str, since: dt.date | None) -> HistoryResult:
+        db = self.file.reader()
+        rows = db.execute(
+            f"{select('changes')} WHERE record = ? AND (? IS NULL OR at >= ?) ORDER BY rowid DESC",
+            (record, since and since.isoformat(), since and since.isoformat()),
+        )
+        return history.result(record, since, [decode("changes", row) for row in rows])
 
     # ---- the issue loop ----------------------------------------------------------------------
 

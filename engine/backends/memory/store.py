@@ -23,33 +23,14 @@ from engine.model import (
     BODY_KINDS,
     HISTORY_KINDS,
     RECORD_KINDS,
-    Assignment,
-    Body,
-    ColorChange,
-    Household,
-    Issue,
-    IssueEvent,
-    Person,
+    RECORD_TYPES,
     Record,
-    Resident,
-    Unit,
 )
 
-RECORD_TYPES: dict[str, type[Record]] = {
-    "units": Unit,
-    "households": Household,
-    "residents": Resident,
-    "people": Person,
-    "assignments": Assignment,
-    "bodies": Body,
-    "issues": Issue,
-    "issue_events": IssueEvent,
-    "color_changes": ColorChange,
-}
 STORED_KINDS = RECORD_KINDS + HISTORY_KINDS
-# Version 1 stores had the tables without the indexes the point questions read by; they are
-# added when such a store is first opened.
-SCHEMA_VERSION = 2
+# Version 1 stores had the tables without the indexes the point questions read by, version 2
+# no history of changes; what they lack is added when such a store is first opened.
+SCHEMA_VERSION = 3
 INDEXES = {
     "units_by_parent": "units (parent_id)",
     "households_by_unit": "households (unit_id)",
@@ -61,6 +42,13 @@ INDEXES = {
     "issues_by_status": "issues (status)",
     "issue_events_of": "issue_events (issue_id, seq)",
     "color_changes_of": "color_changes (household_id)",
+    "changes_of": "changes (record)",
+}
+# The history of changes is append-only: the store itself refuses to rewrite or delete it.
+APPEND_ONLY = {
+    f"changes_never_{verb.lower()}d": f"BEFORE {verb} ON changes BEGIN "
+    "SELECT RAISE(ABORT, 'the history of changes is append-only'); END"
+    for verb in ("UPDATE", "DELETE")
 }
 DATE_FIELDS = {"since", "until", "reported_at", "due_at", "resolved_at"}
 DATETIME_FIELDS = {"at"}
@@ -127,7 +115,7 @@ class StoreFile:
             raise GridchainError(f"{self.path} is not a gridchain store: {exc}") from exc
         if version == SCHEMA_VERSION:
             return
-        if version not in (0, 1):
+        if version not in (0, 1, 2):
             raise GridchainError(
                 f"{self.path} has store version {version}, expected {SCHEMA_VERSION}"
             )
@@ -138,6 +126,8 @@ class StoreFile:
                 db.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({cols}, PRIMARY KEY (id))")
             for name, target in INDEXES.items():
                 db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+            for name, trigger in APPEND_ONLY.items():
+                db.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {trigger}")
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def reader(self) -> sqlite3.Connection:

@@ -4,7 +4,7 @@ it, so a write made by another process in the meantime is seen, never overwritte
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from engine.backends.base import Progress, no_progress
@@ -18,11 +18,11 @@ from engine.backends.memory.store import (
 )
 from engine.changes import Changes, find_changes
 from engine.errors import Conflict, IssueConflict, NotFound
-from engine.model import ColorChange, DataSet, ImportReport, Issue, IssueEvent, Record
+from engine.model import Change, ColorChange, DataSet, ImportReport, Issue, IssueEvent, Record
 from engine.snapshot import RETIRED_KINDS, Retirement
 
 # History is only ever added to: an event or colour change already stored is a conflict.
-HISTORY = ("issue_events", "color_changes")
+HISTORY = ("issue_events", "color_changes", "changes")
 # Rows per statement when an import is written, so a progress bar can move.
 CHUNK = 20_000
 
@@ -56,7 +56,9 @@ class MemoryWrites:
                 write_retirement(db, retirement)
         return changes.report(retirement)
 
-    def record_transition(self, issue: Issue, events: list[IssueEvent], seen: int) -> None:
+    def record_transition(
+        self, issue: Issue, events: list[IssueEvent], seen: int, changes: Sequence[Change] = ()
+    ) -> None:
         with self.file.writing() as db:
             stored = db.execute(
                 "SELECT COUNT(*) FROM issue_events WHERE issue_id = ?", (issue.id,)
@@ -69,8 +71,9 @@ class MemoryWrites:
                 )
             insert(db, "issue_events", events, replace=False)
             insert(db, "issues", [issue], replace=True)
+            insert(db, "changes", changes, replace=False)
 
-    def record_color(self, change: ColorChange) -> None:
+    def record_color(self, change: ColorChange, changes: Sequence[Change] = ()) -> None:
         with self.file.writing() as db:
             updated = db.execute(
                 "UPDATE households SET color = ? WHERE id = ?", (change.color, change.household_id)
@@ -78,6 +81,7 @@ class MemoryWrites:
             if updated.rowcount == 0:
                 raise NotFound(change.household_id, "household")
             insert(db, "color_changes", [change], replace=False)
+            insert(db, "changes", changes, replace=False)
 
 
 def write_retirement(db: sqlite3.Connection, retirement: Retirement) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, LiteralString, TypeVar
 
@@ -21,7 +21,7 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from engine import semantics
+from engine import history, semantics
 from engine.backends.base import Progress, no_progress
 from engine.backends.neo4j import dialect
 from engine.backends.neo4j.records import props_of, record_from
@@ -34,14 +34,17 @@ from engine.model import (
     BODY_KINDS,
     DEFAULT_MEMBER_LIMIT,
     GAP_KINDS,
+    RECORD_TYPES,
     Assignment,
     BodyRef,
+    Change,
     ColorChange,
     ColorEntry,
     ColorHistory,
     DataSet,
     Gap,
     GapsResult,
+    HistoryResult,
     ImportReport,
     Issue,
     IssueEvent,
@@ -384,7 +387,9 @@ class Neo4jBackend(semantics.ChainAnswers):
             raise NotFound(issue, "issue")
         return record_from(Issue, dict(rows[0]["props"])), events_of(rows[0]["events"])
 
-    def record_transition(self, issue: Issue, events: list[IssueEvent], seen: int) -> None:
+    def record_transition(
+        self, issue: Issue, events: list[IssueEvent], seen: int, changes: Sequence[Change] = ()
+    ) -> None:
         rows = self.write_one(
             "issues",
             "record_transition",
@@ -392,6 +397,7 @@ class Neo4jBackend(semantics.ChainAnswers):
             seen=seen,
             props=props_of(issue, "Issue"),
             events=[event_row(e) for e in events],
+            changes=[change_row(c) for c in changes],
         )
         if rows and rows[0]["written"]:
             return
@@ -418,7 +424,7 @@ class Neo4jBackend(semantics.ChainAnswers):
             for issue, events, color in found
         ]
 
-    def record_color(self, change: ColorChange) -> None:
+    def record_color(self, change: ColorChange, changes: Sequence[Change] = ()) -> None:
         rows = self.write_one(
             "issues",
             "record_color",
@@ -426,9 +432,21 @@ class Neo4jBackend(semantics.ChainAnswers):
             color=change.color,
             id=change.id,
             props=props_of(change, "ColorChange"),
+            changes=[change_row(c) for c in changes],
         )
         if not rows:
             raise NotFound(change.household_id, "household")
+
+    def records(self, kind: str, ids: set[str]) -> dict[str, Record]:
+        found = self.stored(kind, sorted(ids))
+        return {i: record_from(RECORD_TYPES[kind], props) for i, props in found.items()}
+
+    def history(self, record: str, since: dt.date | None = None) -> HistoryResult:
+        rows = self.read(
+            "history", "history", id=record, since=since.isoformat() if since else None
+        )
+        changes = [record_from(Change, dict(row["props"])) for row in rows]
+        return history.result(record, since, changes)
 
     def color_history(self, household: str) -> ColorHistory:
         rows = self.read("issues", "color_history", id=household)
@@ -517,6 +535,11 @@ def write_plan(data: DataSet) -> Iterator[tuple[LiteralString, list[Row]]]:
         statement("issues", "merge_color_change"),
         [node_row(c, "ColorChange") for c in data.color_changes],
     )
+    yield statement("history", "merge_change"), [change_row(c) for c in data.changes]
+
+
+def change_row(change: Change) -> Row:
+    return node_row(change, "Change")
 
 
 def retirement_plan(retirement: Retirement) -> Iterator[tuple[LiteralString, list[Row]]]:
