@@ -236,8 +236,8 @@ class Change(Record):
     record: str
     kind: str
     change: str
-    before: str | None
-    after: str | None
+    before: str | None = None
+    after: str | None = None
     at: dt.datetime
     by: str
     source: str
