@@ -166,14 +166,18 @@ def refuse_orphans(
             child.kind, set()
         ):
             kind = "households" if child.place in retirement.removed_ids("households") else "units"
+            remedy = (
+                "an import never removes an issue: keep the row"
+                if child.kind == "issues"
+                else "remove that too, or keep the row"
+            )
             problems.append(
                 ImportProblem(
                     tables[kind].file,
                     0,
                     "id",
                     f"{ONE[kind]} {child.place!r} is gone from the file, but {ONE[child.kind]} "
-                    f"{child.id!r} still lies under it or points at it; remove that too, or "
-                    "keep the row",
+                    f"{child.id!r} still lies under it or points at it; {remedy}",
                 )
             )
     if problems:

@@ -167,6 +167,17 @@ def test_a_colour_an_import_changes_is_a_colour_change_by_the_import(county: Bac
     imported(county, {"households": [{**household, "color": "yellow"}]}, merge)
     assert len(county.color_history("H2").changes) == 1  # the same colour again is no change
 
+def test_a_household_an_issue_is_about_is_never_removed(county: Backend) -> None:
+    rows = without("residents", lambda r: r["household_id"] in ("H3", "H4"))
+    rows = without("households", lambda h: h["id"] in ("H3", "H4"), rows)
+    rows = without("assignments", lambda a: a["target_id"] == "H3" or sec1_commands_t1(a), rows)
+    del rows["issues"]  # issues.csv not in the data set: I1, about H3, stays
+    with pytest.raises(ImportRefused) as refused:
+        imported(county, rows)
+    [problem] = refused.value.problems
+    assert "'I1'" in problem.message and "never removes an issue" in problem.message
+    assert county.who("H3", AS_OF).target == "H3"
+
 # ---- through the installed command and the API -------------------------------------------
 
 
