@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from counties import AS_OF, assignments, units
+from counties import AS_OF, assignments, issues, units
 from openpyxl import Workbook
 from serving import KEYS, Server
 
@@ -295,3 +295,33 @@ def test_a_township_admins_snapshot_retires_only_inside_its_township(
 
 
 T1_PLACES = {"V1", "V2", "G1", "G2", "G3", "B1", "B2", *(f"H{i}" for i in range(1, 8))}
+
+
+def test_an_upload_cannot_rewrite_what_the_issue_loop_recorded(
+    t1_admin: httpx.Client, inspector: httpx.Client
+) -> None:
+    """I1 is acknowledged through the loop; its issues.csv row, uploaded again, says
+    `dispatched`: refused, pointing at the loop, and I1 keeps its steps."""
+    ack = t1_admin.post("/issues/I1/ack", json={"department": "县民政局"})
+    assert ack.status_code == 200, ack.text
+    row = next(i for i in issues() if i["id"] == "I1")
+    ledger = ",".join(row) + "\n" + ",".join(row.values()) + "\n"
+    units_header = "id,name,level,parent_id\n"
+    content = zipped({"units.csv": units_header, "issues.csv": ledger})
+    refused = upload(t1_admin, "issues.zip", content, merge="true")
+    assert refused.status_code == 422, refused.text
+    [problem] = refused.json()["problems"]
+    assert (problem["file"], problem["line"], problem["column"]) == ("issues.csv", 2, "status")
+    assert "issue loop" in problem["message"]
+    assert inspector.get("/trace/I1").json()["issue"]["status"] == "acknowledged"
+
+
+def test_a_colour_an_upload_changes_is_kept_with_the_upload_as_its_source(
+    t1_admin: httpx.Client,
+) -> None:
+    households = "id,unit_id,address,color,status,points\nH2,G1,H2号,red,normal,80\n"
+    content = zipped({"units.csv": "id,name,level,parent_id\n", "households.csv": households})
+    assert upload(t1_admin, "red.zip", content, merge="true").status_code == 200
+    colours = t1_admin.get("/households/H2/color").json()
+    assert colours["color"] == "red"
+    assert colours["changes"][-1]["by"] == "import (households.csv, line 2)"
