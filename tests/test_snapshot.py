@@ -167,6 +167,7 @@ def test_a_colour_an_import_changes_is_a_colour_change_by_the_import(county: Bac
     imported(county, {"households": [{**household, "color": "yellow"}]}, merge)
     assert len(county.color_history("H2").changes) == 1  # the same colour again is no change
 
+
 def test_a_household_an_issue_is_about_is_never_removed(county: Backend) -> None:
     rows = without("residents", lambda r: r["household_id"] in ("H3", "H4"))
     rows = without("households", lambda h: h["id"] in ("H3", "H4"), rows)
@@ -178,16 +179,24 @@ def test_a_household_an_issue_is_about_is_never_removed(county: Backend) -> None
     assert "'I1'" in problem.message and "never removes an issue" in problem.message
     assert county.who("H3", AS_OF).target == "H3"
 
+
 # ---- through the installed command and the API -------------------------------------------
 
 
-def test_the_command_line_ends_a_transferred_official(tmp_path: Path) -> None:
-    """The README's example: SEC1 left T1; the ledger re-exported without the row."""
+@pytest.fixture
+def transferred(tmp_path: Path) -> tuple[Path, Path]:
+    """A store holding the small county, and its ledgers re-exported without SEC1's row."""
     before, after = tmp_path / "before", tmp_path / "after"
     write_folder(small(), before)
     write_folder(without("assignments", sec1_commands_t1), after)
     db = tmp_path / "gridchain.db"
     assert run("import", before, db=db).returncode == 0
+    return db, after
+
+
+def test_the_command_line_ends_a_transferred_official(transferred: tuple[Path, Path]) -> None:
+    """The README's example: SEC1 left T1; the ledger re-exported without the row."""
+    db, after = transferred
     dry = answer("import", after, "--effective", EFFECTIVE.isoformat(), "--dry-run", db=db)
     assert (dry["dry_run"], dry["ended"]) == (True, {"assignments": 1})
     assert answer("who", "T1", "--as-of", AFTER.isoformat(), db=db)["commander"]["id"] == "SEC1"
@@ -198,12 +207,8 @@ def test_the_command_line_ends_a_transferred_official(tmp_path: Path) -> None:
     assert answer("who", "T1", "--as-of", BEFORE.isoformat(), db=db)["commander"]["id"] == "SEC1"
 
 
-def test_the_command_line_merges_when_asked(tmp_path: Path) -> None:
-    before, after = tmp_path / "before", tmp_path / "after"
-    write_folder(small(), before)
-    write_folder(without("assignments", sec1_commands_t1), after)
-    db = tmp_path / "gridchain.db"
-    assert run("import", before, db=db).returncode == 0
+def test_the_command_line_merges_when_asked(transferred: tuple[Path, Path]) -> None:
+    db, after = transferred
     merged = answer("import", after, "--merge", "--effective", EFFECTIVE.isoformat(), db=db)
     assert merged["ended"] == {}
     assert answer("who", "T1", "--as-of", AFTER.isoformat(), db=db)["commander"]["id"] == "SEC1"
