@@ -539,12 +539,16 @@ def history_command(args: argparse.Namespace) -> None:
 
 
 def user() -> str:
-    """Who runs the command line, as the history records them."""
-    import getpass
-
+    """Who runs the command line, as the history records them (what getpass.getuser() says,
+    without the terminal modules it imports into every short process)."""
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if os.environ.get(name):
+            return os.environ[name]
     try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name and no password entry (a bare container)
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):  # no password entry (a bare container), or no pwd at all
         return "unknown"
 
 
