@@ -105,6 +105,11 @@ class Backend(Protocol):
 
     def assignment(self, assignment: str) -> Assignment: ...
 
+    def assigned_places(self, people: set[str]) -> dict[str, set[str]]:
+        """The targets of every stored assignment of each of `people`, past, present and to
+        come (`person` lists only those of one day); people with none are left out."""
+        ...
+
     def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult: ...
 
     # The issue loop: the rules are in engine.issues and engine.loop; a backend keeps facts.

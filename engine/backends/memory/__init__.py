@@ -139,6 +139,9 @@ class MemoryBackend:
     def assignment(self, assignment: str) -> Assignment:
         return self.reads.assignment(assignment)
 
+    def assigned_places(self, people: set[str]) -> dict[str, set[str]]:
+        return self.reads.assigned_places(people)
+
     def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult:
         return self.areas.stats(as_of, scope, DEFAULT_MEMBER_LIMIT)
 

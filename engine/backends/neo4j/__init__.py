@@ -373,6 +373,12 @@ class Neo4jBackend(semantics.ChainAnswers):
             raise NotFound(assignment, "assignment")
         return record_from(Assignment, dict(rows[0]["props"]))
 
+    def assigned_places(self, people: set[str]) -> dict[str, set[str]]:
+        places: dict[str, set[str]] = {}
+        for row in self.read_batches("read", "assigned_places", sorted(people)):
+            places.setdefault(row["person"], set()).add(row["target"])
+        return places
+
     # ---- the issue loop and household colours -----------------------------------------
 
     def issue(self, issue: str) -> tuple[Issue, list[IssueEvent]]:
