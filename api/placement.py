@@ -4,7 +4,6 @@ township: each record must lie there after the upload, and before it if it was s
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 from api.scopes import township_of
@@ -46,7 +45,7 @@ class Placement:
         return township_of(self.backend.path_of(node))
 
 
-def outside(data: DataSet, backend: Backend, township: str, as_of: dt.date) -> Iterator[str]:
+def outside(data: DataSet, backend: Backend, township: str) -> Iterator[str]:
     """The ids of records that lie, or lay, outside `township`."""
     place = Placement(data, backend)
     placed = [*data.units, *data.households, *data.residents, *data.bodies, *data.issues]
@@ -63,11 +62,11 @@ def outside(data: DataSet, backend: Backend, township: str, as_of: dt.date) -> I
         before = known_assignment_target(backend, assignment.id)
         if before is not None and place.stored_township(before) != township:
             yield assignment.id
+    # A person is one record across days: renaming one who served elsewhere, even long ago,
+    # would rewrite that township's past chains too.
+    served = backend.assigned_places({p.id for p in data.people if p.id in stored})
     for person in data.people:
-        if person.id in stored and any(
-            place.stored_township(r.target) != township
-            for r in backend.person(person.id, as_of).responsibilities
-        ):
+        if any(place.stored_township(target) != township for target in served.get(person.id, ())):
             yield person.id
 
 

@@ -84,6 +84,11 @@ RETURN properties(p) AS props,
        collect(CASE WHEN r IS NULL THEN NULL ELSE [r.id, r.role, t.id, t.label, r.since, r.until] END)
        AS responsibilities
 
+// :name assigned_places
+UNWIND $ids AS id
+MATCH (p:Person {id: id})-[r:RESPONSIBLE_FOR]->(t:Unit)
+RETURN p.id AS person, t.id AS target
+
 // :name households_covered
 MATCH (p:Person {id: $id})-[r:RESPONSIBLE_FOR {role: 'grid_member'}]->(t:Unit)
 WHERE coalesce(r.since, '') <= $as_of AND coalesce(r.until, '9999-12-31') >= $as_of

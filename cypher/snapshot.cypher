@@ -52,10 +52,13 @@ MATCH (place:Unit {id: id})<-[e:IN|MEMBER_OF|SERVES|ABOUT|RESPONSIBLE_FOR]-(x)
 RETURN place.id AS place, type(e) AS edge, x.label AS label, coalesce(e.id, x.id) AS id
 
 // :name referred_people
+// ($going: the assignments and bodies the same import removes; they refer to no one after.)
 UNWIND $ids AS id
 MATCH (p:Person {id: id})
 OPTIONAL MATCH (p)-[r:RESPONSIBLE_FOR]->()
-OPTIONAL MATCH (p)-[h:HOLDS]->()
+WHERE NOT r.id IN $going
+OPTIONAL MATCH (p)-[h:HOLDS]->(b:Body)
+WHERE NOT b.id IN $going
 OPTIONAL MATCH (p)<-[i:REPORTED_BY]-()
 WITH p, count(r) + count(h) + count(i) AS references
 WHERE references > 0

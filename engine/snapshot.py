@@ -126,7 +126,8 @@ def retire(
         end_assignments(retirement, backend.assignment_terms(stale), mode.effective)
     refuse_orphans(data, tables, backend, retirement)
     if gone.get("people"):
-        referred = backend.referred_people(gone["people"]) | people_named_by(data)
+        going = retirement.removed_ids("assignments") | retirement.removed_ids("bodies")
+        referred = backend.referred_people(gone["people"], going) | people_named_by(data)
         retirement.kept = gone["people"] & referred
         retirement.removed["people"] = gone["people"] - referred
     return retirement

@@ -241,7 +241,6 @@ def test_uploads_that_are_no_data_set_are_422(
     assert response.json()["problems"][0]["file"] == name
 
 
-
 def test_a_misnamed_file_in_an_upload_is_422_naming_the_file_it_meant(
     t1_admin: httpx.Client, inspector: httpx.Client
 ) -> None:
@@ -256,6 +255,7 @@ def test_a_misnamed_file_in_an_upload_is_422_naming_the_file_it_meant(
         "not a ledger file name (did you mean households.csv?); expected units.csv, "
     )
     assert inspector.get("/stats", params=DAY).json() == before
+
 
 def test_member_names_never_choose_a_path(t1_admin: httpx.Client) -> None:
     escaping = zipped({"../../units.csv": NEW_HOUSEHOLD["units.csv"]})
@@ -273,14 +273,7 @@ def test_a_township_admins_snapshot_retires_only_inside_its_township(
         f"{a['person_id']},{a['target_id']},{a['role']},{a['since']},{a['until']}\n" for a in rows
     )
     effective = {"effective": "2024-07-01"}
-    under_t1 = "".join(
-        f"{u['id']},{u['name']},{u['level']},{u['parent_id']}\n"
-        for u in units()
-        if u["id"] in T1_PLACES
-    )
-    content = zipped(
-        {"units.csv": "id,name,level,parent_id\n" + under_t1, "assignments.csv": ledger}
-    )
+    content = zipped({"units.csv": t1_units(), "assignments.csv": ledger})
     dry = upload(t1_admin, "t1.zip", content, dry_run="true", **effective)
     assert dry.status_code == 200, dry.text
     assert (dry.json()["dry_run"], dry.json()["ended"]) == (True, {"assignments": 1})
@@ -325,3 +318,42 @@ def test_a_colour_an_upload_changes_is_kept_with_the_upload_as_its_source(
     colours = t1_admin.get("/households/H2/color").json()
     assert colours["color"] == "red"
     assert colours["changes"][-1]["by"] == "import (households.csv, line 2)"
+
+
+def t1_units() -> str:
+    """units.csv of the units under T1: a township admin's upload holds the whole township."""
+    return "id,name,level,parent_id\n" + "".join(
+        f"{u['id']},{u['name']},{u['level']},{u['parent_id']}\n"
+        for u in units()
+        if u["id"] in T1_PLACES
+    )
+
+
+def test_a_person_who_served_in_another_township_only_in_the_past_is_not_renamed(
+    t1_admin: httpx.Client, inspector: httpx.Client
+) -> None:
+    """Issue 9: TV3OLD commanded V3 in T2 until 2023 and holds nothing now. Renamed by T1's
+    admin, the inspector's chain of V3 in 2023 would show the new name: refused, as a snapshot
+    and as a merge, and nothing is stored."""
+    before = inspector.get("/stats", params=DAY).json()
+    people = "id,name,kind\nTV3OLD,改了名,cadre\n"
+    renamed = zipped({"units.csv": t1_units(), "people.csv": people})
+    for merge in ("false", "true"):
+        response = upload(t1_admin, "people.zip", renamed, merge=merge)
+        assert response.status_code == 403, response.text
+        assert "TV3OLD" in response.json()["detail"]
+    assert inspector.get("/stats", params=DAY).json() == before
+    assert inspector.get("/people/TV3OLD", params=DAY).json()["name"] == "旧指挥长"
+    chain = inspector.get("/units/V3/accountability", params={"as_of": "2023-06-01"}).json()
+    assert [h["person"]["name"] for h in chain["chain"][0]["assignments"]] == ["旧指挥长"]
+
+
+def test_a_person_who_served_only_inside_the_township_is_renamed(
+    t1_admin: httpx.Client, inspector: httpx.Client
+) -> None:
+    people = "id,name,kind\nGH1,杨网格长改,cadre\n"
+    renamed = zipped({"units.csv": t1_units(), "people.csv": people})
+    response = upload(t1_admin, "people.zip", renamed, merge="true")
+    assert response.status_code == 200, response.text
+    assert response.json()["changed"]["people"] == 1
+    assert inspector.get("/people/GH1", params=DAY).json()["name"] == "杨网格长改"

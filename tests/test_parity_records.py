@@ -55,6 +55,14 @@ def test_assignment_by_id(small_county: Backend) -> None:
         small_county.assignment("nope")
 
 
+def test_assigned_places_are_those_of_every_day(small_county: Backend) -> None:
+    """Past (TV3OLD's ended command), to come (TV3NEW's) and present, households included;
+    a person with no assignment, or no such person, is left out."""
+    places = small_county.assigned_places({"TV3OLD", "TV3NEW", "F1", "M1", "nobody"})
+    assert places == {"TV3OLD": {"V3"}, "TV3NEW": {"V3"}, "F1": {"H8", "H9"}, "M1": {"G1"}}
+    assert small_county.assigned_places(set()) == {}
+
+
 def test_importing_the_same_rows_again_changes_nothing(small_county: Backend) -> None:
     before = as_json(small_county.gaps(AS_OF))
     report = small_county.store(validate(tables_from_rows(small()), small_county.known_labels))

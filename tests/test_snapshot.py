@@ -91,9 +91,15 @@ def test_a_person_gone_but_named_by_a_past_assignment_is_kept_and_reported(
     assert county.person("SEC1", AS_OF).name == "张书记"
 
 
-def test_an_assignment_that_had_not_begun_goes_altogether(county: Backend) -> None:
-    report = imported(county, without("assignments", lambda a: a["person_id"] == "TV3NEW"))
-    assert report.removed == {"assignments": 1}
+def test_an_assignment_that_had_not_begun_goes_altogether_and_with_it_its_holder(
+    county: Backend,
+) -> None:
+    """TV3NEW's command of V3 begins in 2030; gone with TV3NEW, nothing names TV3NEW after."""
+    rows = without("assignments", lambda a: a["person_id"] == "TV3NEW")
+    report = imported(county, without("people", lambda p: p["id"] == "TV3NEW", rows))
+    assert report.removed == {"assignments": 1, "people": 1}
+    with pytest.raises(NotFound):
+        county.person("TV3NEW", AS_OF)
     assert commander(county, "V3", dt.date(2031, 1, 1)) is None
     with pytest.raises(NotFound):
         county.assignment("TV3NEW>V3:commander@2030-01-01")

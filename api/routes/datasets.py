@@ -53,7 +53,7 @@ def upload_dataset(
         raise HTTPException(413, f"uploads are limited to {MAX_UPLOAD_BYTES // 2**20} MiB")
 
     def authorise(data: DataSet) -> None:
-        strays = list(islice(outside(data, svc.backend, township, dt.date.today()), SHOWN_STRAYS))
+        strays = list(islice(outside(data, svc.backend, township), SHOWN_STRAYS))
         if strays:
             raise forbidden(f"outside township {township!r}: {', '.join(strays)}")
 

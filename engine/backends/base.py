@@ -83,8 +83,9 @@ class Backend(Protocol):
         """The colour of each stored household of `households`."""
         ...
 
-    def referred_people(self, people: set[str]) -> set[str]:
-        """Those of `people` an assignment (of any time), a body or an issue names."""
+    def referred_people(self, people: set[str], going: set[str]) -> set[str]:
+        """Those of `people` an assignment (of any time), a body or an issue names, but for
+        the assignments and bodies of `going` (those the same import removes)."""
         ...
 
     def who(self, target: str, as_of: dt.date) -> WhoResult: ...
@@ -111,6 +112,11 @@ class Backend(Protocol):
     def person(self, person: str, as_of: dt.date) -> PersonView: ...
 
     def assignment(self, assignment: str) -> Assignment: ...
+
+    def assigned_places(self, people: set[str]) -> dict[str, set[str]]:
+        """The targets of every stored assignment of each of `people`, past, present and to
+        come (`person` lists only those of one day); people with none are left out."""
+        ...
 
     def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult: ...
 

@@ -112,8 +112,8 @@ class MemoryBackend:
     def colors(self, households: set[str]) -> dict[str, str | None]:
         return inventory.colors(self.file.reader(), households)
 
-    def referred_people(self, people: set[str]) -> set[str]:
-        return inventory.referred_people(self.file.reader(), people)
+    def referred_people(self, people: set[str], going: set[str]) -> set[str]:
+        return inventory.referred_people(self.file.reader(), people, going)
 
     def who(self, target: str, as_of: dt.date) -> WhoResult:
         return self.reads.who(target, as_of)
@@ -142,6 +142,9 @@ class MemoryBackend:
 
     def assignment(self, assignment: str) -> Assignment:
         return self.reads.assignment(assignment)
+
+    def assigned_places(self, people: set[str]) -> dict[str, set[str]]:
+        return self.reads.assigned_places(people)
 
     def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult:
         return self.areas.stats(as_of, scope, DEFAULT_MEMBER_LIMIT)

@@ -45,9 +45,12 @@ UNION ALL SELECT unit_id, 'bodies', id FROM bodies WHERE unit_id {IN_LIST}
 UNION ALL SELECT target_id, 'issues', id FROM issues WHERE target_id {IN_LIST}
 UNION ALL SELECT target_id, 'assignments', id FROM assignments WHERE target_id {IN_LIST}
 """
+# (:going lists the assignments and bodies the same import removes: they refer to no one after.)
 REFERRED = f"""
-SELECT person_id FROM assignments WHERE person_id {IN_LIST}
-UNION SELECT holder_id FROM bodies WHERE holder_id {IN_LIST}
+SELECT person_id FROM assignments
+WHERE person_id {IN_LIST} AND id NOT IN (SELECT value FROM json_each(:going))
+UNION SELECT holder_id FROM bodies
+WHERE holder_id {IN_LIST} AND id NOT IN (SELECT value FROM json_each(:going))
 UNION SELECT reported_by FROM issues WHERE reported_by {IN_LIST}
 """
 
@@ -86,5 +89,6 @@ def colors(db: sqlite3.Connection, households: set[str]) -> dict[str, str | None
     return dict(rows.fetchall())
 
 
-def referred_people(db: sqlite3.Connection, people: set[str]) -> set[str]:
-    return {row[0] for row in db.execute(REFERRED, {"ids": id_list(people)})}
+def referred_people(db: sqlite3.Connection, people: set[str], going: set[str]) -> set[str]:
+    rows = db.execute(REFERRED, {"ids": id_list(people), "going": id_list(going)})
+    return {row[0] for row in rows}

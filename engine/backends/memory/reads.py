@@ -65,6 +65,12 @@ SELECT COUNT(*) FROM (
 )
 """
 
+# Every assignment of the people in ?1 (a JSON list), whatever its dates.
+ASSIGNED_SQL = """
+SELECT person_id, target_id FROM assignments
+WHERE person_id IN (SELECT value FROM json_each(?1))
+"""
+
 
 def events_of(db: sqlite3.Connection, issue: str) -> list[IssueEvent]:
     rows = db.execute(f"{select('issue_events')} WHERE issue_id = ? ORDER BY seq, id", (issue,))
@@ -154,6 +160,12 @@ class MemoryReads(semantics.ChainAnswers):
         if not isinstance(record, Assignment):
             raise NotFound(assignment, "assignment")
         return record
+
+    def assigned_places(self, people: set[str]) -> dict[str, set[str]]:
+        places: dict[str, set[str]] = {}
+        for person, target in self.file.reader().execute(ASSIGNED_SQL, (id_list(people),)):
+            places.setdefault(person, set()).add(target)
+        return places
 
     def issue(self, issue: str) -> tuple[Issue, list[IssueEvent]]:
         db = self.file.reader()

@@ -256,10 +256,9 @@ class Neo4jBackend(semantics.ChainAnswers):
         rows = self.read_batches("read", "colors_of", sorted(households))
         return {row["id"]: row["color"] for row in rows}
 
-    def referred_people(self, people: set[str]) -> set[str]:
-        return {
-            row["id"] for row in self.read_batches("snapshot", "referred_people", sorted(people))
-        }
+    def referred_people(self, people: set[str], going: set[str]) -> set[str]:
+        rows = self.read_batches("snapshot", "referred_people", sorted(people), going=sorted(going))
+        return {row["id"] for row in rows}
 
     # ---- who and trace -----------------------------------------------------------------
 
@@ -378,6 +377,12 @@ class Neo4jBackend(semantics.ChainAnswers):
         if not rows:
             raise NotFound(assignment, "assignment")
         return record_from(Assignment, dict(rows[0]["props"]))
+
+    def assigned_places(self, people: set[str]) -> dict[str, set[str]]:
+        places: dict[str, set[str]] = {}
+        for row in self.read_batches("read", "assigned_places", sorted(people)):
+            places.setdefault(row["person"], set()).add(row["target"])
+        return places
 
     # ---- the issue loop and household colours -----------------------------------------
 
