@@ -228,7 +228,8 @@ def household_rows(changed: dict[str, dict[str, str]]) -> list[dict[str, str]]:
 
 
 def import_folder(folder: Path, rows: Rows) -> Path:
-    """A data set of the small county's units and `rows`, written for `gridchain import`."""
+    """A data set of the small county's units and `rows`, written for `gridchain import
+    --merge` (its files are partial updates)."""
     write_folder({"units": small()["units"], **rows}, folder)
     return folder
 
@@ -281,7 +282,7 @@ def test_a_server_answers_what_a_cli_import_changed(
                 ],
             },
         )
-        result = run("import", folder, db=db)
+        result = run("import", folder, "--merge", db=db)
         assert result.returncode == 0, result.stderr
 
         # The server's next requests answer the imported state.
@@ -329,7 +330,7 @@ def test_colour_writes_during_an_import_revert_nothing(
         folder = import_folder(tmp_path / "recoloured", {"households": household_rows(IMPORTED)})
         last: dict[str, str] = {}
         importing = subprocess.Popen(
-            [GRIDCHAIN, "--db", str(db), "import", str(folder)],
+            [GRIDCHAIN, "--db", str(db), "import", str(folder), "--merge"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(),
         )
         try:
