@@ -25,6 +25,8 @@ IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 
+# The codes of engine/vocabulary.py's lists, spelled out for the type checker and the OpenAPI
+# document (tests/test_vocabulary.py keeps them one with the vocabulary).
 Role = Literal[
     "commander", "deputy_commander", "grid_head", "grid_member", "liaison", "four_to_one"
 ]

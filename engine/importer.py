@@ -13,17 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from engine import issues
+from engine import issues, vocabulary
 from engine.errors import BadQuery, ImportProblem, ImportRefused
 from engine.ledger import Table
 from engine.model import (
     BODY_KINDS,
-    COLORS,
-    ISSUE_STATUSES,
     LEVEL_LABELS,
     PARENT_LABELS,
-    PERSON_KINDS,
-    ROLES,
     UNIT_LABELS,
     Assignment,
     Body,
@@ -34,6 +30,7 @@ from engine.model import (
     Resident,
     Unit,
 )
+from engine.vocabulary import WordList
 
 # Column order is the order of SPEC §5; `required` cells must be non-empty.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -64,8 +61,6 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "bodies": ("id", "name", "kind", "unit_id"),
     "issues": ("id", "target_id", "category", "reported_by", "reported_at"),
 }
-TRUE_WORDS = {"true", "1", "yes", "y", "是", "t"}
-FALSE_WORDS = {"false", "0", "no", "n", "否", "f"}
 PLACE_LABELS = UNIT_LABELS  # what an assignment, a body or an issue may point at
 
 KnownLabels = Callable[[set[str]], dict[str, str]]
@@ -192,16 +187,19 @@ def one_of(
     line: int,
     row: dict[str, str],
     column: str,
-    allowed: Iterable[str],
+    words: WordList,
     check: Validation,
 ) -> bool:
+    """Whether the cell names a word of `words` (its code or any of its names, engine/
+    vocabulary.py); the cell is then read as the code, so every record holds codes."""
     value = row.get(column, "")
-    allowed = tuple(allowed)
-    if value and value not in allowed:
-        check.fail(
-            file, line, column, f"unknown value {value!r} (expected one of {', '.join(allowed)})"
-        )
+    if not value:
+        return True
+    code = words.code_of(value)
+    if code is None:
+        check.fail(file, line, column, f"unknown {words.what} {value!r} (expected {words.shown()})")
         return False
+    row[column] = code
     return True
 
 
@@ -221,7 +219,7 @@ def date_of(
 def unit_row(file: str, line: int, row: dict[str, str], check: Validation) -> Unit | None:
     if not required(file, line, row, check, "id", "name", "level"):
         return None
-    if not one_of(file, line, row, "level", LEVEL_LABELS, check):
+    if not one_of(file, line, row, "level", vocabulary.LEVELS, check):
         return None
     label = LEVEL_LABELS[row["level"]]
     parent = optional(row, "parent_id")
@@ -248,13 +246,15 @@ def household_row(file: str, line: int, row: dict[str, str], check: Validation) 
         return None
     check.claim(row["id"], "Household", file, line)
     check.refer(row["id"], file, line, "unit_id", row["unit_id"], *PARENT_LABELS["Household"])
-    one_of(file, line, row, "color", COLORS, check)
+    one_of(file, line, row, "color", vocabulary.COLORS, check)
+    # A status of the vocabulary is read as its code; a county's own statuses are kept as given.
+    status = vocabulary.HOUSEHOLD_STATUSES.code_of(row.get("status", "")) or optional(row, "status")
     return Household(
         id=row["id"],
         unit_id=row["unit_id"],
         address=optional(row, "address"),
         color=optional(row, "color"),
-        status=optional(row, "status"),
+        status=status,
         points=optional(row, "points"),
         extra=extra_of(row, check),
     )
@@ -279,18 +279,17 @@ def person_row(file: str, line: int, row: dict[str, str], check: Validation) -> 
     if not required(file, line, row, check, "id", "name", "kind"):
         return None
     check.claim(row["id"], "Person", file, line)
-    if not one_of(file, line, row, "kind", PERSON_KINDS, check):
+    if not one_of(file, line, row, "kind", vocabulary.PERSON_KINDS, check):
         return None
-    party = row.get("party_member", "").lower()
-    if party and party not in TRUE_WORDS | FALSE_WORDS:
-        check.fail(file, line, "party_member", f"expected true or false, got {party!r}")
+    one_of(file, line, row, "party_member", vocabulary.YES_NO, check)
+    party = row.get("party_member", "")
     return Person(
         id=row["id"],
         name=row["name"],
         kind=row["kind"],
         org=optional(row, "org"),
         phone=optional(row, "phone"),
-        party_member=(party in TRUE_WORDS) if party else None,
+        party_member=(party == "true") if party in vocabulary.YES_NO.codes else None,
         extra=extra_of(row, check),
     )
 
@@ -300,7 +299,7 @@ def assignment_row(
 ) -> Assignment | None:
     if not required(file, line, row, check, "person_id", "target_id", "role"):
         return None
-    roles_ok = one_of(file, line, row, "role", ROLES, check)
+    roles_ok = one_of(file, line, row, "role", vocabulary.ROLES, check)
     since_ok, since = date_of(file, line, row, "since", check)
     until_ok, until = date_of(file, line, row, "until", check)
     if since and until and until < since:
@@ -332,7 +331,7 @@ def assignment_key(person_id: str, target_id: str, role: str, since: dt.date | N
 def body_row(file: str, line: int, row: dict[str, str], check: Validation) -> Body | None:
     if not required(file, line, row, check, "id", "name", "kind", "unit_id"):
         return None
-    if not one_of(file, line, row, "kind", BODY_KINDS, check):
+    if not one_of(file, line, row, "kind", vocabulary.BODY_KINDS, check):
         return None
     check.claim(row["id"], BODY_KINDS[row["kind"]], file, line)
     check.refer(row["id"], file, line, "unit_id", row["unit_id"], *PLACE_LABELS)
@@ -358,7 +357,7 @@ def issue_row(file: str, line: int, row: dict[str, str], check: Validation) -> I
     check.refer(row["id"], file, line, "target_id", row["target_id"], *PLACE_LABELS)
     check.refer(row["id"], file, line, "reported_by", row["reported_by"], "Person")
     dates = [date_of(file, line, row, c, check) for c in ("reported_at", "due_at", "resolved_at")]
-    status_ok = one_of(file, line, row, "status", ISSUE_STATUSES, check)
+    status_ok = one_of(file, line, row, "status", vocabulary.ISSUE_STATUSES, check)
     if not (status_ok and all(ok for ok, _ in dates)):
         return None
     (_, reported_at), (_, due_at), (_, resolved_at) = dates

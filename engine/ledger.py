@@ -14,6 +14,7 @@ from pathlib import Path
 
 from engine.errors import ImportProblem, ImportRefused
 from engine.model import RECORD_KINDS
+from engine.vocabulary import FILES, column_of
 
 # Excel on a Chinese Windows writes GB18030; everything else we meet is UTF-8, often with a BOM.
 ENCODINGS = ("utf-8-sig", "gb18030")
@@ -75,17 +76,17 @@ def is_ledger_file(name: str) -> bool:
 
 
 def kind_named(stem: str) -> str | None:
-    """The record kind a file or sheet name (without `.csv`) stands for, in any case."""
-    kind = stem.strip().casefold()
-    return kind if kind in RECORD_KINDS else None
+    """The record kind a file or sheet name (without `.csv`) stands for: its English name in
+    any case, or its Chinese name (单元, 户, 居民, 人员, 包抓, 组织, 事项; SPEC §5.2)."""
+    return FILES.code_of(stem)
 
 
 def unknown_name(shown: str, stem: str, what: str, suffix: str) -> ImportProblem:
     """A file or sheet that names no record kind: silently skipping it would import a county
     without its households, so it refuses the import, with the names expected."""
-    near = difflib.get_close_matches(stem.strip().casefold(), RECORD_KINDS, n=1)
+    near = difflib.get_close_matches(stem.strip().casefold(), FILES.codes, n=1)
     hint = f" (did you mean {near[0]}{suffix}?)" if near else ""
-    expected = ", ".join(f"{kind}{suffix}" for kind in RECORD_KINDS)
+    expected = ", ".join(f"{word.code}{suffix} ({word.zh}{suffix})" for word in FILES.words)
     return ImportProblem(shown, 0, "-", f"not a ledger {what} name{hint}; expected {expected}")
 
 
@@ -108,7 +109,7 @@ def parse_csv(name: str, text: str) -> Table:
     header = next(reader, None)
     if header is None:
         raise ImportRefused([ImportProblem(name, 1, "-", "the file is empty (no header)")])
-    table = Table(name, [c.strip() for c in header])
+    table = Table(name, [column_of(c) for c in header])
     start = reader.line_num + 1
     for cells in reader:
         if any(cell.strip() for cell in cells):
@@ -161,7 +162,7 @@ def sheet_table(name: str, rows: Iterator[tuple[object, ...]]) -> Table:
     header = next(rows, None)
     if header is None:
         raise ImportRefused([ImportProblem(name, 1, "-", "the sheet is empty (no header)")])
-    table = Table(name, [cell_text(c) for c in header])
+    table = Table(name, [column_of(cell_text(c)) for c in header])
     for line, cells in enumerate(rows, start=2):
         texts = [cell_text(c) for c in cells]
         if any(texts):

@@ -6,14 +6,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self, TypeVar, dataclass_transform
 
-# Unit levels, bottom up; the import file says them in lower case, the graph labels them.
-LEVEL_LABELS: dict[str, str] = {
-    "county": "County",
-    "township": "Township",
-    "village": "Village",
-    "grid": "Grid",
-    "building": "Building",
-}
+from engine import vocabulary
+
+
+def label_of(code: str) -> str:
+    """The graph's label of a level or body kind: `party_org` is `PartyOrg`."""
+    return "".join(part.capitalize() for part in code.split("_"))
+
+
+# Unit levels, bottom up; a ledger names them (engine/vocabulary.py), the graph labels them.
+LEVEL_LABELS: dict[str, str] = {code: label_of(code) for code in vocabulary.LEVELS.codes}
 UNIT_LABELS = ("County", "Township", "Village", "Grid", "Building", "Household")
 # The label each unit level must hang under (a Household may hang under a Grid or a Building).
 PARENT_LABELS: dict[str, tuple[str, ...]] = {
@@ -31,35 +33,21 @@ REQUIRED_ROLE: dict[str, str] = {
     "Household": "grid_member",
 }
 
-ROLES = ("commander", "deputy_commander", "grid_head", "grid_member", "liaison", "four_to_one")
-PERSON_KINDS = ("leader", "cadre", "grid_member", "volunteer")
-BODY_KINDS: dict[str, str] = {
-    "pioneer_post": "PioneerPost",
-    "pioneer_team": "PioneerTeam",
-    "party_org": "PartyOrg",
-    "volunteer_team": "VolunteerTeam",
-}
-COLORS = ("green", "blue", "yellow", "orange", "red")
+ROLES = vocabulary.ROLES.codes
+PERSON_KINDS = vocabulary.PERSON_KINDS.codes
+BODY_KINDS: dict[str, str] = {code: label_of(code) for code in vocabulary.BODY_KINDS.codes}
+COLORS = vocabulary.COLORS.codes
 HIGH_RISK_COLORS = ("red", "orange")
 # A household under home quarantine needs a team of four people (四包一), and a high-risk one a
 # cadre or leader assigned to it directly (SPEC §4.2).
-QUARANTINE = "home_quarantine"
+QUARANTINE = vocabulary.HOME_QUARANTINE.code
 FOUR_TO_ONE_TEAM = 4
 RESPONSIBLE_KINDS = ("cadre", "leader")
-ISSUE_STATUSES = ("reported", "dispatched", "acknowledged", "resolved", "closed")
+ISSUE_STATUSES = vocabulary.ISSUE_STATUSES.codes
 # What happens to an issue (SPEC §3 Issue): each recorded step of the loop, and `escalated`,
 # which is not recorded but follows from the due date (see engine/timeline.py).
 
-GAP_KINDS = (
-    "empty_household",
-    "incomplete_four_to_one",
-    "missing_commander",
-    "missing_grid_head",
-    "orphan_unit",
-    "overloaded_member",
-    "uncovered_household",
-    "unattended_high_risk",
-)
+GAP_KINDS = vocabulary.GAP_KINDS.codes
 DEFAULT_MEMBER_LIMIT = 50
 ALL_LABELS = (
     *UNIT_LABELS,
@@ -69,6 +57,8 @@ ALL_LABELS = (
     "Issue",
 )
 
+# The API's type of a gap kind: vocabulary.GAP_KINDS spelled out for the type checker (a test
+# keeps the two one).
 GapKind = Literal[
     "empty_household",
     "incomplete_four_to_one",

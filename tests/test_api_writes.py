@@ -252,7 +252,7 @@ def test_a_misnamed_file_in_an_upload_is_422_naming_the_file_it_meant(
     [problem] = response.json()["problems"]
     assert (problem["file"], problem["line"], problem["column"]) == ("household.csv", 0, "-")
     assert problem["message"].startswith(
-        "not a ledger file name (did you mean households.csv?); expected units.csv, "
+        "not a ledger file name (did you mean households.csv?); expected units.csv (单元.csv), "
     )
     assert inspector.get("/stats", params=DAY).json() == before
 

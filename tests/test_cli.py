@@ -165,7 +165,7 @@ def test_import_of_a_misnamed_file_is_bad_input_naming_the_file_it_meant(
     assert "Traceback" not in result.stderr
     assert (
         "  household.csv: not a ledger file name (did you mean households.csv?); expected "
-        "units.csv, households.csv," in result.stderr
+        "units.csv (单元.csv), households.csv (户.csv)," in result.stderr
     )
 
 
@@ -185,6 +185,7 @@ def test_import_of_a_misnamed_sheet_is_bad_input_naming_the_sheet_it_meant(
         result.stderr
     )
     assert "  county.xlsx: no sheet named units" in result.stderr
+
 
 # ---- queries, each in a new process ------------------------------------------------------
 

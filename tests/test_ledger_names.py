@@ -23,10 +23,14 @@ from engine.model import RECORD_KINDS
 from engine.semantics import IssueFilter
 
 EXPECTED_FILES = (
-    "expected units.csv, households.csv, residents.csv, people.csv, assignments.csv, "
-    "bodies.csv, issues.csv"
+    "expected units.csv (单元.csv), households.csv (户.csv), residents.csv (居民.csv), "
+    "people.csv (人员.csv), assignments.csv (包抓.csv), bodies.csv (组织.csv), "
+    "issues.csv (事项.csv)"
 )
-EXPECTED_SHEETS = "expected units, households, residents, people, assignments, bodies, issues"
+EXPECTED_SHEETS = (
+    "expected units (单元), households (户), residents (居民), people (人员), assignments (包抓), "
+    "bodies (组织), issues (事项)"
+)
 
 
 def refused(path: Path) -> list[str]:
@@ -102,7 +106,6 @@ def test_two_files_of_one_kind_are_refused(tmp_path: Path) -> None:
     assert refused(folder) == ["units.csv: UNITS.csv holds the units already; keep one of them"]
 
 
-
 def test_an_uploaded_zip_is_read_by_the_same_names(tmp_path: Path) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -110,6 +113,7 @@ def test_an_uploaded_zip_is_read_by_the_same_names(tmp_path: Path) -> None:
         archive.writestr("__MACOSX/ledgers/._Units.CSV", b"\x00\x05\x16\x07")
         archive.writestr("ledgers/README.txt", "台账说明")
     assert list(read_upload("county.zip", buffer, tmp_path)) == ["units"]
+
 
 # ---- a workbook --------------------------------------------------------------------------
 
@@ -173,8 +177,14 @@ def test_a_problem_shows_only_the_place_it_has(problem: ImportProblem, shown: st
 
 def issue(issue_id: str, category: str, reported_at: str, status: str) -> dict[str, str]:
     return {
-        "id": issue_id, "target_id": "H3", "category": category, "reported_by": "M2",
-        "reported_at": reported_at, "department": "", "due_at": "", "resolved_at": "",
+        "id": issue_id,
+        "target_id": "H3",
+        "category": category,
+        "reported_by": "M2",
+        "reported_at": reported_at,
+        "department": "",
+        "due_at": "",
+        "resolved_at": "",
         "status": status,
     }
 

@@ -1,0 +1,192 @@
+"""One vocabulary (SPEC §3.1): every word list defined once, each word with its code, its Chinese
+name and its English name, and the other names a county's ledgers use for it.
+
+JSON and the API speak codes; a person reads the name in their language (Chinese by default);
+an import accepts the code or any name of the word. Validation, the answers' types, the
+statements' parameters and what a person reads all derive from these lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Word:
+    code: str
+    zh: str
+    en: str
+    also: tuple[str, ...] = ()  # other names a ledger may use (Chinese synonyms)
+
+    def names(self) -> tuple[str, ...]:
+        return (self.code, self.zh, self.en, *self.also)
+
+
+@dataclass(frozen=True)
+class WordList:
+    """A closed list of words, e.g. the roles."""
+
+    what: str  # what a word of it is, in English and Chinese: "role (职责)"
+    words: tuple[Word, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(word.code for word in self.words)
+
+    def code_of(self, text: str) -> str | None:
+        """The code a ledger's cell means: the code itself or any name of the word (English
+        in any case); None when no word of the list has that name."""
+        wanted = text.strip()
+        for word in self.words:
+            if wanted in word.names() or wanted.casefold() in (word.code, word.en.casefold()):
+                return word.code
+        return None
+
+    def name(self, code: str, lang: str = "zh") -> str:
+        """A code as a person reads it; an unknown code is shown as it is."""
+        for word in self.words:
+            if word.code == code:
+                return word.zh if lang == "zh" else word.en
+        return code
+
+    def shown(self) -> str:
+        """Every word, for an error that lists what is expected: `指挥长 (commander), …`."""
+        return ", ".join(f"{word.zh} ({word.code})" for word in self.words)
+
+
+LEVELS = WordList(
+    "level (级别)",
+    (
+        Word("county", "县", "county", ("区",)),
+        Word("township", "乡镇", "township", ("乡", "镇", "街道", "街道办")),
+        Word("village", "村", "village", ("行政村", "社区")),
+        Word("grid", "网格", "grid", ("组", "自然村", "小区")),
+        Word("building", "楼栋", "building", ("楼", "单元楼")),
+    ),
+)
+ROLES = WordList(
+    "role (职责)",
+    (
+        Word("commander", "指挥长", "commander"),
+        Word("deputy_commander", "副指挥长", "deputy commander"),
+        Word("grid_head", "网格长", "grid head"),
+        Word("grid_member", "网格员", "grid member"),
+        Word("liaison", "包联", "liaison", ("包片",)),
+        Word("four_to_one", "四包一", "four-to-one"),
+    ),
+)
+PERSON_KINDS = WordList(
+    "person kind (类型)",
+    (
+        Word("leader", "领导", "leader"),
+        Word("cadre", "干部", "cadre"),
+        Word("grid_member", "网格员", "grid member"),
+        Word("volunteer", "志愿者", "volunteer"),
+    ),
+)
+COLORS = WordList(
+    "colour (颜色)",
+    (
+        Word("green", "绿", "green", ("绿色",)),
+        Word("blue", "蓝", "blue", ("蓝色",)),
+        Word("yellow", "黄", "yellow", ("黄色",)),
+        Word("orange", "橙", "orange", ("橙色",)),
+        Word("red", "红", "red", ("红色",)),
+    ),
+)
+HOME_QUARANTINE = Word("home_quarantine", "居家隔离", "home quarantine")
+HOUSEHOLD_STATUSES = WordList(
+    "household status (状态)", (Word("normal", "正常", "normal"), HOME_QUARANTINE)
+)
+BODY_KINDS = WordList(
+    "body kind (类型)",
+    (
+        Word("pioneer_post", "党员先锋岗", "pioneer post"),
+        Word("pioneer_team", "党员先锋队", "pioneer team"),
+        Word("party_org", "临时党组织", "party organisation"),
+        Word("volunteer_team", "志愿服务队", "volunteer team"),
+    ),
+)
+ISSUE_STATUSES = WordList(
+    "issue status (状态)",
+    (
+        Word("reported", "已上报", "reported"),
+        Word("dispatched", "已派遣", "dispatched"),
+        Word("acknowledged", "已报到", "acknowledged"),
+        Word("resolved", "已处置", "resolved"),
+        Word("closed", "已办结", "closed"),
+    ),
+)
+GAP_KINDS = WordList(
+    "gap kind (缺口)",
+    (
+        Word("empty_household", "空户", "empty household"),
+        Word("incomplete_four_to_one", "四包一不全", "incomplete four-to-one"),
+        Word("missing_commander", "缺指挥长", "missing commander"),
+        Word("missing_grid_head", "缺网格长", "missing grid head"),
+        Word("orphan_unit", "孤立单元", "orphan unit"),
+        Word("overloaded_member", "网格员超负荷", "overloaded grid member"),
+        Word("uncovered_household", "户无网格员", "uncovered household"),
+        Word("unattended_high_risk", "高风险户无人包", "unattended high-risk household"),
+    ),
+)
+YES_NO = WordList(
+    "yes or no (是/否)",
+    (
+        Word("true", "是", "yes", ("1", "y", "t")),
+        Word("false", "否", "no", ("0", "n", "f")),
+    ),
+)
+
+# The ledger files (SPEC §5.2): each record kind's file, by its Chinese name too.
+FILES = WordList(
+    "ledger file (台账)",
+    (
+        Word("units", "单元", "units"),
+        Word("households", "户", "households"),
+        Word("residents", "居民", "residents"),
+        Word("people", "人员", "people"),
+        Word("assignments", "包抓", "assignments"),
+        Word("bodies", "组织", "bodies"),
+        Word("issues", "事项", "issues"),
+    ),
+)
+# The columns of the ledger files (SPEC §5.2), by their Chinese headers; a file's own names come
+# first (a person's and a resident's name is 姓名, a unit's 名称).
+HEADERS: dict[str, str] = {
+    "编号": "id",
+    "名称": "name",
+    "姓名": "name",
+    "级别": "level",
+    "类型": "kind",
+    "上级编号": "parent_id",
+    "所属单元": "unit_id",
+    "地址": "address",
+    "颜色": "color",
+    "状态": "status",
+    "积分": "points",
+    "重点人群": "groups",
+    "户编号": "household_id",
+    "电话": "phone",
+    "身份证号": "id_number",
+    "单位": "org",
+    "党员": "party_member",
+    "人员编号": "person_id",
+    "包抓对象": "target_id",
+    "职责": "role",
+    "起始日期": "since",
+    "截止日期": "until",
+    "负责人": "holder_id",
+    "事项类别": "category",
+    "上报人": "reported_by",
+    "上报日期": "reported_at",
+    "责任部门": "department",
+    "办结时限": "due_at",
+    "处置日期": "resolved_at",
+}
+
+
+def column_of(header: str) -> str:
+    """The column a ledger's header names: a Chinese header's English name, else as written."""
+    text = header.strip()
+    return HEADERS.get(text, text)
