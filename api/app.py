@@ -22,6 +22,7 @@ from api.routes import (
     history,
     issues,
     records,
+    search,
     views,
 )
 from api.services import Services
@@ -51,6 +52,7 @@ def create_app(backend: Backend, keys: KeyRing) -> FastAPI:
         chains,
         areas,
         records,
+        search,
         history,
         assignments,
         issues,

@@ -22,6 +22,7 @@ from engine.backends import BACKENDS, open_backend
 from engine.backends.base import Backend, no_progress
 from engine.backends.base import Progress as ProgressCallback
 from engine.errors import BadQuery, GridchainError, ImportRefused, NotFound
+from engine.finding import resolve
 from engine.history import acting
 from engine.issues import IssueChange, feedback_kind, new_report, now
 from engine.jsonout import to_json
@@ -139,25 +140,35 @@ def import_command(args: argparse.Namespace) -> None:
     emit(report, args.as_json, render.show_import)
 
 
+def find(args: argparse.Namespace) -> None:
+    """Units, people and residents by name, households by address: every command that takes an
+    id also takes a name that only one record bears."""
+    from engine import finding
+
+    with backend_session(args) as backend:
+        emit(finding.find(backend, args.text), args.as_json, render.show_find)
+
+
 def who(args: argparse.Namespace) -> None:
     """The accountability chain of a household, resident, unit or issue."""
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        emit(backend.who(args.target, day), args.as_json, render.show_who)
+        emit(backend.who(resolve(backend, args.target), day), args.as_json, render.show_who)
 
 
 def trace(args: argparse.Namespace) -> None:
     """The reverse trace from a household or issue up to its commander."""
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        emit(backend.trace(args.target, day), args.as_json, render.show_trace)
+        emit(backend.trace(resolve(backend, args.target), day), args.as_json, render.show_trace)
 
 
 def gaps(args: argparse.Namespace) -> None:
     """Every coverage gap in a scope."""
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        result = backend.gaps(day, args.scope, args.kind, args.limit_households, args.color)
+        scope = resolve(backend, args.scope) if args.scope else None
+        result = backend.gaps(day, scope, args.kind, args.limit_households, args.color)
         emit(result, args.as_json, render.show_gaps)
 
 
@@ -167,7 +178,8 @@ def overdue(args: argparse.Namespace) -> None:
 
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        wanted = IssueFilter(overdue=True, scope=args.scope, color=args.color)
+        scope = resolve(backend, args.scope) if args.scope else None
+        wanted = IssueFilter(overdue=True, scope=scope, color=args.color)
         emit(loop.issue_list(backend, day, wanted), args.as_json, render.show_issues)
 
 
@@ -176,10 +188,11 @@ def color(args: argparse.Namespace) -> None:
     from engine import loop
 
     with backend_session(args) as backend:
+        household = resolve(backend, args.household)
         if args.new is None:
-            result = backend.color_history(args.household)
+            result = backend.color_history(household)
         else:
-            result = loop.set_color(backend, args.household, args.new, args.by, now())
+            result = loop.set_color(backend, household, args.new, args.by, now())
         emit(result, args.as_json, render.show_colors)
 
 
@@ -187,7 +200,8 @@ def stats(args: argparse.Namespace) -> None:
     """Counts of nodes, assignments and gaps."""
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        emit(backend.stats(day, args.scope), args.as_json, render.show_stats)
+        scope = resolve(backend, args.scope) if args.scope else None
+        emit(backend.stats(day, scope), args.as_json, render.show_stats)
 
 
 def demo(args: argparse.Namespace) -> None:
@@ -434,6 +448,10 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = top.add_subparsers(metavar="COMMAND", required=True)
 
+    finder = command(commands, "find", find)
+    finder.add_argument("text", metavar="TEXT", help="A name, or a part of one.")
+    add_json(finder)
+
     changes = command(commands, "history", history_command)
     changes.add_argument("record", metavar="ID")
     changes.add_argument("--since", metavar="DATE", help="Only changes on or after this day.")
@@ -535,7 +553,8 @@ def history_command(args: argparse.Namespace) -> None:
 
     since = parse_day(args.since, "--since") if args.since else None
     with backend_session(args) as backend:
-        emit(history.of_record(backend, args.record, since), args.as_json, render.show_history)
+        record = resolve(backend, args.record)
+        emit(history.of_record(backend, record, since), args.as_json, render.show_history)
 
 
 def user() -> str:

@@ -517,6 +517,24 @@ class StatsResult(Answer):
 
 
 @immutable
+class Match(Answer):
+    """A record found by its name (or a household by its address): what it is and where."""
+
+    id: str
+    level: str
+    name: str
+    path: list[str]
+
+
+@immutable
+class FindResult(Answer):
+    """What a text names: exact names first, then names that contain it."""
+
+    text: str
+    matches: list[Match]
+
+
+@immutable
 class NodeRef(Answer):
     """A node of a containment path: its label and id."""
 

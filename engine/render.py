@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.model import (
     ColorHistory,
+    FindResult,
     GapsResult,
     HistoryResult,
     ImportReport,
@@ -119,6 +120,15 @@ def show_colors(console: Console, result: ColorHistory) -> None:
     for change in result.changes:
         when = change.at.strftime(MINUTE)
         console.print(f"  {when}: {change.color} by {change.by}", markup=False, highlight=False)
+
+
+def show_find(console: Console, result: FindResult) -> None:
+    table = new_table(f"Found for {result.text!r}: {len(result.matches)}")
+    for column in ("id", "what", "name", "where"):
+        table.add_column(column)
+    for match in result.matches:
+        table.add_row(match.id, match.level, match.name, " › ".join(match.path[1:]))
+    console.print(table)
 
 
 def show_history(console: Console, result: HistoryResult) -> None:

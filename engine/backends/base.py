@@ -145,6 +145,12 @@ class Backend(Protocol):
         once; NotFound for no household."""
         ...
 
+    def named(self, text: str, limit: int) -> list[tuple[str, str, str]]:
+        """(id, label, name) of the units, people and residents whose name holds `text`, and the
+        households whose address does: of each kind at most `limit`, names equal to `text`
+        before the others, then by id (engine/finding.py orders them all)."""
+        ...
+
     def records(self, kind: str, ids: set[str]) -> dict[str, Record]:
         """The stored records of a kind among `ids`, as they are now."""
         ...

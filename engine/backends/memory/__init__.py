@@ -163,6 +163,9 @@ class MemoryBackend:
     def record_color(self, change: ColorChange, changes: Sequence[Change] = ()) -> None:
         self.writes.record_color(change, changes)
 
+    def named(self, text: str, limit: int) -> list[tuple[str, str, str]]:
+        return self.reads.named(text, limit)
+
     def records(self, kind: str, ids: set[str]) -> dict[str, Record]:
         return self.reads.records(kind, ids)
 

@@ -43,6 +43,18 @@ LABEL_OF = {
     "bodies": BODY_LABEL,
     "issues": "'Issue'",
 }
+# Records by name (a household by its address), at most :limit of each kind, the exact names
+# first; `\` escapes LIKE's marks in the text.
+NAMED = " UNION ALL ".join(
+    f"SELECT * FROM (SELECT id, {label}, {name} AS name FROM {table} "
+    f"WHERE {name} LIKE :pattern ESCAPE '\\' ORDER BY {name} <> :text, id LIMIT :limit)"
+    for table, label, name in (
+        ("units", "label", "name"),
+        ("households", "'Household'", "address"),
+        ("people", "'Person'", "name"),
+        ("residents", "'Resident'", "name"),
+    )
+)
 # An assignment is active on ?2 (ISO text compares as dates do).
 ACTIVE = "(a.since IS NULL OR a.since <= ?2) AND (a.until IS NULL OR ?2 <= a.until)"
 HELD_BY_SQL = f"""
@@ -197,6 +209,12 @@ class MemoryReads(semantics.ChainAnswers):
         db = self.file.reader()
         rows = rows_with_ids(db, kind, ", ".join(COLUMNS[kind]), ids)
         return {row[0]: decode(kind, row) for row in rows}
+
+    def named(self, text: str, limit: int) -> list[tuple[str, str, str]]:
+        """(id, label, name) of the records whose name holds `text`, exact names first."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.file.reader().execute(NAMED, {"pattern": pattern, "text": text, "limit": limit})
+        return [(node, label, name) for node, label, name in rows]
 
     def history(self, record: str, since: dt.date | None) -> HistoryResult:
         db = self.file.reader()

@@ -442,6 +442,10 @@ class Neo4jBackend(semantics.ChainAnswers):
         if not rows:
             raise NotFound(change.household_id, "household")
 
+    def named(self, text: str, limit: int) -> list[tuple[str, str, str]]:
+        rows = self.read("find", "named", text=text, limit=limit)
+        return [(row["id"], row["label"], row["name"]) for row in rows]
+
     def records(self, kind: str, ids: set[str]) -> dict[str, Record]:
         found = self.stored(kind, sorted(ids))
         return {i: record_from(RECORD_TYPES[kind], props) for i, props in found.items()}

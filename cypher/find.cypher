@@ -1,0 +1,21 @@
+// Records by name (a household by its address): at most $limit of each kind, the exact names
+// first (engine/finding.py orders them all).
+
+// :name named
+MATCH (n:Unit)
+WHERE coalesce(n.name, n.address, '') CONTAINS $text
+RETURN n.id AS id, n.label AS label, coalesce(n.name, n.address) AS name
+ORDER BY coalesce(n.name, n.address) <> $text, n.id
+LIMIT $limit
+UNION ALL
+MATCH (n:Person)
+WHERE n.name CONTAINS $text
+RETURN n.id AS id, 'Person' AS label, n.name AS name
+ORDER BY n.name <> $text, n.id
+LIMIT $limit
+UNION ALL
+MATCH (n:Resident)
+WHERE n.name CONTAINS $text
+RETURN n.id AS id, 'Resident' AS label, n.name AS name
+ORDER BY n.name <> $text, n.id
+LIMIT $limit
