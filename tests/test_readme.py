@@ -16,15 +16,13 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 from serving import STARTUP_SECONDS, free_port
 from test_cli import clean_env, installed_gridchain
-
-pytestmark = pytest.mark.slow
 
 CHECKOUT = Path(__file__).parent.parent
 README = CHECKOUT / "README.md"
@@ -126,7 +124,6 @@ class Scratch:
     env: dict[str, str]
     port: int
     server: subprocess.Popen[bytes] | None = None
-    logs: list[Path] = field(default_factory=list)
 
     def shell(self, text: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -186,6 +183,8 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scratch]:
     state.stop()
 
 
+# ~1 minute in all: the demo store, and the README's own demo and imports of its data set.
+@pytest.mark.slow
 @pytest.mark.parametrize("command", COMMANDS, ids=[f"line{c.line}" for c in COMMANDS])
 def test_readme_command_runs_as_written(command: Command, scratch: Scratch) -> None:
     reason = skip_reason(command)
@@ -208,3 +207,15 @@ def test_the_readme_shows_its_commands() -> None:
     assert [c.text for c in COMMANDS[:2]] == list(SETUP)
     sections = {c.section for c in COMMANDS}
     assert {"A short tour", "The issue loop", "Run on Neo4j"} <= sections
+
+
+def test_continued_lines_are_one_command_and_comments_go() -> None:
+    text = "\n".join([
+        "## Section", "Some prose.", "```bash",
+        "gridchain who H1 \\", "  --json        # a comment", "",
+        "echo '# kept' \"#kept\" a#b  # gone", "```", "```", "not bash", "```",
+    ])
+    assert readme_commands(text) == [
+        Command(4, "gridchain who H1   --json", "Section", "## Section\nSome prose."),
+        Command(7, "echo '# kept' \"#kept\" a#b", "Section", ""),
+    ]
