@@ -201,7 +201,7 @@ def transferred(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_the_command_line_ends_a_transferred_official(transferred: tuple[Path, Path]) -> None:
-    """The README's example: SEC1 left T1; the ledger re-exported without the row."""
+    """A transferred official (the README shows the same on the demo store): SEC1 left T1."""
     db, after = transferred
     dry = answer("import", after, "--effective", EFFECTIVE.isoformat(), "--dry-run", db=db)
     assert (dry["dry_run"], dry["ended"]) == (True, {"assignments": 1})
