@@ -15,7 +15,7 @@ from fastapi import Depends, Query, Request
 
 from api.problems import refused_fields
 from api.schemas import MAX_PAGE, IsoDate
-from engine import loop
+from engine import coverage, loop
 from engine.backends.base import Backend
 from engine.errors import ImportRefused
 from engine.intake import take_in
@@ -23,6 +23,7 @@ from engine.ledger import Table
 from engine.model import (
     DEFAULT_MEMBER_LIMIT,
     Assignment,
+    CoversResult,
     DataSet,
     GapsResult,
     ImportReport,
@@ -58,6 +59,10 @@ class Services:
     def stats(self, as_of: dt.date, scope: str | None) -> StatsResult:
         with self.area_questions:
             return self.backend.stats(as_of, scope)
+
+    def covers(self, person: str, as_of: dt.date) -> CoversResult:
+        with self.area_questions:  # the gaps of each place a person holds
+            return coverage.covers(self.backend, person, as_of)
 
     def issues(self, as_of: dt.date, wanted: IssueFilter) -> IssuesResult:
         with self.area_questions:

@@ -19,3 +19,7 @@ WHERE n.name CONTAINS $text
 RETURN n.id AS id, 'Resident' AS label, n.name AS name
 ORDER BY n.name <> $text, n.id
 LIMIT $limit
+
+// :name households_under
+MATCH (h:Household)-[:IN*0..5]->(:Unit {id: $place})
+RETURN DISTINCT h.id AS id

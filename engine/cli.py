@@ -149,6 +149,17 @@ def find(args: argparse.Namespace) -> None:
         emit(finding.find(backend, args.text), args.as_json, render.show_find)
 
 
+def covers(args: argparse.Namespace) -> None:
+    """What a person is responsible for: each active assignment, the households under it and
+    the gaps inside it (the reverse of `who`)."""
+    from engine.coverage import covers as person_covers
+
+    day = parse_day(args.as_of)
+    with backend_session(args) as backend:
+        person = resolve(backend, args.person)
+        emit(person_covers(backend, person, day), args.as_json, render.show_covers)
+
+
 def who(args: argparse.Namespace) -> None:
     """The accountability chain of a household, resident, unit or issue."""
     day = parse_day(args.as_of)
@@ -447,6 +458,11 @@ def parser() -> argparse.ArgumentParser:
         help="memory or neo4j; default %(default)s. Env: GRIDCHAIN_BACKEND.",
     )
     commands = top.add_subparsers(metavar="COMMAND", required=True)
+
+    covered = command(commands, "covers", covers)
+    covered.add_argument("person", metavar="PERSON", help="A person's id or name.")
+    add_as_of(covered)
+    add_json(covered)
 
     finder = command(commands, "find", find)
     finder.add_argument("text", metavar="TEXT", help="A name, or a part of one.")

@@ -517,6 +517,33 @@ class StatsResult(Answer):
 
 
 @immutable
+class PersonName(Answer):
+    id: str
+    name: str
+
+
+@immutable
+class Covered(Answer):
+    """One active assignment of a person: the place, the households under it, the gaps in it."""
+
+    role: str
+    unit: str
+    name: str
+    level: str
+    households: list[str]
+    gaps: list[Gap]
+
+
+@immutable
+class CoversResult(Answer):
+    """What a person is responsible for on a day: the reverse of `who` (SPEC §6)."""
+
+    person: PersonName
+    as_of: dt.date
+    assignments: list[Covered]
+
+
+@immutable
 class Match(Answer):
     """A record found by its name (or a household by its address): what it is and where."""
 

@@ -6,10 +6,12 @@ costs a short `gridchain` process more than its query.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from engine.model import (
     ColorHistory,
+    CoversResult,
     FindResult,
     GapsResult,
     HistoryResult,
@@ -120,6 +122,19 @@ def show_colors(console: Console, result: ColorHistory) -> None:
     for change in result.changes:
         when = change.at.strftime(MINUTE)
         console.print(f"  {when}: {change.color} by {change.by}", markup=False, highlight=False)
+
+
+def show_covers(console: Console, result: CoversResult) -> None:
+    person = f"{result.person.name} ({result.person.id})"
+    table = new_table(f"What {person} covers as of {result.as_of}")
+    for column in ("role", "unit", "name", "level", "households", "gaps"):
+        table.add_column(column, justify="right" if column in ("households", "gaps") else "left")
+    for held in result.assignments:
+        gaps = ", ".join(f"{kind} {n}" for kind, n in Counter(g.kind for g in held.gaps).items())
+        table.add_row(
+            held.role, held.unit, held.name, held.level, f"{len(held.households):,}", gaps or "-"
+        )
+    console.print(table)
 
 
 def show_find(console: Console, result: FindResult) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
+from api.answers import json_answer
 from api.auth import Caller, Principal
 from api.masking import mask_id_number, mask_phone
 from api.problems import problem_responses
@@ -13,7 +15,7 @@ from api.schemas import DEFAULT_PAGE, Page, PersonPage
 from api.scopes import require_person, require_read, sees_personal_data, township_of
 from api.services import AsOf, Limit, Offset, Svc, day
 from engine.backends.base import Backend
-from engine.model import ResidentView
+from engine.model import CoversResult, ResidentView
 
 router = APIRouter(tags=["records"], responses=problem_responses(401, 403, 404, 422))
 
@@ -59,3 +61,11 @@ def person(
         households_covered=found.households_covered,
         page=Page(offset=offset, limit=limit, total=len(found.responsibilities)),
     )
+
+
+@router.get("/people/{person}/coverage", response_model=CoversResult)
+def coverage(person: str, caller: Caller, svc: Svc, as_of: AsOf = None) -> Response:
+    """What a person is responsible for on a day: each active assignment, the households under
+    its place and the gaps inside it (the reverse of an accountability chain)."""
+    require_person(caller, svc.backend, svc.backend.person(person, dt.date.today()))
+    return json_answer(svc.covers(person, day(as_of)))

@@ -145,6 +145,10 @@ class Backend(Protocol):
         once; NotFound for no household."""
         ...
 
+    def households_under(self, place: str) -> list[str]:
+        """The households at or under a unit or household, by id."""
+        ...
+
     def named(self, text: str, limit: int) -> list[tuple[str, str, str]]:
         """(id, label, name) of the units, people and residents whose name holds `text`, and the
         households whose address does: of each kind at most `limit`, names equal to `text`

@@ -163,6 +163,9 @@ class MemoryBackend:
     def record_color(self, change: ColorChange, changes: Sequence[Change] = ()) -> None:
         self.writes.record_color(change, changes)
 
+    def households_under(self, place: str) -> list[str]:
+        return self.reads.households_under(place)
+
     def named(self, text: str, limit: int) -> list[tuple[str, str, str]]:
         return self.reads.named(text, limit)
 

@@ -55,6 +55,12 @@ NAMED = " UNION ALL ".join(
         ("residents", "'Resident'", "name"),
     )
 )
+HOUSEHOLDS_UNDER = """
+WITH RECURSIVE under(id) AS (
+  SELECT :place UNION SELECT u.id FROM units u JOIN under ON u.parent_id = under.id
+)
+SELECT h.id FROM households h WHERE h.id = :place OR h.unit_id IN under ORDER BY h.id
+"""
 # An assignment is active on ?2 (ISO text compares as dates do).
 ACTIVE = "(a.since IS NULL OR a.since <= ?2) AND (a.until IS NULL OR ?2 <= a.until)"
 HELD_BY_SQL = f"""
@@ -209,6 +215,10 @@ class MemoryReads(semantics.ChainAnswers):
         db = self.file.reader()
         rows = rows_with_ids(db, kind, ", ".join(COLUMNS[kind]), ids)
         return {row[0]: decode(kind, row) for row in rows}
+
+    def households_under(self, place: str) -> list[str]:
+        rows = self.file.reader().execute(HOUSEHOLDS_UNDER, {"place": place})
+        return [row[0] for row in rows]
 
     def named(self, text: str, limit: int) -> list[tuple[str, str, str]]:
         """(id, label, name) of the records whose name holds `text`, exact names first."""

@@ -442,6 +442,10 @@ class Neo4jBackend(semantics.ChainAnswers):
         if not rows:
             raise NotFound(change.household_id, "household")
 
+    def households_under(self, place: str) -> list[str]:
+        rows = self.read("find", "households_under", place=place)
+        return sorted(row["id"] for row in rows)
+
     def named(self, text: str, limit: int) -> list[tuple[str, str, str]]:
         rows = self.read("find", "named", text=text, limit=limit)
         return [(row["id"], row["label"], row["name"]) for row in rows]
