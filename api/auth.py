@@ -172,7 +172,7 @@ def actor(caller: Principal) -> str:
 def claimed(request: Request, caller: Principal) -> Principal:
     """The caller, also as whom this request's changes are kept in the history (the route is
     where they come from; the request's task carries it to the thread that writes)."""
-    ORIGIN.set(Origin(actor(caller), f"{request.method} {request.url.path}"))
+    ORIGIN.set(Origin(actor(caller), f"{request.method} {request.scope['path']}"))
     return caller
 
 
