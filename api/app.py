@@ -18,6 +18,7 @@ from api.routes import (
     chains,
     colors,
     datasets,
+    docs,
     health,
     history,
     issues,
@@ -43,11 +44,19 @@ class GridchainAPI(FastAPI):
 
 
 def create_app(backend: Backend, keys: KeyRing) -> FastAPI:
-    app = GridchainAPI(title="gridchain", version=version("gridchain"), description=DESCRIPTION)
+    app = GridchainAPI(
+        title="gridchain",
+        version=version("gridchain"),
+        description=DESCRIPTION,
+        docs_url=None,  # api/routes/docs.py serves both pages with assets of their own
+        redoc_url=None,
+    )
+    app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
     app.state.services = Services(backend)
     app.state.keys = keys
     problems.install(app)
     for module in (
+        docs,
         health,
         chains,
         areas,
