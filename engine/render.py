@@ -6,9 +6,13 @@ costs a short `gridchain` process more than its query.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from collections import Counter
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from engine.errors import GridchainError
 from engine.model import (
     ColorHistory,
     CoversResult,
@@ -29,8 +33,29 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 MAX_GAP_ROWS = 200
-MINUTE = "%Y-%m-%d %H:%M"  # the JSON answers keep the time zone; a table has no room for it
-MINUTE_ZONE = "%Y-%m-%d %H:%M %z"  # ...but a history is read for when exactly, so it shows it
+# The county's time zone: times are read there, and marked with their offset (the JSON answers
+# keep each time's own zone).
+COUNTY_ZONE = "Asia/Shanghai"
+
+
+@cache
+def county_zone() -> dt.tzinfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = os.environ.get("GRIDCHAIN_ZONE", COUNTY_ZONE)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise GridchainError(
+            f"GRIDCHAIN_ZONE: no time zone {name!r} (e.g. {COUNTY_ZONE})"
+        ) from None
+
+
+def county_time(at: dt.datetime) -> str:
+    """A time as the county reads it: `2024-06-03 17:30 +08:00`."""
+    local = at.astimezone(county_zone())
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
 
 
 def new_table(title: str) -> Table:
@@ -88,7 +113,7 @@ def show_issue(console: Console, issue: TraceIssue) -> None:
         by = ", ".join(x for x in (entry.by, entry.note) if x)
         holder = f"{entry.level}: {person_text(entry.holder)}" if entry.level else ""
         table.add_row(
-            entry.at.strftime(MINUTE),
+            county_time(entry.at),
             entry.event,
             by,
             entry.status,
@@ -120,7 +145,7 @@ def show_issues(console: Console, result: IssuesResult) -> None:
 def show_colors(console: Console, result: ColorHistory) -> None:
     console.print(f"Household {result.household} is {result.color or 'not coloured'}")
     for change in result.changes:
-        when = change.at.strftime(MINUTE)
+        when = county_time(change.at)
         console.print(f"  {when}: {change.color} by {change.by}", markup=False, highlight=False)
 
 
@@ -153,7 +178,7 @@ def show_history(console: Console, result: HistoryResult) -> None:
         table.add_column(column)
     for entry in result.entries:
         table.add_row(
-            entry.at.strftime(MINUTE_ZONE),
+            county_time(entry.at),
             f"{entry.change} ({entry.kind})",
             what_changed(entry.before, entry.after),
             entry.by,

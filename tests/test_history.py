@@ -14,7 +14,7 @@ import pytest
 from counties import AS_OF, small
 from serving import KEYS, Server
 from test_api_writes import upload, zipped
-from test_cli import answer
+from test_cli import answer, clean_env, run
 from test_snapshot import imported, sec1_commands_t1, without
 
 from engine import history, loop
@@ -180,3 +180,15 @@ def test_over_http_a_grid_member_sees_personal_data_masked(
     assert (newest["before"]["name"], newest["after"]["name"]) == ("居民1", "居民一")
     assert newest["after"]["phone"] == "139****0001"
     assert newest["after"]["id_number"] == "640323********0001"
+
+
+def test_a_table_shows_times_in_the_countys_zone_marked(tmp_path: Path) -> None:
+    """Beijing time by default, whatever zone the machine keeps; a setting picks another."""
+    db = tmp_path / "gridchain.db"
+    answer("import", write_small(tmp_path), db=db)
+    at = dt.datetime.fromisoformat(answer("history", "H1", db=db)["entries"][0]["at"])
+    beijing = at.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    shown = run("history", "H1", db=db)
+    assert f"{beijing:%H:%M} +08:00" in shown.stdout
+    in_utc = run("history", "H1", db=db, env=clean_env(GRIDCHAIN_ZONE="UTC"))
+    assert f"{at.astimezone(dt.UTC):%H:%M} +00:00" in in_utc.stdout

@@ -107,7 +107,8 @@ class StoreFile:
         return db
 
     def prepare(self) -> None:
-        """Create the tables of a new store, or the indexes an older one lacks."""
+        """Create the tables of a new store, or what an older one lacks (the indexes, the history
+        of changes and its append-only triggers)."""
         db = self.connection()
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
