@@ -63,7 +63,7 @@ def fields_json(record: Record) -> str:
     return json.dumps(record, default=encode, ensure_ascii=False, separators=(",", ":"))
 
 
-class Changes:
+class Entries:
     """The changes one write makes, numbered in the order they are made, at the moment (to the
     microsecond, with its zone) the write was asked for."""
 
@@ -107,7 +107,7 @@ def of_import(
     """What an import adds, changes, ends and removes, each beside what was stored (`stored`,
     per kind by id); a record's source is its file and line (of a `ledger`; else where the write
     came from), a retired one's the file it left."""
-    changes = Changes()
+    changes = Entries()
     for kind in RECORD_KINDS:
         before = stored.get(kind, {})
         for record in getattr(data, kind):
@@ -140,7 +140,7 @@ def of_import(
 
 def of_step(before: Issue, after: Issue, events: list[IssueEvent]) -> list[Change]:
     """A step of the issue loop: the issue's status before and after it."""
-    changes = Changes()
+    changes = Entries()
     steps = ", ".join(event.kind for event in events)
     changes.add(
         after.id,
@@ -153,7 +153,7 @@ def of_step(before: Issue, after: Issue, events: list[IssueEvent]) -> list[Chang
 
 
 def of_color(household: str, before: str | None, after: str) -> list[Change]:
-    changes = Changes()
+    changes = Entries()
     changes.add(
         household,
         "households",

@@ -15,7 +15,7 @@ from engine.backends.base import Progress, no_progress
 from engine.errors import ImportProblem, ImportRefused
 from engine.importer import validate
 from engine.issues import color_change, now, status_of
-from engine.model import RECORD_KINDS
+from engine.model import RECORD_KINDS, Household
 from engine.snapshot import ImportMode, Retirement, gone_before_validation, retire, without_gone
 
 if TYPE_CHECKING:
@@ -67,13 +67,16 @@ def refuse_loop_changes(data: DataSet, backend: Backend) -> None:
         raise ImportRefused(problems)
 
 
-def colour_marks(data: DataSet, backend: Backend, at: dt.datetime) -> list[ColorChange]:
+def colour_marks(
+    data: DataSet, stored: dict[str, Record], at: dt.datetime
+) -> list[ColorChange]:
     """A household the ledger gives a new colour gets a colour change, as any other mark does
-    (五色动态管理), recorded as made by the import at the row's file and line."""
-    stored = backend.colors({household.id for household in data.households})
+    (五色动态管理), recorded as made by the import at the row's file and line; `stored` holds
+    the households as they are."""
     marks = []
     for household in data.households:
-        if household.id in stored and household.color and household.color != stored[household.id]:
+        before = stored.get(household.id)
+        if isinstance(before, Household) and household.color not in (None, before.color):
             file, line = data.origins[household.id]
             by = f"import ({file}, line {line})"
             marks.append(color_change(household.id, household.color, by, at))
@@ -110,14 +113,11 @@ def take_in(
             data = validate(tables, without_gone(backend.known_labels, gone))
             authorise(data)
             refuse_loop_changes(data, backend)
-            data.color_changes += colour_marks(data, backend, now())
             retirement = retire(data, tables, backend, mode, gone)
-            data.changes = history.of_import(
-                data,
-                stored_before(data, retirement, backend),
-                retirement,
-                {kind: table.file for kind, table in tables.items()},
-                mode.ledger,
-            )
+            if not dry_run:  # what a write keeps of itself; a dry run only counts
+                before = stored_before(data, retirement, backend)
+                data.color_changes += colour_marks(data, before["households"], now())
+                files = {kind: table.file for kind, table in tables.items()}
+                data.changes = history.of_import(data, before, retirement, files, mode.ledger)
         with stages("storing") as progress:
             return data, backend.store(data, progress, retirement, dry_run)
