@@ -7,6 +7,7 @@ its links; the pages send no Referer (see `api.routes.views`), so the key goes n
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote, urlencode
@@ -51,8 +52,9 @@ def township_of_gap(gap: Gap, townships: set[str]) -> str | None:
     return next((node for node in gap.path if node in townships), None)
 
 
-def dashboard(result: GapsResult, links: Links) -> str:
-    """Gap counts per township and kind, each linking to its list."""
+def dashboard(result: GapsResult, links: Links, names: Mapping[str, str]) -> str:
+    """Gap counts per township (by name, its id beside it) and kind, each linking to its
+    list."""
     townships = set(result.summary.by_township)
     counts: dict[tuple[str | None, str], int] = {}
     for gap in result.gaps:
@@ -70,7 +72,8 @@ def dashboard(result: GapsResult, links: Links) -> str:
         total = result.summary.by_township[township]
         township_link = links.to("/view/gaps", scope=township)
         rows.append(
-            f'<tr><td><a href="{township_link}">{escape(township)}</a></td>{cells}'
+            f'<tr><td><a href="{township_link}">{escape(names.get(township, township))}</a> '
+            f"({escape(township)})</td>{cells}"
             f"<td>{total}</td></tr>"
         )
     totals = "".join(

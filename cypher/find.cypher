@@ -23,3 +23,8 @@ LIMIT $limit
 // :name households_under
 MATCH (h:Household)-[:IN*0..5]->(:Unit {id: $place})
 RETURN DISTINCT h.id AS id
+
+// :name names_of
+UNWIND $ids AS id
+MATCH (n:Unit {id: id})
+RETURN n.id AS id, coalesce(n.name, n.address, n.id) AS name

@@ -180,7 +180,12 @@ def gaps(args: argparse.Namespace) -> None:
     with backend_session(args) as backend:
         scope = resolve(backend, args.scope) if args.scope else None
         result = backend.gaps(day, scope, args.kind, args.limit_households, args.color)
-        emit(result, args.as_json, render.show_gaps)
+        if args.as_json:
+            emit(result, True, render.show_gaps)
+        else:  # a person reads names: fetched for the places the table shows
+            shown = result.gaps[: render.MAX_GAP_ROWS]
+            places = {node for gap in shown for node in gap.path} | set(result.summary.by_township)
+            render.show_gaps(terminal(), result, names=backend.names(places))
 
 
 def overdue(args: argparse.Namespace) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
+from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -197,14 +198,22 @@ def what_changed(before: dict[str, Any] | None, after: dict[str, Any] | None) ->
     return "\n".join(f"{k}: {before.get(k)} → {after.get(k)}" for k in keys)
 
 
-def show_gaps(console: Console, result: GapsResult, summary_only: bool = False) -> None:
+def show_gaps(
+    console: Console,
+    result: GapsResult,
+    summary_only: bool = False,
+    names: Mapping[str, str] | None = None,
+) -> None:
+    """`names` (of the units on the gaps' paths) puts names where ids would stand."""
+    named = names or {}
     scope = result.scope or "whole graph"
     if not summary_only:
         table = new_table(f"Coverage gaps in {scope} as of {result.as_of}")
-        for column in ("kind", "id", "level", "path"):
+        for column in ("kind", "id", "name", "where"):
             table.add_column(column)
         for gap in result.gaps[:MAX_GAP_ROWS]:
-            table.add_row(gap.kind, gap.id, gap.level, " > ".join(gap.path))
+            where = " › ".join(named.get(node, node) for node in reversed(gap.path[1:]))
+            table.add_row(gap.kind, gap.id, named.get(gap.id, gap.level), where)
         console.print(table)
         if len(result.gaps) > MAX_GAP_ROWS:
             console.print(f"... {len(result.gaps) - MAX_GAP_ROWS} more (use --json or --kind)")
@@ -218,7 +227,8 @@ def show_gaps(console: Console, result: GapsResult, summary_only: bool = False) 
     townships.add_column("township")
     townships.add_column("count", justify="right")
     for township, count in result.summary.by_township.items():
-        townships.add_row(township, str(count))
+        shown = f"{named[township]} ({township})" if township in named else township
+        townships.add_row(shown, str(count))
     console.print(townships)
 
 

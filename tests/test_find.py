@@ -108,3 +108,27 @@ def test_a_search_needs_a_text(server: Server) -> None:
     with server.client(KEYS["inspector"]) as inspector:
         response: httpx.Response = inspector.get("/search", params={"q": ""})
     assert response.status_code == 422
+
+
+# ---- names beside ids where a person reads -------------------------------------------------
+
+
+def test_the_names_of_places(county: Backend) -> None:
+    assert county.names({"T1", "G2", "H1", "NOPE"}) == {
+        "T1": "花马池镇",
+        "G2": "二组",
+        "H1": "H1号",
+    }
+
+
+def test_a_gaps_table_reads_names_beside_ids(store: Path) -> None:
+    shown = run("gaps", "--scope", "T1", "--as-of", AS_OF.isoformat(), db=store)
+    assert shown.returncode == 0, shown.stderr
+    assert "二组" in shown.stdout and "盐池县 › 花马池镇 › 柳杨堡村" in shown.stdout
+    assert "花马池镇 (T1)" in shown.stdout
+
+
+def test_the_dashboard_names_its_townships(server: Server) -> None:
+    with server.client(KEYS["inspector"]) as inspector:
+        page = inspector.get("/", params={"as_of": AS_OF.isoformat()}).text
+    assert "花马池镇</a> (T1)" in page and "大水坑镇</a> (T2)" in page

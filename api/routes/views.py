@@ -51,7 +51,9 @@ def dashboard(request: Request, caller: PageCaller, svc: Svc, as_of: AsOf = None
     """Gap counts per township and kind, each linking to its list (a township admin: its
     township)."""
     area = area_scope(caller, svc.backend, None)
-    return page(pages.dashboard(svc.gaps(day(as_of), area), links(request, as_of)))
+    result = svc.gaps(day(as_of), area)
+    names = svc.backend.names(set(result.summary.by_township))
+    return page(pages.dashboard(result, links(request, as_of), names))
 
 
 @router.get("/view/gaps")

@@ -145,6 +145,10 @@ class Backend(Protocol):
         once; NotFound for no household."""
         ...
 
+    def names(self, places: set[str]) -> dict[str, str]:
+        """The name of each stored unit of `places`, a household's address (else its id)."""
+        ...
+
     def households_under(self, place: str) -> list[str]:
         """The households at or under a unit or household, by id."""
         ...

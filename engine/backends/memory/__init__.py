@@ -163,6 +163,9 @@ class MemoryBackend:
     def record_color(self, change: ColorChange, changes: Sequence[Change] = ()) -> None:
         self.writes.record_color(change, changes)
 
+    def names(self, places: set[str]) -> dict[str, str]:
+        return self.reads.names(places)
+
     def households_under(self, place: str) -> list[str]:
         return self.reads.households_under(place)
 

@@ -216,6 +216,12 @@ class MemoryReads(semantics.ChainAnswers):
         rows = rows_with_ids(db, kind, ", ".join(COLUMNS[kind]), ids)
         return {row[0]: decode(kind, row) for row in rows}
 
+    def names(self, places: set[str]) -> dict[str, str]:
+        db = self.file.reader()
+        found = dict(rows_with_ids(db, "units", "id, name", places))
+        found.update(rows_with_ids(db, "households", "id, COALESCE(address, id)", places))
+        return found
+
     def households_under(self, place: str) -> list[str]:
         rows = self.file.reader().execute(HOUSEHOLDS_UNDER, {"place": place})
         return [row[0] for row in rows]

@@ -442,6 +442,10 @@ class Neo4jBackend(semantics.ChainAnswers):
         if not rows:
             raise NotFound(change.household_id, "household")
 
+    def names(self, places: set[str]) -> dict[str, str]:
+        rows = self.read_batches("find", "names_of", sorted(places))
+        return {row["id"]: row["name"] for row in rows}
+
     def households_under(self, place: str) -> list[str]:
         rows = self.read("find", "households_under", place=place)
         return sorted(row["id"] for row in rows)
