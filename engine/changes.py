@@ -15,10 +15,6 @@ StoredRecords = Callable[[str, list[str]], dict[str, Any]]
 StoredForm = Callable[[str, Record], Any]
 
 
-def as_record(kind: str, record: Record) -> Record:
-    return record
-
-
 @dataclass(frozen=True)
 class Changes:
     """Per kind of record, the ids that are new and the ids whose record differs."""
@@ -51,9 +47,7 @@ class Changes:
         )
 
 
-def find_changes(
-    data: DataSet, stored: StoredRecords, stored_form: StoredForm = as_record
-) -> Changes:
+def find_changes(data: DataSet, stored: StoredRecords, stored_form: StoredForm) -> Changes:
     added: dict[str, set[str]] = {}
     changed: dict[str, set[str]] = {}
     for kind in RECORD_KINDS:

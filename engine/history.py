@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import NotFound
-from engine.jsonout import encode
+from engine.jsonout import to_json
 from engine.model import (
     RECORD_KINDS,
     Assignment,
@@ -57,10 +57,6 @@ def acting(by: str, where: str) -> Iterator[None]:
         yield
     finally:
         ORIGIN.reset(token)
-
-
-def fields_json(record: Record) -> str:
-    return json.dumps(record, default=encode, ensure_ascii=False, separators=(",", ":"))
 
 
 class Entries:
@@ -119,8 +115,8 @@ def of_import(
                 record.id,
                 kind,
                 "added" if old is None else "changed",
-                None if old is None else fields_json(old),
-                fields_json(record),
+                None if old is None else to_json(old),
+                to_json(record),
                 f"{origin[0]}, line {origin[1]}" if origin else None,
             )
     gone_from = files.get("assignments", "assignments")
@@ -129,12 +125,12 @@ def of_import(
         assert isinstance(old, Assignment)  # stored under the assignments kind
         new = replace(old, until=last)
         source = f"gone from {gone_from}"
-        changes.add(assignment, "assignments", "ended", fields_json(old), fields_json(new), source)
+        changes.add(assignment, "assignments", "ended", to_json(old), to_json(new), source)
     for kind, ids in retirement.removed.items():
         for record_id in sorted(ids):
             old = stored.get(kind, {}).get(record_id)
             source = f"gone from {files.get(kind, kind)}"
-            changes.add(record_id, kind, "removed", fields_json(old) if old else None, None, source)
+            changes.add(record_id, kind, "removed", to_json(old) if old else None, None, source)
     return changes.made
 
 

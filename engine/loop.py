@@ -10,14 +10,11 @@ from engine import history, semantics
 from engine.backends.base import Backend
 from engine.errors import Conflict, NotFound
 from engine.importer import validate
+from engine.intake import no_check
 from engine.issues import IssueChange, IssueHistory, Report, apply, color_change, history_of
 from engine.ledger import tables_from_rows
 from engine.model import UNIT_LABELS, ColorHistory, DataSet, Issue, IssuesResult
 from engine.snapshot import Retirement
-
-
-def no_check(data: DataSet) -> None:
-    """For callers that need no say on what is written (the command line)."""
 
 
 def report(backend: Backend, new: Report, authorise: Callable[[DataSet], None] = no_check) -> Issue:
