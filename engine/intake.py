@@ -67,9 +67,7 @@ def refuse_loop_changes(data: DataSet, backend: Backend) -> None:
         raise ImportRefused(problems)
 
 
-def colour_marks(
-    data: DataSet, stored: dict[str, Record], at: dt.datetime
-) -> list[ColorChange]:
+def colour_marks(data: DataSet, stored: dict[str, Record], at: dt.datetime) -> list[ColorChange]:
     """A household the ledger gives a new colour gets a colour change, as any other mark does
     (五色动态管理), recorded as made by the import at the row's file and line; `stored` holds
     the households as they are."""

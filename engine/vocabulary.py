@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.lang import Lang, current
+
 
 @dataclass(frozen=True)
 class Word:
@@ -42,11 +44,13 @@ class WordList:
                 return word.code
         return None
 
-    def name(self, code: str, lang: str = "zh") -> str:
-        """A code as a person reads it; an unknown code is shown as it is."""
+    def name(self, code: str, lang: Lang | None = None) -> str:
+        """A code as a person reads it, in `lang` or the current language; an unknown code is
+        shown as it is."""
+        chosen = lang or current()
         for word in self.words:
             if word.code == code:
-                return word.zh if lang == "zh" else word.en
+                return word.zh if chosen == "zh" else word.en
         return code
 
     def shown(self) -> str:
