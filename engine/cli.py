@@ -26,7 +26,7 @@ from engine.finding import resolve
 from engine.history import acting
 from engine.issues import IssueChange, feedback_kind, new_report, now
 from engine.jsonout import to_json
-from engine.lang import LANGS, choose, say
+from engine.lang import LANGS, Lang, choose, is_lang, say
 from engine.lang import from_env as from_lang_env
 from engine.model import (
     DEFAULT_MEMBER_LIMIT,
@@ -438,12 +438,38 @@ def from_env(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+# What each command does, in Chinese (its docstring says it in English).
+SUMMARIES = {
+    "covers": "某人包抓了什么：每项有效包抓、其下的户和其中的缺口（who 的反向）。",
+    "find": "按名称查单元、人员、居民，按地址查户；凡是接受编号的命令，也接受唯一的名称。",
+    "history": "一条记录（单元、户、居民、人员、包抓、组织或事项）的全部变更，新的在前："
+    "改前改后、时间、操作人和来源。",
+    "import": "导入一个县的台账，要么全部成功，要么什么都不写。每个文件是该类记录的完整台账："
+    "以前有而现在没有的记录被终止（包抓在 --effective 前一天终止）或删除；没给的文件不影响"
+    "任何记录。",
+    "who": "户、居民、单元或事项的责任链。",
+    "trace": "从户或事项倒查到指挥长。",
+    "gaps": "范围内的全部覆盖缺口。",
+    "overdue": "全部逾期未办结的事项，新的在前，以及链上现在由谁负责。",
+    "color": "户的五色标记及其变化；给出颜色则先标记。",
+    "stats": "单元、人员、包抓和缺口的数量。",
+    "demo": "生成盐池县示例数据，导入，并展示 gridchain 的回答。",
+    "push": "把内置存储（--db）复制到配置的 Neo4j；重复执行结果一致。",
+    "serve": "在配置的后端上提供 HTTP API（OpenAPI 文档在 /docs）。",
+    "report": "上报事项（线索上报）。",
+    "dispatch": "网格吹哨：把部门叫到事项上来。",
+    "ack": "被叫到的部门报到（部门报到）。",
+    "resolve": "事项已处置（问题处置）。",
+    "feedback": "上报人反馈（结果反馈）：满意则办结，不满意则重办。",
+}
+
+
 def command(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
     run: Callable[[argparse.Namespace], None],
 ) -> argparse.ArgumentParser:
-    doc = run.__doc__
+    doc = say(SUMMARIES[name], run.__doc__ or "")
     parser = commands.add_parser(name, help=doc, description=doc, allow_abbrev=False)
     parser.set_defaults(run=run, where=parser.prog)  # "gridchain issue dispatch", for history
     return parser
@@ -451,40 +477,64 @@ def command(
 
 def add_as_of(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--as-of", metavar="DATE", help="Date the assignments are judged on (YYYY-MM-DD)."
+        "--as-of",
+        metavar="DATE",
+        help=say(
+            "判定包抓是否有效的日期（YYYY-MM-DD），默认今天。",
+            "Date the assignments are judged on (YYYY-MM-DD).",
+        ),
     )
 
 
 def add_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--json", dest="as_json", action="store_true", help="Print the answer as JSON."
+        "--json",
+        dest="as_json",
+        action="store_true",
+        help=say("以 JSON 输出。", "Print the answer as JSON."),
     )
     parser.add_argument(
         "--format",
         choices=OUTPUT_FORMATS,
-        help="table (default), json, or the list as csv (UTF-8 with BOM, for Excel) or xlsx.",
+        help=say(
+            "table（默认表格）、json，或把列表导出为 csv（带 BOM 的 UTF-8，Excel 可直接"
+            "打开）或 xlsx。",
+            "table (default), json, or the list as csv (UTF-8 with BOM, for Excel) or xlsx.",
+        ),
     )
     parser.add_argument(
         "--out",
         metavar="FILE",
         type=Path,
-        help="Write the answer to FILE (its suffix names "
-        "the format when --format does not: .csv, .xlsx, .json).",
+        help=say(
+            "把结果写入文件（未给 --format 时按后缀 .csv、.xlsx、.json 定格式）。",
+            "Write the answer to FILE (its suffix names the format when --format does not: "
+            ".csv, .xlsx, .json).",
+        ),
     )
 
 
 def add_scope(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scope", metavar="UNIT", help="A unit id; default the whole graph.")
+    parser.add_argument(
+        "--scope",
+        metavar="UNIT",
+        help=say("单元编号或名称；默认全县。", "A unit id; default the whole graph."),
+    )
 
 
 def add_color(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--color", metavar="COLOUR", help="Only households of this colour (green ... red)."
+        "--color",
+        metavar="COLOUR",
+        help=say(
+            "只看这种颜色的户（绿、蓝、黄、橙、红）。",
+            "Only households of this colour (green ... red).",
+        ),
     )
 
 
 def add_note(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--note", help="A note kept with the step.")
+    parser.add_argument("--note", help=say("随本环节保存的备注。", "A note kept with the step."))
 
 
 def add_acted_by(parser: argparse.ArgumentParser, required: bool = False) -> None:
@@ -492,7 +542,7 @@ def add_acted_by(parser: argparse.ArgumentParser, required: bool = False) -> Non
         "--by",
         required=required,
         default=None if required else CLI_ACTOR,
-        help="Who the step is recorded as made by.",
+        help=say("本环节记在谁的名下（人员编号）。", "Who the step is recorded as made by."),
     )
 
 
@@ -500,26 +550,42 @@ def issue_commands(issue: argparse.ArgumentParser) -> None:
     steps = issue.add_subparsers(metavar="COMMAND", required=True)
 
     report = command(steps, "report", report_issue)
-    report.add_argument("target", metavar="TARGET", help="The household or unit it is about.")
     report.add_argument(
-        "--category", required=True, help="What kind of issue (service, dispute, ...)."
+        "target",
+        metavar="TARGET",
+        help=say("事项涉及的户或单元。", "The household or unit it is about."),
     )
-    report.add_argument("--by", required=True, help="The reporting person's id.")
-    report.add_argument("--due-at", help="Due date; default the category's.")
+    report.add_argument(
+        "--category",
+        required=True,
+        help=say(
+            "事项类别（service、dispute 等）。", "What kind of issue (service, dispute, ...)."
+        ),
+    )
+    report.add_argument(
+        "--by", required=True, help=say("上报人编号。", "The reporting person's id.")
+    )
+    report.add_argument(
+        "--due-at", help=say("办结时限；默认按类别。", "Due date; default the category's.")
+    )
     add_note(report)
-    report.add_argument("--id", dest="issue_id", help="Default: a new id.")
+    report.add_argument("--id", dest="issue_id", help=say("默认新编号。", "Default: a new id."))
     add_output(report)
 
     dispatch = command(steps, "dispatch", dispatch_issue)
     dispatch.add_argument("issue", metavar="ISSUE")
-    dispatch.add_argument("--department", required=True, help="The department called in.")
+    dispatch.add_argument(
+        "--department", required=True, help=say("被吹哨的部门。", "The department called in.")
+    )
     add_acted_by(dispatch)
     add_note(dispatch)
     add_output(dispatch)
 
     ack = command(steps, "ack", acknowledge_issue)
     ack.add_argument("issue", metavar="ISSUE")
-    ack.add_argument("--department", required=True, help="The department reporting in.")
+    ack.add_argument(
+        "--department", required=True, help=say("报到的部门。", "The department reporting in.")
+    )
     add_note(ack)
     add_output(ack)
 
@@ -532,9 +598,14 @@ def issue_commands(issue: argparse.ArgumentParser) -> None:
     feedback = command(steps, "feedback", feedback_issue)
     feedback.add_argument("issue", metavar="ISSUE")
     verdict = feedback.add_mutually_exclusive_group(required=True)
-    verdict.add_argument("--satisfied", dest="satisfied", action="store_true", help="Closes it.")
     verdict.add_argument(
-        "--unsatisfied", dest="satisfied", action="store_false", help="Reopens it."
+        "--satisfied", dest="satisfied", action="store_true", help=say("满意，办结。", "Closes it.")
+    )
+    verdict.add_argument(
+        "--unsatisfied",
+        dest="satisfied",
+        action="store_false",
+        help=say("不满意，重办。", "Reopens it."),
     )
     add_acted_by(feedback)
     add_note(feedback)
@@ -544,7 +615,10 @@ def issue_commands(issue: argparse.ArgumentParser) -> None:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="gridchain",
-        description="gridchain: who is accountable, where the gaps are, and the reverse trace.",
+        description=say(
+            "gridchain：谁负责、缺口在哪、倒查到人。",
+            "gridchain: who is accountable, where the gaps are, and the reverse trace.",
+        ),
         allow_abbrev=False,
     )
     top.add_argument(
@@ -552,53 +626,87 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path(from_env("GRIDCHAIN_DB") or "gridchain.db"),
         metavar="PATH",
-        help="Embedded store file (memory backend); default %(default)s. Env: GRIDCHAIN_DB.",
+        help=say(
+            "内置存储文件；默认 %(default)s。环境变量 GRIDCHAIN_DB。",
+            "Embedded store file (memory backend); default %(default)s. Env: GRIDCHAIN_DB.",
+        ),
     )
     top.add_argument(
         "--lang",
         choices=LANGS,
         default=None,
-        help="Language of what is printed for a person: zh (default) or en. Env: GRIDCHAIN_LANG.",
+        help=say(
+            "显示语言：zh（默认）或 en。环境变量 GRIDCHAIN_LANG。",
+            "Language of what is printed for a person: zh (default) or en. Env: GRIDCHAIN_LANG.",
+        ),
     )
     top.add_argument(
         "--backend",
         default=from_env("GRIDCHAIN_BACKEND") or "memory",
         metavar="NAME",
-        help="memory or neo4j; default %(default)s. Env: GRIDCHAIN_BACKEND.",
+        help=say(
+            "memory 或 neo4j；默认 %(default)s。环境变量 GRIDCHAIN_BACKEND。",
+            "memory or neo4j; default %(default)s. Env: GRIDCHAIN_BACKEND.",
+        ),
     )
     commands = top.add_subparsers(metavar="COMMAND", required=True)
 
     covered = command(commands, "covers", covers)
-    covered.add_argument("person", metavar="PERSON", help="A person's id or name.")
+    covered.add_argument(
+        "person", metavar="PERSON", help=say("人员编号或姓名。", "A person's id or name.")
+    )
     add_as_of(covered)
     add_output(covered)
 
     finder = command(commands, "find", find)
-    finder.add_argument("text", metavar="TEXT", help="A name, or a part of one.")
+    finder.add_argument(
+        "text", metavar="TEXT", help=say("名称或其一部分。", "A name, or a part of one.")
+    )
     add_output(finder)
 
     changes = command(commands, "history", history_command)
     changes.add_argument("record", metavar="ID")
-    changes.add_argument("--since", metavar="DATE", help="Only changes on or after this day.")
+    changes.add_argument(
+        "--since",
+        metavar="DATE",
+        help=say("只看这一天及以后的变更。", "Only changes on or after this day."),
+    )
     add_output(changes)
 
     imports = command(commands, "import", import_command)
     imports.add_argument(
-        "path", metavar="PATH", type=Path, help="A folder of CSV files or an .xlsx workbook."
+        "path",
+        metavar="PATH",
+        type=Path,
+        help=say(
+            "CSV 文件所在的文件夹，或一个 .xlsx 工作簿。",
+            "A folder of CSV files or an .xlsx workbook.",
+        ),
     )
     imports.add_argument(
         "--effective",
         metavar="DATE",
-        help="The day the ledgers take effect (default today); an assignment gone from "
-        "assignments.csv ends the day before.",
+        help=say(
+            "台账生效日期（默认今天）；从包抓台账中消失的包抓在前一天终止。",
+            "The day the ledgers take effect (default today); an assignment gone from "
+            "assignments.csv ends the day before.",
+        ),
     )
     imports.add_argument(
-        "--merge", action="store_true", help="The files are partial updates: retire nothing."
+        "--merge",
+        action="store_true",
+        help=say(
+            "文件只是部分更新：不终止、不删除任何记录。",
+            "The files are partial updates: retire nothing.",
+        ),
     )
     imports.add_argument(
         "--dry-run",
         action="store_true",
-        help="Report what would be added, changed, ended and removed; write nothing.",
+        help=say(
+            "只报告将新增、修改、终止和删除什么，不写入。",
+            "Report what would be added, changed, ended and removed; write nothing.",
+        ),
     )
     add_output(imports)
 
@@ -610,13 +718,16 @@ def parser() -> argparse.ArgumentParser:
 
     gap_list = command(commands, "gaps", gaps)
     add_scope(gap_list)
-    gap_list.add_argument("--kind", help="Only gaps of this kind.")
+    gap_list.add_argument("--kind", help=say("只看这一类缺口。", "Only gaps of this kind."))
     gap_list.add_argument(
         "--limit-households",
         type=number_from(1),
         default=DEFAULT_MEMBER_LIMIT,
         metavar="N",
-        help="Households a grid member may cover before overload; default %(default)s.",
+        help=say(
+            "一名网格员最多包抓的户数，超过即超负荷；默认 %(default)s。",
+            "Households a grid member may cover before overload; default %(default)s.",
+        ),
     )
     add_color(gap_list)
     add_as_of(gap_list)
@@ -630,14 +741,21 @@ def parser() -> argparse.ArgumentParser:
 
     colors = command(commands, "color", color)
     colors.add_argument("household", metavar="HOUSEHOLD")
-    colors.add_argument("new", metavar="COLOUR", nargs="?", help="Mark it with this colour.")
-    colors.add_argument("--by", default=CLI_ACTOR, help="Who marks it (a person id).")
+    colors.add_argument(
+        "new",
+        metavar="COLOUR",
+        nargs="?",
+        help=say("标记为这种颜色。", "Mark it with this colour."),
+    )
+    colors.add_argument(
+        "--by", default=CLI_ACTOR, help=say("标记人（人员编号）。", "Who marks it (a person id).")
+    )
     add_output(colors)
 
     issue = commands.add_parser(
         "issue",
-        help="Report an issue and move it through the loop.",
-        description="Report an issue and move it through the loop.",
+        help=say("上报事项并推动其办理。", "Report an issue and move it through the loop."),
+        description=say("上报事项并推动其办理。", "Report an issue and move it through the loop."),
         allow_abbrev=False,
     )
     issue_commands(issue)
@@ -648,16 +766,35 @@ def parser() -> argparse.ArgumentParser:
     add_output(counts)
 
     generated = command(commands, "demo", demo)
-    generated.add_argument("--seed", type=int, default=2020, help="Same seed, same county.")
-    generated.add_argument("--scale", type=number_from(1), default=1, help="Multiply the county.")
-    generated.add_argument("--export", type=Path, help="Also write the data set as CSV files here.")
+    generated.add_argument(
+        "--seed",
+        type=int,
+        default=2020,
+        help=say("同一种子，生成同一个县。", "Same seed, same county."),
+    )
+    generated.add_argument(
+        "--scale",
+        type=number_from(1),
+        default=1,
+        help=say("把县的规模放大几倍。", "Multiply the county."),
+    )
+    generated.add_argument(
+        "--export",
+        type=Path,
+        help=say("同时把数据集以 CSV 文件写到这里。", "Also write the data set as CSV files here."),
+    )
 
     command(commands, "push", push)
 
     server = command(commands, "serve", serve)
-    server.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
     server.add_argument(
-        "--port", type=number_from(1, 65535), default=8000, help="Port to listen on."
+        "--host", default="127.0.0.1", help=say("监听地址。", "Address to listen on.")
+    )
+    server.add_argument(
+        "--port",
+        type=number_from(1, 65535),
+        default=8000,
+        help=say("监听端口。", "Port to listen on."),
     )
     keys = from_env("GRIDCHAIN_KEYS")
     server.add_argument(
@@ -665,8 +802,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE",
         type=Path,
         default=Path(keys) if keys else None,
-        help='JSON list of API keys: {"key": K, "role": inspector | township_admin '
-        '(+ "township") | grid_member (+ "person")}. Env: GRIDCHAIN_KEYS.',
+        help=say(
+            'API 密钥文件（JSON 列表）：{"key": K, "role": inspector | township_admin '
+            '(+ "township") | grid_member (+ "person")}。环境变量 GRIDCHAIN_KEYS。',
+            'JSON list of API keys: {"key": K, "role": inspector | township_admin '
+            '(+ "township") | grid_member (+ "person")}. Env: GRIDCHAIN_KEYS.',
+        ),
     )
     return top
 
@@ -697,14 +838,26 @@ def user() -> str:
         return "unknown"
 
 
+def chosen_lang(argv: list[str]) -> Lang:
+    """The language `--lang` asks for, else GRIDCHAIN_LANG's: known before the parser is built,
+    since its help is written in it (a bad --lang is the parser's to refuse)."""
+    for index, arg in enumerate(argv):
+        wanted = arg.removeprefix("--lang=") if arg.startswith("--lang=") else None
+        if arg == "--lang" and index + 1 < len(argv):
+            wanted = argv[index + 1]
+        if is_lang(wanted):
+            return wanted
+    return from_lang_env()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: never a traceback, always an exit code."""
     try:
-        args = parser().parse_args(argv)
         try:
-            choose(args.lang or from_lang_env())
+            choose(chosen_lang(sys.argv[1:] if argv is None else argv))
         except GridchainError as exc:
             fail(str(exc), EXIT_BAD_INPUT)
+        args = parser().parse_args(argv)
         if args.backend not in BACKENDS:
             expected = ", ".join(BACKENDS)
             fail(f"unknown backend {args.backend!r} (expected one of {expected})", EXIT_BAD_INPUT)

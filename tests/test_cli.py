@@ -520,3 +520,11 @@ def test_an_out_file_that_cannot_be_written_is_refused_with_its_path(
     missing = tmp_path / "no" / "such" / "dir.csv"
     line = assert_one_line_error(run("gaps", "--out", missing, db=db), 2)
     assert str(missing) in line
+
+
+def test_help_is_written_in_the_readers_language() -> None:
+    chinese = run("who", "--help")
+    english = run("--lang", "en", "who", "--help")
+    assert "户、居民、单元或事项的责任链" in chinese.stdout and "以 JSON 输出" in chinese.stdout
+    assert "The accountability chain of a household" in english.stdout
+    assert "以 JSON 输出" not in english.stdout
