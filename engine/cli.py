@@ -53,7 +53,7 @@ CLI_ACTOR = "cli"  # who a write from the command line is recorded as, unless to
 
 
 def fail(message: str, code: int) -> NoReturn:
-    sys.stderr.write(f"error: {message}\n")  # one line, however long
+    sys.stderr.write(say("错误：", "error: ") + message + "\n")  # one line, however long
     sys.exit(code)
 
 
@@ -63,7 +63,13 @@ def parse_day(text: str | None, option: str = "--as-of") -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        fail(f"{option}: bad date {text!r} (expected YYYY-MM-DD)", EXIT_BAD_INPUT)
+        fail(
+            say(
+                f"{option}：日期 {text!r} 有误（应为 YYYY-MM-DD）",
+                f"{option}: bad date {text!r} (expected YYYY-MM-DD)",
+            ),
+            EXIT_BAD_INPUT,
+        )
 
 
 def terminal(stderr: bool = False, file: IO[str] | None = None) -> Console:
@@ -127,7 +133,14 @@ def out_file(out: Path) -> Iterator[IO[str]]:
         with out.open("w", encoding="utf-8", newline="") as file:
             yield file
     except OSError as exc:
-        fail(f"--out {out}: {exc.strerror}", EXIT_BAD_INPUT)
+        cannot_write(out, exc)
+
+
+def cannot_write(out: Path, exc: OSError) -> NoReturn:
+    fail(
+        say(f"--out {out}：无法写入（{exc.strerror}）", f"--out {out}: {exc.strerror}"),
+        EXIT_BAD_INPUT,
+    )
 
 
 def put(out: Path | None, data: bytes) -> None:
@@ -138,7 +151,7 @@ def put(out: Path | None, data: bytes) -> None:
     try:
         out.write_bytes(data)
     except OSError as exc:
-        fail(f"--out {out}: {exc.strerror}", EXIT_BAD_INPUT)
+        cannot_write(out, exc)
 
 
 @contextmanager
@@ -216,7 +229,10 @@ def import_command(args: argparse.Namespace) -> None:
     from engine.snapshot import ImportMode
 
     if not args.path.exists():
-        fail(f"{args.path}: no such file or folder", EXIT_BAD_INPUT)
+        fail(
+            say(f"{args.path}：没有这个文件或文件夹", f"{args.path}: no such file or folder"),
+            EXIT_BAD_INPUT,
+        )
     mode = ImportMode(parse_day(args.effective, "--effective"), merge=args.merge)
     with backend_session(args) as backend:
         report = import_tables(backend, read_dataset(args.path), mode, args.dry_run)
@@ -326,7 +342,10 @@ def push(args: argparse.Namespace) -> None:
     from engine.backends.memory import MemoryBackend
 
     if not args.db.exists():
-        fail(f"{args.db}: no embedded store to push", EXIT_BAD_INPUT)
+        fail(
+            say(f"{args.db}：没有可推送的内置存储", f"{args.db}: no embedded store to push"),
+            EXIT_BAD_INPUT,
+        )
     with backend_session(args, "neo4j") as target:
         source = MemoryBackend(args.db)
         try:
@@ -345,7 +364,10 @@ def serve(args: argparse.Namespace) -> None:
 
     if args.keys is None:
         fail(
-            "serve needs --keys FILE (or GRIDCHAIN_KEYS): the API answers no one without keys",
+            say(
+                "serve 需要 --keys 文件（或 GRIDCHAIN_KEYS）：没有密钥，API 不回答任何人",
+                "serve needs --keys FILE (or GRIDCHAIN_KEYS): the API answers no one without keys",
+            ),
             EXIT_BAD_INPUT,
         )
     try:
@@ -860,14 +882,20 @@ def main(argv: list[str] | None = None) -> None:
         args = parser().parse_args(argv)
         if args.backend not in BACKENDS:
             expected = ", ".join(BACKENDS)
-            fail(f"unknown backend {args.backend!r} (expected one of {expected})", EXIT_BAD_INPUT)
+            fail(
+                say(
+                    f"没有后端 {args.backend!r}（可用：{expected}）",
+                    f"unknown backend {args.backend!r} (expected one of {expected})",
+                ),
+                EXIT_BAD_INPUT,
+            )
         with acting(f"cli {user()}", args.where):
             args.run(args)
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write(say("已中断\n", "interrupted\n"))
         sys.exit(130)
     except Exception as exc:  # the last guard: a user sees one line, not a traceback
-        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n")
+        sys.stderr.write(say("内部错误：", "internal error: ") + f"{type(exc).__name__}: {exc}\n")
         if os.environ.get("GRIDCHAIN_DEBUG"):
             raise
         sys.exit(1)
