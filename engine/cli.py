@@ -307,7 +307,8 @@ def color(args: argparse.Namespace) -> None:
         if args.new is None:
             result = backend.color_history(household)
         else:
-            result = loop.set_color(backend, household, args.new, args.by, now())
+            by = resolve(backend, args.by)
+            result = loop.set_color(backend, household, args.new, by, now())
         names = backend.names({household, *(change.by for change in result.changes)})
         emit(args, result, lambda whole: [tables.colors_sheet(result, names)])
 
@@ -387,11 +388,14 @@ def show_issue_state(backend: Backend, issue: str, args: argparse.Namespace) -> 
     emit(args, state, lambda whole: [tables.issue_sheet(state)])
 
 
-def move(args: argparse.Namespace, kind: str, by: str | None, department: str | None) -> None:
+def move(args: argparse.Namespace, kind: str, department: str | None = None) -> None:
+    """A step of the loop, made by `--by` (a person's id or name), or by the department that
+    reports in."""
     from engine import loop
 
-    change = IssueChange(args.issue, kind, by, CLI_ACTOR, now(), department, args.note)
     with backend_session(args) as backend:
+        by = department if kind == "acknowledged" else resolve(backend, args.by)
+        change = IssueChange(args.issue, kind, by, CLI_ACTOR, now(), department, args.note)
         loop.transition(backend, change)
         show_issue_state(backend, args.issue, args)
 
@@ -401,39 +405,39 @@ def report_issue(args: argparse.Namespace) -> None:
     from engine import loop
 
     due = parse_day(args.due_at, "--due-at") if args.due_at else None
-    new = new_report(
-        target=args.target,
-        category=args.category,
-        reporter=args.by,
-        recorded_by=CLI_ACTOR,
-        at=now(),
-        issue_id=args.issue_id,
-        due_at=due,
-        note=args.note,
-    )
     with backend_session(args) as backend:
+        new = new_report(
+            target=resolve(backend, args.target),
+            category=args.category,
+            reporter=resolve(backend, args.by),
+            recorded_by=CLI_ACTOR,
+            at=now(),
+            issue_id=args.issue_id,
+            due_at=due,
+            note=args.note,
+        )
         loop.report(backend, new)
         show_issue_state(backend, new.issue, args)
 
 
 def dispatch_issue(args: argparse.Namespace) -> None:
     """Blow the whistle (网格吹哨): call a department to the issue."""
-    move(args, "dispatched", args.by, args.department)
+    move(args, "dispatched", args.department)
 
 
 def acknowledge_issue(args: argparse.Namespace) -> None:
     """A department called to the issue reports in (部门报到)."""
-    move(args, "acknowledged", args.department, args.department)
+    move(args, "acknowledged", args.department)
 
 
 def resolve_issue(args: argparse.Namespace) -> None:
     """The issue is resolved (问题处置)."""
-    move(args, "resolved", args.by, None)
+    move(args, "resolved")
 
 
 def feedback_issue(args: argparse.Namespace) -> None:
     """The reporter's feedback (结果反馈): satisfied closes it, unsatisfied reopens it."""
-    move(args, feedback_kind(args.satisfied), args.by, None)
+    move(args, feedback_kind(args.satisfied))
 
 
 # ---- the command line --------------------------------------------------------------------
