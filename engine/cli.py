@@ -194,8 +194,7 @@ def named_places(backend: Backend, *paths: Iterable[str]) -> dict[str, str]:
 
 
 def trace_sheets(backend: Backend, result: TraceResult) -> list[Sheet]:
-    names = named_places(backend, [result.target], (step.unit for step in result.path))
-    return tables.trace_sheets(result, names)
+    return tables.trace_sheets(result, backend.names(tables.named_in_trace(result)))
 
 
 def issues_sheet(backend: Backend, result: IssuesResult) -> Sheet:
@@ -383,9 +382,11 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def show_issue_state(backend: Backend, issue: str, args: argparse.Namespace) -> None:
-    state = backend.trace(issue, dt.date.today()).issue
+    trace = backend.trace(issue, dt.date.today())
+    state = trace.issue
     assert state is not None  # `issue` names an issue
-    emit(args, state, lambda whole: [tables.issue_sheet(state)])
+    names = backend.names(tables.named_in_trace(trace))
+    emit(args, state, lambda whole: [tables.issue_sheet(state, names)])
 
 
 def move(args: argparse.Namespace, kind: str, department: str | None = None) -> None:
