@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -61,9 +63,7 @@ class Server:
     """`gridchain --db DB serve` as a child process; its output goes to `log`. `env` adds to
     its environment (the session settings, say)."""
 
-    def __init__(
-        self, db: Path, keys: Path, log: Path, env: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, db: Path, keys: Path, log: Path, env: dict[str, str] | None = None) -> None:
         self.db = db
         self.keys = keys
         self.log = log
@@ -112,12 +112,12 @@ class Server:
             headers["Accept-Language"] = self.lang
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
-    def browser(self, key: str) -> httpx.Client:
+    @contextmanager
+    def browser(self, key: str) -> Iterator[httpx.Client]:
         """A client logged in as a browser is: through the login form, holding the session
         cookie and no key."""
-        client = self.client()
-        response = client.post("/login", data={"key": key})
-        if response.status_code != 303:
-            client.close()
-            raise RuntimeError(f"login refused: {response.status_code}")
-        return client
+        with self.client() as client:
+            response = client.post("/login", data={"key": key})
+            if response.status_code != 303:
+                raise RuntimeError(f"login refused: {response.status_code}")
+            yield client
