@@ -14,6 +14,7 @@ import io
 import json
 import re
 import shlex
+import shutil
 import subprocess
 from collections.abc import Iterator
 from functools import cache
@@ -271,6 +272,51 @@ def test_the_chinese_ledger_makes_the_english_ledgers_store(
         assert answers[form][name] == answers["en"][name], name
 
 
+# How import.md breaks the example's Chinese ledger to show what a refused import says: the
+# assignments' line 8 with an unknown role, line 21 with an unknown person and a bad date; then
+# the households' file renamed.
+WRONG_VALUES = {
+    "A07,P05,G1,网格长,2024-01-01,": "A07,P05,G1,组长,2024-01-01,",
+    "A20,P13,H6,网格员,2024-01-01,": "A20,P31,H6,网格员,2024-13-01,",
+}
+
+
+def refusal(folder: Path, lang: str) -> str:
+    """What `gridchain import` says of the ledger in `folder`, in `lang`; nothing stored."""
+    result = subprocess.run(
+        [installed_gridchain(), "--db", str(folder.parent / "refused.db"), "import", str(folder)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+        env=clean_env(GRIDCHAIN_LANG=lang),
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    return result.stderr
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_import_page_shows_what_a_refused_import_says(tmp_path: Path, lang: str) -> None:
+    """The page's refusals are what the command line prints, in the page's language."""
+    folder = tmp_path / "ledger"
+    shutil.copytree(LEDGERS["zh"], folder)
+    assignments = folder / "包抓.csv"
+    text = assignments.read_bytes().decode("utf-8-sig")
+    for right, wrong in WRONG_VALUES.items():
+        assert right in text
+        text = text.replace(right, wrong)
+    assignments.write_bytes(text.encode("utf-8-sig"))
+    wrong_values = refusal(folder, lang)
+    shutil.rmtree(folder)
+    shutil.copytree(LEDGERS["zh"], folder)
+    (folder / "户.csv").rename(folder / "住户.csv")
+    shown = [
+        body for _, body in fenced(page(lang, "import.md"), "text") if body.startswith("error")
+    ]
+    assert shown == [wrong_values, refusal(folder, lang)]
+
+
 def documented_gaps(lang: str) -> list[dict[str, object]]:
     """The gaps the gaps page shows as JSON lines, one object per line."""
     found = []
@@ -330,13 +376,14 @@ COMMANDS = commands()
 
 @cache
 def help_of(*command: str) -> str:
+    """The command's --help, in English: argparse's own headings are read below."""
     result = subprocess.run(
         [installed_gridchain(), *command, "--help"],
         capture_output=True,
         text=True,
         encoding="utf-8",
         check=True,
-        env=clean_env(),
+        env=clean_env(GRIDCHAIN_LANG="en"),
         timeout=60,
     )
     return result.stdout
