@@ -3,8 +3,10 @@
 Every expectation is derived from the code, so the docs fail here when they fall behind it:
 each word of engine/vocabulary.py's lists beside its code in both languages, a section per gap
 kind, every ledger file, column and Chinese header on the import page, the example ledgers (shown
-on that page and kept as real files) importing to one store, and every `gridchain` command a page
-shows naming a real command and options, and running on the example store.
+on that page and kept as real files) importing to one store in Chinese and English, as UTF-8,
+GB18030 and a workbook, the refusals the page shows being what an import says, every
+`gridchain` command a page shows naming a real command and options and running on the example
+store, and every relative link reaching its file and heading.
 """
 
 from __future__ import annotations
