@@ -13,6 +13,7 @@ from rich.console import Console
 from engine import render
 from engine.backends.base import Backend
 from engine.demo_data import county_parts
+from engine.lang import say
 from engine.ledger import Table, tables_from_rows, write_folder
 from engine.model import ImportReport
 
@@ -38,7 +39,7 @@ def run_demo(
         household = household or example_household(part)
         issue = issue or example_issue(part)
     if export is not None:
-        console.print(f"Data set written to {export}")
+        console.print(say(f"数据已写入 {export}", f"Data set written to {export}"))
     render.show_import(console, added_up(reports))
     today = dt.date.today()
     render.show_stats(console, backend.stats(today))
@@ -46,7 +47,8 @@ def run_demo(
     assert household is not None  # every copy has households
     render.show_who(console, backend.who(household, today))
     render.show_trace(console, backend.trace(issue or household, today))
-    console.print(f"Demo finished in {time.perf_counter() - started:.1f} s")
+    took = time.perf_counter() - started
+    console.print(say(f"演示完成，用时 {took:.1f} 秒", f"Demo finished in {took:.1f} s"))
 
 
 def added_up(reports: list[ImportReport]) -> ImportReport:
