@@ -18,6 +18,11 @@ def say(zh: str, en: str) -> str:
     return lang.say(zh, en)
 
 
+def either(names: list[str]) -> str:
+    """Alternatives as a Chinese message names them: 甲、乙或丙."""
+    return "或".join(["、".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
 @dataclass(frozen=True)
 class ImportProblem:
     file: str

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from engine import issues, vocabulary
-from engine.errors import BadQuery, ImportProblem, ImportRefused
+from engine.errors import BadQuery, ImportProblem, ImportRefused, either
 from engine.lang import say
 from engine.ledger import Table
 from engine.model import (
@@ -464,7 +464,7 @@ def resolve_references(check: Validation, known: KnownLabels, cyclic: set[str]) 
                 ),
             )
         elif label not in ref.labels:
-            expected = "或".join(label_zh(wanted) for wanted in ref.labels)
+            expected = either([label_zh(wanted) for wanted in ref.labels])
             check.fail(
                 ref.file,
                 ref.line,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 from engine import vocabulary
-from engine.errors import BadQuery, GridchainError, IssueConflict
+from engine.errors import BadQuery, GridchainError, IssueConflict, either
 from engine.lang import say
 from engine.model import COLORS, ISSUE_STATUSES, ColorChange, Issue, IssueEvent
 
@@ -200,7 +200,7 @@ def apply(history: IssueHistory, change: IssueChange) -> tuple[Issue, IssueEvent
         )
     step = STEP_NAMES_ZH[change.kind]
     if status not in allowed:
-        when = "或".join(status_zh(before) for before in allowed)
+        when = either([status_zh(before) for before in allowed])
         raise IssueConflict(
             issue.id,
             status,

@@ -11,20 +11,28 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from counties import Rows, small
+from conftest import load
+from counties import AS_OF, Rows, small
 from test_cli import GRIDCHAIN, clean_env
 
+from engine import loop
 from engine.backends.memory import MemoryBackend
-from engine.errors import ImportProblem, ImportRefused, NotFound
+from engine.errors import GridchainError, ImportProblem, ImportRefused, NotFound
+from engine.finding import find, resolve
 from engine.importer import validate
+from engine.issues import IssueChange
 from engine.lang import speaking
 from engine.ledger import read_dataset, write_folder
+from engine.semantics import IssueFilter
 
 Mutation = Callable[[Rows], None]
 # Two English words in a row: a sentence left untranslated. Codes (grid_head), ids (T99),
 # file names (units.csv) and formats (YYYY-MM-DD) are single words and stay as they are.
 ENGLISH_WORDS = re.compile(r"\b[A-Za-z]+ [A-Za-z]+\b")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# What a message quotes: a value as given ('县公安局', '大水坑镇') and the vocabulary's names of
+# what may be given instead (网格长 (grid_head)) stay as they are in either language.
+QUOTED = re.compile(r"'[^']*'|[^ ,:]*\([^)]*\)")
 
 
 @pytest.fixture(autouse=True)
@@ -234,6 +242,67 @@ def test_the_queries_say_what_is_missing_in_either_language(backend: MemoryBacke
         backend.person("NOBODY", dt.date(2024, 6, 1))
     with speaking("en"), pytest.raises(NotFound, match=r"^no person with id 'NOBODY'$"):
         backend.person("NOBODY", dt.date(2024, 6, 1))
+
+
+def dispatch_resolved_issue(county: MemoryBackend) -> object:
+    at = dt.datetime(2024, 6, 10, 9, 30, tzinfo=dt.UTC)
+    change = IssueChange("I2", "dispatched", "SEC1", "test", at, "县民政局")
+    return loop.transition(county, change)
+
+
+def acknowledge_uncalled(county: MemoryBackend) -> object:
+    at = dt.datetime(2024, 6, 10, 9, 30, tzinfo=dt.UTC)
+    change = IssueChange("I1", "acknowledged", "SEC1", "test", at, "县公安局")
+    return loop.transition(county, change)
+
+
+def ambiguous_name(county: MemoryBackend) -> object:
+    load(county, {"people": [{**small()["people"][0], "id": "P-NAMESAKE", "name": "大水坑镇"}]})
+    return resolve(county, "大水坑镇")
+
+
+# What a question or a step refuses, as its Chinese text says it.
+REFUSED = [
+    pytest.param(dispatch_resolved_issue,
+                 "事项 I2 已处置，不能派遣（仅在已上报、已派遣或已报到时可以）", id="illegal-step"),
+    pytest.param(acknowledge_uncalled,
+                 "事项 I1 已派遣，但部门 '县公安局' 未被派遣到此事项；请先派遣",
+                 id="department-not-called"),
+    pytest.param(lambda county: loop.issue_list(county, AS_OF, IssueFilter(status="forgotten")),
+                 "无法识别的事项状态 'forgotten'（可填：已上报 (reported), 已派遣 (dispatched), "
+                 "已报到 (acknowledged), 已处置 (resolved), 已办结 (closed)）",
+                 id="unknown-status"),
+    pytest.param(lambda county: county.gaps(AS_OF, color="purple"),
+                 "无法识别的颜色 'purple'（可填：绿 (green), 蓝 (blue), 黄 (yellow), 橙 (orange), "
+                 "红 (red)）",
+                 id="unknown-colour"),
+    pytest.param(lambda county: county.gaps(AS_OF, kind="holes"), "无法识别的缺口类型 'holes'",
+                 id="unknown-gap-kind"),
+    pytest.param(lambda county: county.who("SEC1", AS_OF),
+                 "SEC1 是人员，不在责任链上；请问单元、户、居民或事项", id="who-of-a-person"),
+    pytest.param(lambda county: county.gaps(AS_OF, scope="NOWHERE"), "找不到单元 NOWHERE",
+                 id="no-such-scope"),
+    pytest.param(lambda county: find(county, "  "), "请写明要找什么：一个名称，或名称的一部分",
+                 id="find-nothing"),
+    pytest.param(ambiguous_name,
+                 "叫 大水坑镇 的不止一处：T2（乡镇）、P-NAMESAKE（人员）；请给出编号",
+                 id="ambiguous-name"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("ask", "chinese"), REFUSED)
+def test_each_refused_question_or_step_is_said_in_chinese_and_in_english_on_request(
+    ask: Callable[[MemoryBackend], object], chinese: str, backend: MemoryBackend
+) -> None:
+    load(backend, small())
+    with pytest.raises(GridchainError) as refused:
+        ask(backend)
+    assert str(refused.value).startswith(chinese)
+    assert ENGLISH_WORDS.findall(str(refused.value)) == []
+    with speaking("en"), pytest.raises(GridchainError) as english:
+        ask(backend)
+    said = str(english.value)
+    assert ENGLISH_WORDS.search(said) and not CHINESE.search(QUOTED.sub("", said)), said
 
 
 # ---- through the installed command ---------------------------------------------------------
