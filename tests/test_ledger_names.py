@@ -28,6 +28,7 @@ def in_english(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests read the English messages; tests/test_messages.py reads the Chinese ones."""
     monkeypatch.setenv("GRIDCHAIN_LANG", "en")
 
+
 EXPECTED_FILES = (
     "expected units.csv (单元.csv), households.csv (户.csv), residents.csv (居民.csv), "
     "people.csv (人员.csv), assignments.csv (包抓.csv), bodies.csv (组织.csv), "
