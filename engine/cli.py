@@ -352,7 +352,7 @@ def push(args: argparse.Namespace) -> None:
             data = source.snapshot()
         finally:
             source.close()
-        with progress_bar("pushing") as progress:
+        with progress_bar(say("推送", "pushing")) as progress:
             report = target.store(data, progress)
     render.draw(terminal(), tables.import_sheet(report))
 

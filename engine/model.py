@@ -25,6 +25,27 @@ PARENT_LABELS: dict[str, tuple[str, ...]] = {
     "Building": ("Grid",),
     "Household": ("Grid", "Building"),
 }
+# The records that are no unit, by their ledger file's name (户, 人员, …).
+RECORD_FILE_OF_LABEL = {
+    "Household": "households",
+    "Resident": "residents",
+    "Person": "people",
+    "Assignment": "assignments",
+    "Issue": "issues",
+}
+
+
+def label_zh(label: str) -> str:
+    """A graph label's Chinese name, for a message: `Township` is 乡镇; a label of no word is
+    shown as it is. (English messages show the label itself.)"""
+    for words in (vocabulary.LEVELS, vocabulary.BODY_KINDS):
+        for word in words.words:
+            if label_of(word.code) == label:
+                return word.zh
+    kind = RECORD_FILE_OF_LABEL.get(label)
+    return vocabulary.FILES.name(kind, "zh") if kind else label
+
+
 # A Building is no step of a trace and has no required role: it inherits its Grid's.
 REQUIRED_ROLE: dict[str, str] = {
     "Township": "commander",

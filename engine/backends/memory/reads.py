@@ -18,7 +18,7 @@ from engine.backends.memory.store import (
     rows_with_ids,
     select,
 )
-from engine.errors import BadQuery, NotFound
+from engine.errors import NotFound
 from engine.issues import IssueHistory, history_of
 from engine.model import (
     Assignment,
@@ -127,7 +127,7 @@ class MemoryReads(semantics.ChainAnswers):
         label = self.labels({target}).get(target)
         if label is None:
             raise NotFound(target)
-        raise BadQuery(f"{target!r} is a {label}; ask about a unit, household, resident or issue")
+        raise semantics.no_chain(target, label)
 
     def levels(self, start: str, as_of: dt.date) -> list[semantics.Level]:
         day = as_of.isoformat()
