@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from engine.errors import BadQuery, GridchainError
 from engine.lang import say
-from engine.model import UNIT_LABELS, FindResult, Match, label_zh
+from engine.model import UNIT_LABELS, FindResult, Match
+from engine.vocabulary import label_name
 
 if TYPE_CHECKING:
     from engine.backends.base import Backend
@@ -71,7 +72,7 @@ def resolve(backend: Backend, text: str) -> str:
         raise AmbiguousName(
             say(
                 f"叫 {text} 的不止一处："
-                + "、".join(f"{node}（{label_zh(label)}）" for node, label, _ in candidates)
+                + "、".join(f"{node}（{label_name(label, 'zh')}）" for node, label, _ in candidates)
                 + f"{more}；请给出编号",
                 f"{text!r} names several records: "
                 + ", ".join(f"{node} ({label})" for node, label, _ in candidates)

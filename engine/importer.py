@@ -30,9 +30,8 @@ from engine.model import (
     Person,
     Resident,
     Unit,
-    label_zh,
 )
-from engine.vocabulary import WordList
+from engine.vocabulary import WordList, label_name
 
 # Column order is the order of SPEC §5; `required` cells must be non-empty.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -443,8 +442,8 @@ def resolve_references(check: Validation, known: KnownLabels, cyclic: set[str]) 
                 line,
                 "id",
                 say(
-                    f"编号 {node_id} 在库中已是{label_zh(stored_label)}，不能再作"
-                    f"{label_zh(new_label)}",
+                    f"编号 {node_id} 在库中已是{label_name(stored_label, 'zh')}，不能再作"
+                    f"{label_name(new_label, 'zh')}",
                     f"id {node_id!r} is already a {stored_label} in the store",
                 ),
             )
@@ -464,13 +463,13 @@ def resolve_references(check: Validation, known: KnownLabels, cyclic: set[str]) 
                 ),
             )
         elif label not in ref.labels:
-            expected = either([label_zh(wanted) for wanted in ref.labels])
+            expected = either([label_name(wanted, "zh") for wanted in ref.labels])
             check.fail(
                 ref.file,
                 ref.line,
                 ref.column,
                 say(
-                    f"{ref.target} 是{label_zh(label)}，这里应为{expected}",
+                    f"{ref.target} 是{label_name(label, 'zh')}，这里应为{expected}",
                     f"{ref.target!r} is a {label}, expected {' or '.join(ref.labels)}",
                 ),
             )
@@ -479,7 +478,7 @@ def resolve_references(check: Validation, known: KnownLabels, cyclic: set[str]) 
 def sought(labels: tuple[str, ...]) -> str:
     """What a reference names, in Chinese: 人员, 户, a level (乡镇), or any unit (单元)."""
     if len(labels) == 1:
-        return label_zh(labels[0])
+        return label_name(labels[0], "zh")
     return "单元或户" if "Household" in labels else "单元"
 
 

@@ -14,10 +14,11 @@ from engine import history
 from engine.backends.base import Progress, no_progress
 from engine.errors import ImportProblem, ImportRefused, header_of
 from engine.importer import validate
-from engine.issues import color_change, now, status_of, status_zh
+from engine.issues import color_change, now, status_of
 from engine.lang import say
 from engine.model import RECORD_KINDS, Household
 from engine.snapshot import ImportMode, Retirement, gone_before_validation, retire, without_gone
+from engine.vocabulary import ISSUE_STATUSES
 
 if TYPE_CHECKING:
     from engine.backends.base import Backend
@@ -62,7 +63,8 @@ def refuse_loop_changes(data: DataSet, backend: Backend) -> None:
                     line,
                     changed[0],
                     say(
-                        f"事项 {issue.id} 已在办理流程中（{status_zh(status)}）：其{headers}"
+                        f"事项 {issue.id} 已在办理流程中（{ISSUE_STATUSES.name(status, 'zh')}）："
+                        f"其{headers}"
                         f"只能随办理步骤改变（gridchain issue …，POST /issues/{issue.id}/…），"
                         "台账行不能改",
                         f"issue {issue.id!r} is in the issue loop ({status}): its "

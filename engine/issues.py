@@ -34,14 +34,6 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "closed": {"resolved": "closed"},
     "reopened": {"resolved": "dispatched"},
 }
-# Each step as a person asks for it, in Chinese.
-STEP_NAMES_ZH = {
-    "dispatched": "派遣",
-    "acknowledged": "报到",
-    "resolved": "处置",
-    "closed": "办结",
-    "reopened": "退回重办",
-}
 DONE_STATUSES = ("resolved", "closed")
 SATISFIED = {"closed": True, "reopened": False}  # what the reporter's feedback said
 NEEDS_DEPARTMENT = ("dispatched", "acknowledged")
@@ -163,19 +155,15 @@ def status_of(issue: Issue) -> str:
 
 def moved_on(issue: str, status: str) -> IssueConflict:
     """A step refused because another was stored first: the issue is `status` now."""
+    now_zh = vocabulary.ISSUE_STATUSES.name(status, "zh")
     return IssueConflict(
         issue,
         status,
         say(
-            f"事项 {issue} 已有新的进展：现为{status_zh(status)}",
+            f"事项 {issue} 已有新的进展：现为{now_zh}",
             f"issue {issue!r} moved on: it is {status}",
         ),
     )
-
-
-def status_zh(status: str) -> str:
-    """An issue's status in Chinese (已派遣), for a message."""
-    return vocabulary.ISSUE_STATUSES.name(status, "zh")
 
 
 def history_of(issue: Issue, stored: list[IssueEvent]) -> IssueHistory:
@@ -191,21 +179,26 @@ def apply(history: IssueHistory, change: IssueChange) -> tuple[Issue, IssueEvent
     status = status_of(issue)
     allowed = TRANSITIONS.get(change.kind)
     if allowed is None:
-        steps = ", ".join(f"{name} ({step})" for step, name in STEP_NAMES_ZH.items())
+        steps = ", ".join(
+            f"{word.zh} ({word.code})"
+            for word in vocabulary.ISSUE_EVENTS.words
+            if word.code in TRANSITIONS
+        )
         raise BadQuery(
             say(
                 f"无法识别的步骤 '{change.kind}'（可填：{steps}）",
                 f"unknown step {change.kind!r} (expected one of {', '.join(TRANSITIONS)})",
             )
         )
-    step = STEP_NAMES_ZH[change.kind]
+    step = vocabulary.ISSUE_EVENTS.name(change.kind, "zh")
+    now_zh = vocabulary.ISSUE_STATUSES.name(status, "zh")
     if status not in allowed:
-        when = either([status_zh(before) for before in allowed])
+        when = either([vocabulary.ISSUE_STATUSES.name(before, "zh") for before in allowed])
         raise IssueConflict(
             issue.id,
             status,
             say(
-                f"事项 {issue.id} {status_zh(status)}，不能{step}（仅在{when}时可以）",
+                f"事项 {issue.id} {now_zh}，不能{step}（仅在{when}时可以）",
                 f"issue {issue.id!r} is {status}: it cannot be {change.kind} "
                 f"(only when {' or '.join(allowed)})",
             ),
@@ -217,7 +210,7 @@ def apply(history: IssueHistory, change: IssueChange) -> tuple[Issue, IssueEvent
             issue.id,
             status,
             say(
-                f"事项 {issue.id} {status_zh(status)}，但部门 '{change.department}' "
+                f"事项 {issue.id} {now_zh}，但部门 '{change.department}' "
                 "未被派遣到此事项；请先派遣",
                 f"issue {issue.id!r} is {status}, but department {change.department!r} was not "
                 "called to it; dispatch it first",

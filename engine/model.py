@@ -7,12 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Self, TypeVar, dataclass_transform
 
 from engine import vocabulary
-
-
-def label_of(code: str) -> str:
-    """The graph's label of a level or body kind: `party_org` is `PartyOrg`."""
-    return "".join(part.capitalize() for part in code.split("_"))
-
+from engine.vocabulary import label_of
 
 # Unit levels, bottom up; a ledger names them (engine/vocabulary.py), the graph labels them.
 LEVEL_LABELS: dict[str, str] = {code: label_of(code) for code in vocabulary.LEVELS.codes}
@@ -25,27 +20,6 @@ PARENT_LABELS: dict[str, tuple[str, ...]] = {
     "Building": ("Grid",),
     "Household": ("Grid", "Building"),
 }
-# The records that are no unit, by their ledger file's name (户, 人员, …).
-RECORD_FILE_OF_LABEL = {
-    "Household": "households",
-    "Resident": "residents",
-    "Person": "people",
-    "Assignment": "assignments",
-    "Issue": "issues",
-}
-
-
-def label_zh(label: str) -> str:
-    """A graph label's Chinese name, for a message: `Township` is 乡镇; a label of no word is
-    shown as it is. (English messages show the label itself.)"""
-    for words in (vocabulary.LEVELS, vocabulary.BODY_KINDS):
-        for word in words.words:
-            if label_of(word.code) == label:
-                return word.zh
-    kind = RECORD_FILE_OF_LABEL.get(label)
-    return vocabulary.FILES.name(kind, "zh") if kind else label
-
-
 # A Building is no step of a trace and has no required role: it inherits its Grid's.
 REQUIRED_ROLE: dict[str, str] = {
     "Township": "commander",

@@ -41,8 +41,8 @@ from engine.model import (
     TraceResult,
     TraceStep,
     WhoResult,
-    label_zh,
 )
+from engine.vocabulary import label_name
 
 # Levels that are a step of a reverse trace, bottom up (SPEC §4.3), and who answers for each.
 TRACE_ROLE: dict[str, str] = {
@@ -270,7 +270,7 @@ def no_chain(target: str, label: str) -> BadQuery:
     """What `who` or `trace` says of a record that lies in no chain (a person, a body)."""
     return BadQuery(
         say(
-            f"{target} 是{label_zh(label)}，不在责任链上；请问单元、户、居民或事项",
+            f"{target} 是{label_name(label, 'zh')}，不在责任链上；请问单元、户、居民或事项",
             f"{target!r} is a {label}; ask about a unit, household, resident or issue",
         )
     )
