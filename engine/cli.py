@@ -27,6 +27,7 @@ from engine.history import acting
 from engine.issues import IssueChange, feedback_kind, new_report, now
 from engine.jsonout import to_json
 from engine.model import DEFAULT_MEMBER_LIMIT, ImportReport
+from engine.report import report_command
 from engine.semantics import IssueFilter
 
 if TYPE_CHECKING:
@@ -537,6 +538,11 @@ def parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     issue_commands(issue)
+
+    printable = command(commands, "report", report_command)
+    printable.add_argument("--scope", required=True, metavar="UNIT", help="A unit's id or name.")
+    printable.add_argument("--out", required=True, type=Path, metavar="FILE.html")
+    add_as_of(printable)
 
     counts = command(commands, "stats", stats)
     add_scope(counts)
