@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from engine.errors import BadQuery, NotFound
 from engine.lang import current, say
 from engine.model import (
+    Gap,
     GapsResult,
     IssuesResult,
     IssueView,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 # The units a report covers (a household has a chain, not a report).
 AREA_LABELS = ("County", "Township", "Village", "Grid", "Building")
 MAX_LISTED_GAPS = 200
+LISTING_ORDER = {label: n for n, label in enumerate((*AREA_LABELS, "Person", "Household"))}
 PER_HOUSEHOLDS = 1000  # gaps are ranked per this many households
 PLACE_SEPARATOR = " › "
 
@@ -108,12 +110,22 @@ def gather(backend: Backend, scope: str, as_of: dt.date, made_at: dt.datetime) -
     )
 
 
+def listed_gaps(gaps: GapsResult) -> list[Gap]:
+    """The gaps the report lists: those of the highest units first (a vacancy there leaves
+    everything below without a head), then people, then households; then by kind and id."""
+    ranked = sorted(
+        gaps.gaps,
+        key=lambda gap: (LISTING_ORDER.get(gap.level, len(LISTING_ORDER)), gap.kind, gap.id),
+    )
+    return ranked[:MAX_LISTED_GAPS]
+
+
 def names_of(
     backend: Backend, gaps: GapsResult, overdue: IssuesResult, children: Sequence[str]
 ) -> dict[str, str]:
     """The names of what the report lists: the places on its gaps' and issues' paths, its
     sub-units, and the people a gap is about (an overloaded grid member)."""
-    listed = gaps.gaps[:MAX_LISTED_GAPS]
+    listed = listed_gaps(gaps)
     places = {node for gap in listed for node in gap.path} | set(children)
     places |= {node for issue in overdue.issues for node in issue.path}
     found = backend.names(places)
@@ -400,7 +412,7 @@ def gap_list_sheet(gaps: GapsResult, names: Mapping[str, str], county: str | Non
         say("缺口清单", "Gaps"),
         (say("缺口类型", "kind"), say("对象", "what"), say("级别", "level"), say("位置", "where")),
     )
-    for gap in gaps.gaps[:MAX_LISTED_GAPS]:
+    for gap in listed_gaps(gaps):
         sheet.add(
             GAP_KINDS.name(gap.kind),
             named(gap.id, names),
