@@ -12,12 +12,12 @@ import argparse
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, NoReturn
 
-from engine import render
+from engine import render, tables
 from engine.backends import BACKENDS, open_backend
 from engine.backends.base import Backend, no_progress
 from engine.backends.base import Progress as ProgressCallback
@@ -26,21 +26,31 @@ from engine.finding import resolve
 from engine.history import acting
 from engine.issues import IssueChange, feedback_kind, new_report, now
 from engine.jsonout import to_json
-from engine.model import DEFAULT_MEMBER_LIMIT, ImportReport
-from engine.report import report_command
+from engine.lang import LANGS, Lang, choose, is_lang, say
+from engine.lang import from_env as from_lang_env
+from engine.model import (
+    DEFAULT_MEMBER_LIMIT,
+    GapsResult,
+    ImportReport,
+    IssuesResult,
+    TraceResult,
+)
+from engine.report import REPORT_SUMMARY, report_command
 from engine.semantics import IssueFilter
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from engine.ledger import Table
+    from engine.sheets import Sheet
     from engine.snapshot import ImportMode
 
+MAX_GAP_ROWS = 200  # a terminal shows the first gaps; --format or --json gives them all
+SHEET_FORMATS = ("csv", "xlsx")  # engine.sheets.FORMATS, without importing csv and io for it
+OUTPUT_FORMATS = ("table", "json", *SHEET_FORMATS)
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
 CLI_ACTOR = "cli"  # who a write from the command line is recorded as, unless told
-
-AnswerT = TypeVar("AnswerT")
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -57,10 +67,12 @@ def parse_day(text: str | None, option: str = "--as-of") -> dt.date:
         fail(f"{option}: bad date {text!r} (expected YYYY-MM-DD)", EXIT_BAD_INPUT)
 
 
-def terminal(stderr: bool = False) -> Console:
+def terminal(stderr: bool = False, file: IO[str] | None = None) -> Console:
     from rich.console import Console
 
-    return Console(soft_wrap=True, stderr=stderr)
+    # A table written to a file or a pipe is as wide as it needs: nothing is cut at 80 columns.
+    width = None if file is None and (sys.stderr if stderr else sys.stdout).isatty() else 200
+    return Console(soft_wrap=True, stderr=stderr, file=file, width=width)
 
 
 @contextmanager
@@ -81,11 +93,53 @@ def backend_session(args: argparse.Namespace, backend_name: str | None = None) -
             backend.close()
 
 
-def emit(result: AnswerT, as_json: bool, show: Callable[[Console, AnswerT], None]) -> None:
-    if as_json:
-        sys.stdout.write(to_json(result, indent=2) + "\n")
+Sheets = Callable[[bool], "Sequence[Sheet]"]  # an answer's sheets; True: whole, for a file
+
+
+def emit(args: argparse.Namespace, result: object, sheets: Sheets) -> None:
+    """The answer as asked: JSON, the first sheet as CSV or .xlsx, or tables; on stdout or in
+    `--out FILE` (whose suffix names the format when `--format` does not)."""
+    out: Path | None = args.out
+    form = args.format or ("json" if args.as_json else None) or format_of(out)
+    if form == "json":
+        put(out, (to_json(result, indent=2) + "\n").encode())
+    elif form in SHEET_FORMATS:
+        from engine.sheets import encode, is_format
+
+        assert is_format(form)
+        if form == "xlsx" and out is None and sys.stdout.isatty():
+            fail(say("xlsx 需要 --out 文件", "xlsx needs --out FILE"), EXIT_BAD_INPUT)
+        put(out, encode(sheets(True)[0], form))
+    elif out is None:
+        render.draw(terminal(), *sheets(False))
     else:
-        show(terminal(), result)
+        with out_file(out) as file:
+            render.draw(terminal(file=file), *sheets(False))
+
+
+def format_of(out: Path | None) -> str:
+    suffix = out.suffix.lower().lstrip(".") if out else ""
+    return suffix if suffix in OUTPUT_FORMATS else "table"
+
+
+@contextmanager
+def out_file(out: Path) -> Iterator[IO[str]]:
+    try:
+        with out.open("w", encoding="utf-8", newline="") as file:
+            yield file
+    except OSError as exc:
+        fail(f"--out {out}: {exc.strerror}", EXIT_BAD_INPUT)
+
+
+def put(out: Path | None, data: bytes) -> None:
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        return
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        fail(f"--out {out}: {exc.strerror}", EXIT_BAD_INPUT)
 
 
 @contextmanager
@@ -122,6 +176,35 @@ def merge_tables(backend: Backend, tables: dict[str, Table]) -> ImportReport:
     return import_tables(backend, tables, ImportMode(dt.date.today(), merge=True))
 
 
+def named_places(backend: Backend, *paths: Iterable[str]) -> dict[str, str]:
+    """The names of the nodes on these paths, for a person to read beside (or for) their ids."""
+    return backend.names(tables.places_of(*paths))
+
+
+def trace_sheets(backend: Backend, result: TraceResult) -> list[Sheet]:
+    names = named_places(backend, [result.target], (step.unit for step in result.path))
+    return tables.trace_sheets(result, names)
+
+
+def issues_sheet(backend: Backend, result: IssuesResult) -> Sheet:
+    names = named_places(backend, *(issue.path for issue in result.issues))
+    return tables.issues_sheet(result, names)
+
+
+def gap_sheets(backend: Backend, result: GapsResult, whole: bool) -> list[Sheet]:
+    """The gaps (on a terminal, the first MAX_GAP_ROWS), their summary and their townships."""
+    limit = None if whole else MAX_GAP_ROWS
+    shown = result.gaps if limit is None else result.gaps[:limit]
+    names = named_places(
+        backend, *(gap.path for gap in shown), result.summary.by_township, [result.scope or ""]
+    )
+    return [
+        tables.gaps_sheet(result, names, limit),
+        tables.gap_summary_sheet(result, names),
+        tables.townships_sheet(result, names),
+    ]
+
+
 # ---- commands: each takes the parsed command line; its docstring is its help -------------
 
 
@@ -138,7 +221,7 @@ def import_command(args: argparse.Namespace) -> None:
     mode = ImportMode(parse_day(args.effective, "--effective"), merge=args.merge)
     with backend_session(args) as backend:
         report = import_tables(backend, read_dataset(args.path), mode, args.dry_run)
-    emit(report, args.as_json, render.show_import)
+    emit(args, report, lambda whole: [tables.import_sheet(report)])
 
 
 def find(args: argparse.Namespace) -> None:
@@ -147,7 +230,9 @@ def find(args: argparse.Namespace) -> None:
     from engine import finding
 
     with backend_session(args) as backend:
-        emit(finding.find(backend, args.text), args.as_json, render.show_find)
+        found = finding.find(backend, args.text)
+        names = named_places(backend, *(match.path for match in found.matches))
+        emit(args, found, lambda whole: [tables.find_sheet(found, names)])
 
 
 def covers(args: argparse.Namespace) -> None:
@@ -157,22 +242,24 @@ def covers(args: argparse.Namespace) -> None:
 
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        person = resolve(backend, args.person)
-        emit(person_covers(backend, person, day), args.as_json, render.show_covers)
+        result = person_covers(backend, resolve(backend, args.person), day)
+        emit(args, result, lambda whole: [tables.covers_sheet(result, {})])
 
 
 def who(args: argparse.Namespace) -> None:
     """The accountability chain of a household, resident, unit or issue."""
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        emit(backend.who(resolve(backend, args.target), day), args.as_json, render.show_who)
+        result = backend.who(resolve(backend, args.target), day)
+        emit(args, result, lambda whole: [tables.who_sheet(result)])
 
 
 def trace(args: argparse.Namespace) -> None:
     """The reverse trace from a household or issue up to its commander."""
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        emit(backend.trace(resolve(backend, args.target), day), args.as_json, render.show_trace)
+        result = backend.trace(resolve(backend, args.target), day)
+        emit(args, result, lambda whole: trace_sheets(backend, result))
 
 
 def gaps(args: argparse.Namespace) -> None:
@@ -181,12 +268,7 @@ def gaps(args: argparse.Namespace) -> None:
     with backend_session(args) as backend:
         scope = resolve(backend, args.scope) if args.scope else None
         result = backend.gaps(day, scope, args.kind, args.limit_households, args.color)
-        if args.as_json:
-            emit(result, True, render.show_gaps)
-        else:  # a person reads names: fetched for the places the table shows
-            shown = result.gaps[: render.MAX_GAP_ROWS]
-            places = {node for gap in shown for node in gap.path} | set(result.summary.by_township)
-            render.show_gaps(terminal(), result, names=backend.names(places))
+        emit(args, result, lambda whole: gap_sheets(backend, result, whole))
 
 
 def overdue(args: argparse.Namespace) -> None:
@@ -197,7 +279,8 @@ def overdue(args: argparse.Namespace) -> None:
     with backend_session(args) as backend:
         scope = resolve(backend, args.scope) if args.scope else None
         wanted = IssueFilter(overdue=True, scope=scope, color=args.color)
-        emit(loop.issue_list(backend, day, wanted), args.as_json, render.show_issues)
+        result = loop.issue_list(backend, day, wanted)
+        emit(args, result, lambda whole: [issues_sheet(backend, result)])
 
 
 def color(args: argparse.Namespace) -> None:
@@ -210,7 +293,8 @@ def color(args: argparse.Namespace) -> None:
             result = backend.color_history(household)
         else:
             result = loop.set_color(backend, household, args.new, args.by, now())
-        emit(result, args.as_json, render.show_colors)
+        names = backend.names({household, *(change.by for change in result.changes)})
+        emit(args, result, lambda whole: [tables.colors_sheet(result, names)])
 
 
 def stats(args: argparse.Namespace) -> None:
@@ -218,7 +302,9 @@ def stats(args: argparse.Namespace) -> None:
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
         scope = resolve(backend, args.scope) if args.scope else None
-        emit(backend.stats(day, scope), args.as_json, render.show_stats)
+        result = backend.stats(day, scope)
+        names = backend.names({scope} if scope else set())
+        emit(args, result, lambda whole: [tables.stats_sheet(result, names)])
 
 
 def demo(args: argparse.Namespace) -> None:
@@ -250,7 +336,7 @@ def push(args: argparse.Namespace) -> None:
             source.close()
         with progress_bar("pushing") as progress:
             report = target.store(data, progress)
-    render.show_import(terminal(), report)
+    render.draw(terminal(), tables.import_sheet(report))
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -274,10 +360,10 @@ def serve(args: argparse.Namespace) -> None:
 # ---- the issue loop: 线索上报 → 问题处置 → 结果反馈 -------------------------------------------
 
 
-def show_issue_state(backend: Backend, issue: str, as_json: bool) -> None:
+def show_issue_state(backend: Backend, issue: str, args: argparse.Namespace) -> None:
     state = backend.trace(issue, dt.date.today()).issue
     assert state is not None  # `issue` names an issue
-    emit(state, as_json, render.show_issue)
+    emit(args, state, lambda whole: [tables.issue_sheet(state)])
 
 
 def move(args: argparse.Namespace, kind: str, by: str | None, department: str | None) -> None:
@@ -286,7 +372,7 @@ def move(args: argparse.Namespace, kind: str, by: str | None, department: str | 
     change = IssueChange(args.issue, kind, by, CLI_ACTOR, now(), department, args.note)
     with backend_session(args) as backend:
         loop.transition(backend, change)
-        show_issue_state(backend, args.issue, args.as_json)
+        show_issue_state(backend, args.issue, args)
 
 
 def report_issue(args: argparse.Namespace) -> None:
@@ -306,7 +392,7 @@ def report_issue(args: argparse.Namespace) -> None:
     )
     with backend_session(args) as backend:
         loop.report(backend, new)
-        show_issue_state(backend, new.issue, args.as_json)
+        show_issue_state(backend, new.issue, args)
 
 
 def dispatch_issue(args: argparse.Namespace) -> None:
@@ -353,12 +439,39 @@ def from_env(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+# What each command does, in Chinese (its docstring says it in English).
+SUMMARIES = {
+    "covers": "某人包抓了什么：每项有效包抓、其下的户和其中的缺口（who 的反向）。",
+    "find": "按名称查单元、人员、居民，按地址查户；凡是接受编号的命令，也接受唯一的名称。",
+    "history": "一条记录（单元、户、居民、人员、包抓、组织或事项）的全部变更，新的在前："
+    "改前改后、时间、操作人和来源。",
+    "import": "导入一个县的台账，要么全部成功，要么什么都不写。每个文件是该类记录的完整台账："
+    "以前有而现在没有的记录被终止（包抓在 --effective 前一天终止）或删除；没给的文件不影响"
+    "任何记录。",
+    "who": "户、居民、单元或事项的责任链。",
+    "trace": "从户或事项倒查到指挥长。",
+    "gaps": "范围内的全部覆盖缺口。",
+    "overdue": "全部逾期未办结的事项，新的在前，以及链上现在由谁负责。",
+    "color": "户的五色标记及其变化；给出颜色则先标记。",
+    "stats": "单元、人员、包抓和缺口的数量。",
+    "demo": "生成盐池县示例数据，导入，并展示 gridchain 的回答。",
+    "push": "把内置存储（--db）复制到配置的 Neo4j；重复执行结果一致。",
+    "serve": "在配置的后端上提供 HTTP API（OpenAPI 文档在 /docs）。",
+    "report": "上报事项（线索上报）。",
+    "dispatch": "网格吹哨：把部门叫到事项上来。",
+    "ack": "被叫到的部门报到（部门报到）。",
+    "resolve": "事项已处置（问题处置）。",
+    "feedback": "上报人反馈（结果反馈）：满意则办结，不满意则重办。",
+}
+
+
 def command(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
     run: Callable[[argparse.Namespace], None],
+    summary: str | None = None,  # when SUMMARIES[name] is another command's (`issue report`)
 ) -> argparse.ArgumentParser:
-    doc = run.__doc__
+    doc = say(summary or SUMMARIES[name], run.__doc__ or "")
     parser = commands.add_parser(name, help=doc, description=doc, allow_abbrev=False)
     parser.set_defaults(run=run, where=parser.prog)  # "gridchain issue dispatch", for history
     return parser
@@ -366,28 +479,64 @@ def command(
 
 def add_as_of(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--as-of", metavar="DATE", help="Date the assignments are judged on (YYYY-MM-DD)."
+        "--as-of",
+        metavar="DATE",
+        help=say(
+            "判定包抓是否有效的日期（YYYY-MM-DD），默认今天。",
+            "Date the assignments are judged on (YYYY-MM-DD).",
+        ),
     )
 
 
-def add_json(parser: argparse.ArgumentParser) -> None:
+def add_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--json", dest="as_json", action="store_true", help="Print the answer as JSON."
+        "--json",
+        dest="as_json",
+        action="store_true",
+        help=say("以 JSON 输出。", "Print the answer as JSON."),
+    )
+    parser.add_argument(
+        "--format",
+        choices=OUTPUT_FORMATS,
+        help=say(
+            "table（默认表格）、json，或把列表导出为 csv（带 BOM 的 UTF-8，Excel 可直接"
+            "打开）或 xlsx。",
+            "table (default), json, or the list as csv (UTF-8 with BOM, for Excel) or xlsx.",
+        ),
+    )
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        type=Path,
+        help=say(
+            "把结果写入文件（未给 --format 时按后缀 .csv、.xlsx、.json 定格式）。",
+            "Write the answer to FILE (its suffix names the format when --format does not: "
+            ".csv, .xlsx, .json).",
+        ),
     )
 
 
 def add_scope(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scope", metavar="UNIT", help="A unit id; default the whole graph.")
+    parser.add_argument(
+        "--scope",
+        metavar="UNIT",
+        help=say("单元编号或名称；默认全县。", "A unit id; default the whole graph."),
+    )
 
 
 def add_color(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--color", metavar="COLOUR", help="Only households of this colour (green ... red)."
+        "--color",
+        metavar="COLOUR",
+        help=say(
+            "只看这种颜色的户（绿、蓝、黄、橙、红）。",
+            "Only households of this colour (green ... red).",
+        ),
     )
 
 
 def add_note(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--note", help="A note kept with the step.")
+    parser.add_argument("--note", help=say("随本环节保存的备注。", "A note kept with the step."))
 
 
 def add_acted_by(parser: argparse.ArgumentParser, required: bool = False) -> None:
@@ -395,7 +544,7 @@ def add_acted_by(parser: argparse.ArgumentParser, required: bool = False) -> Non
         "--by",
         required=required,
         default=None if required else CLI_ACTOR,
-        help="Who the step is recorded as made by.",
+        help=say("本环节记在谁的名下（人员编号）。", "Who the step is recorded as made by."),
     )
 
 
@@ -403,51 +552,75 @@ def issue_commands(issue: argparse.ArgumentParser) -> None:
     steps = issue.add_subparsers(metavar="COMMAND", required=True)
 
     report = command(steps, "report", report_issue)
-    report.add_argument("target", metavar="TARGET", help="The household or unit it is about.")
     report.add_argument(
-        "--category", required=True, help="What kind of issue (service, dispute, ...)."
+        "target",
+        metavar="TARGET",
+        help=say("事项涉及的户或单元。", "The household or unit it is about."),
     )
-    report.add_argument("--by", required=True, help="The reporting person's id.")
-    report.add_argument("--due-at", help="Due date; default the category's.")
+    report.add_argument(
+        "--category",
+        required=True,
+        help=say(
+            "事项类别（service、dispute 等）。", "What kind of issue (service, dispute, ...)."
+        ),
+    )
+    report.add_argument(
+        "--by", required=True, help=say("上报人编号。", "The reporting person's id.")
+    )
+    report.add_argument(
+        "--due-at", help=say("办结时限；默认按类别。", "Due date; default the category's.")
+    )
     add_note(report)
-    report.add_argument("--id", dest="issue_id", help="Default: a new id.")
-    add_json(report)
+    report.add_argument("--id", dest="issue_id", help=say("默认新编号。", "Default: a new id."))
+    add_output(report)
 
     dispatch = command(steps, "dispatch", dispatch_issue)
     dispatch.add_argument("issue", metavar="ISSUE")
-    dispatch.add_argument("--department", required=True, help="The department called in.")
+    dispatch.add_argument(
+        "--department", required=True, help=say("被吹哨的部门。", "The department called in.")
+    )
     add_acted_by(dispatch)
     add_note(dispatch)
-    add_json(dispatch)
+    add_output(dispatch)
 
     ack = command(steps, "ack", acknowledge_issue)
     ack.add_argument("issue", metavar="ISSUE")
-    ack.add_argument("--department", required=True, help="The department reporting in.")
+    ack.add_argument(
+        "--department", required=True, help=say("报到的部门。", "The department reporting in.")
+    )
     add_note(ack)
-    add_json(ack)
+    add_output(ack)
 
     resolve = command(steps, "resolve", resolve_issue)
     resolve.add_argument("issue", metavar="ISSUE")
     add_acted_by(resolve, required=True)
     add_note(resolve)
-    add_json(resolve)
+    add_output(resolve)
 
     feedback = command(steps, "feedback", feedback_issue)
     feedback.add_argument("issue", metavar="ISSUE")
     verdict = feedback.add_mutually_exclusive_group(required=True)
-    verdict.add_argument("--satisfied", dest="satisfied", action="store_true", help="Closes it.")
     verdict.add_argument(
-        "--unsatisfied", dest="satisfied", action="store_false", help="Reopens it."
+        "--satisfied", dest="satisfied", action="store_true", help=say("满意，办结。", "Closes it.")
+    )
+    verdict.add_argument(
+        "--unsatisfied",
+        dest="satisfied",
+        action="store_false",
+        help=say("不满意，重办。", "Reopens it."),
     )
     add_acted_by(feedback)
     add_note(feedback)
-    add_json(feedback)
+    add_output(feedback)
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="gridchain",
-        description="gridchain: who is accountable, where the gaps are, and the reverse trace.",
+        description=say(
+            "gridchain：谁负责、缺口在哪、倒查到人。",
+            "gridchain: who is accountable, where the gaps are, and the reverse trace.",
+        ),
         allow_abbrev=False,
     )
     top.add_argument(
@@ -455,111 +628,191 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path(from_env("GRIDCHAIN_DB") or "gridchain.db"),
         metavar="PATH",
-        help="Embedded store file (memory backend); default %(default)s. Env: GRIDCHAIN_DB.",
+        help=say(
+            "内置存储文件；默认 %(default)s。环境变量 GRIDCHAIN_DB。",
+            "Embedded store file (memory backend); default %(default)s. Env: GRIDCHAIN_DB.",
+        ),
+    )
+    top.add_argument(
+        "--lang",
+        choices=LANGS,
+        default=None,
+        help=say(
+            "显示语言：zh（默认）或 en。环境变量 GRIDCHAIN_LANG。",
+            "Language of what is printed for a person: zh (default) or en. Env: GRIDCHAIN_LANG.",
+        ),
     )
     top.add_argument(
         "--backend",
         default=from_env("GRIDCHAIN_BACKEND") or "memory",
         metavar="NAME",
-        help="memory or neo4j; default %(default)s. Env: GRIDCHAIN_BACKEND.",
+        help=say(
+            "memory 或 neo4j；默认 %(default)s。环境变量 GRIDCHAIN_BACKEND。",
+            "memory or neo4j; default %(default)s. Env: GRIDCHAIN_BACKEND.",
+        ),
     )
     commands = top.add_subparsers(metavar="COMMAND", required=True)
 
     covered = command(commands, "covers", covers)
-    covered.add_argument("person", metavar="PERSON", help="A person's id or name.")
+    covered.add_argument(
+        "person", metavar="PERSON", help=say("人员编号或姓名。", "A person's id or name.")
+    )
     add_as_of(covered)
-    add_json(covered)
+    add_output(covered)
 
     finder = command(commands, "find", find)
-    finder.add_argument("text", metavar="TEXT", help="A name, or a part of one.")
-    add_json(finder)
+    finder.add_argument(
+        "text", metavar="TEXT", help=say("名称或其一部分。", "A name, or a part of one.")
+    )
+    add_output(finder)
 
     changes = command(commands, "history", history_command)
     changes.add_argument("record", metavar="ID")
-    changes.add_argument("--since", metavar="DATE", help="Only changes on or after this day.")
-    add_json(changes)
+    changes.add_argument(
+        "--since",
+        metavar="DATE",
+        help=say("只看这一天及以后的变更。", "Only changes on or after this day."),
+    )
+    add_output(changes)
 
     imports = command(commands, "import", import_command)
     imports.add_argument(
-        "path", metavar="PATH", type=Path, help="A folder of CSV files or an .xlsx workbook."
+        "path",
+        metavar="PATH",
+        type=Path,
+        help=say(
+            "CSV 文件所在的文件夹，或一个 .xlsx 工作簿。",
+            "A folder of CSV files or an .xlsx workbook.",
+        ),
     )
     imports.add_argument(
         "--effective",
         metavar="DATE",
-        help="The day the ledgers take effect (default today); an assignment gone from "
-        "assignments.csv ends the day before.",
+        help=say(
+            "台账生效日期（默认今天）；从包抓台账中消失的包抓在前一天终止。",
+            "The day the ledgers take effect (default today); an assignment gone from "
+            "assignments.csv ends the day before.",
+        ),
     )
     imports.add_argument(
-        "--merge", action="store_true", help="The files are partial updates: retire nothing."
+        "--merge",
+        action="store_true",
+        help=say(
+            "文件只是部分更新：不终止、不删除任何记录。",
+            "The files are partial updates: retire nothing.",
+        ),
     )
     imports.add_argument(
         "--dry-run",
         action="store_true",
-        help="Report what would be added, changed, ended and removed; write nothing.",
+        help=say(
+            "只报告将新增、修改、终止和删除什么，不写入。",
+            "Report what would be added, changed, ended and removed; write nothing.",
+        ),
     )
-    add_json(imports)
+    add_output(imports)
 
     for name, chain_query in (("who", who), ("trace", trace)):
         query = command(commands, name, chain_query)
         query.add_argument("target", metavar="ID")
         add_as_of(query)
-        add_json(query)
+        add_output(query)
 
     gap_list = command(commands, "gaps", gaps)
     add_scope(gap_list)
-    gap_list.add_argument("--kind", help="Only gaps of this kind.")
+    gap_list.add_argument("--kind", help=say("只看这一类缺口。", "Only gaps of this kind."))
     gap_list.add_argument(
         "--limit-households",
         type=number_from(1),
         default=DEFAULT_MEMBER_LIMIT,
         metavar="N",
-        help="Households a grid member may cover before overload; default %(default)s.",
+        help=say(
+            "一名网格员最多包抓的户数，超过即超负荷；默认 %(default)s。",
+            "Households a grid member may cover before overload; default %(default)s.",
+        ),
     )
     add_color(gap_list)
     add_as_of(gap_list)
-    add_json(gap_list)
+    add_output(gap_list)
 
     late = command(commands, "overdue", overdue)
     add_scope(late)
     add_color(late)
     add_as_of(late)
-    add_json(late)
+    add_output(late)
 
     colors = command(commands, "color", color)
     colors.add_argument("household", metavar="HOUSEHOLD")
-    colors.add_argument("new", metavar="COLOUR", nargs="?", help="Mark it with this colour.")
-    colors.add_argument("--by", default=CLI_ACTOR, help="Who marks it (a person id).")
-    add_json(colors)
+    colors.add_argument(
+        "new",
+        metavar="COLOUR",
+        nargs="?",
+        help=say("标记为这种颜色。", "Mark it with this colour."),
+    )
+    colors.add_argument(
+        "--by", default=CLI_ACTOR, help=say("标记人（人员编号）。", "Who marks it (a person id).")
+    )
+    add_output(colors)
 
     issue = commands.add_parser(
         "issue",
-        help="Report an issue and move it through the loop.",
-        description="Report an issue and move it through the loop.",
+        help=say("上报事项并推动其办理。", "Report an issue and move it through the loop."),
+        description=say("上报事项并推动其办理。", "Report an issue and move it through the loop."),
         allow_abbrev=False,
     )
     issue_commands(issue)
 
-    printable = command(commands, "report", report_command)
-    printable.add_argument("--scope", required=True, metavar="UNIT", help="A unit's id or name.")
-    printable.add_argument("--out", required=True, type=Path, metavar="FILE.html")
+    printable = command(commands, "report", report_command, REPORT_SUMMARY)
+    printable.add_argument(
+        "--scope",
+        required=True,
+        metavar="UNIT",
+        help=say("单元编号或名称。", "A unit's id or name."),
+    )
+    printable.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FILE.html",
+        help=say("写入的文件。", "The file written."),
+    )
     add_as_of(printable)
 
     counts = command(commands, "stats", stats)
     add_scope(counts)
     add_as_of(counts)
-    add_json(counts)
+    add_output(counts)
 
     generated = command(commands, "demo", demo)
-    generated.add_argument("--seed", type=int, default=2020, help="Same seed, same county.")
-    generated.add_argument("--scale", type=number_from(1), default=1, help="Multiply the county.")
-    generated.add_argument("--export", type=Path, help="Also write the data set as CSV files here.")
+    generated.add_argument(
+        "--seed",
+        type=int,
+        default=2020,
+        help=say("同一种子，生成同一个县。", "Same seed, same county."),
+    )
+    generated.add_argument(
+        "--scale",
+        type=number_from(1),
+        default=1,
+        help=say("把县的规模放大几倍。", "Multiply the county."),
+    )
+    generated.add_argument(
+        "--export",
+        type=Path,
+        help=say("同时把数据集以 CSV 文件写到这里。", "Also write the data set as CSV files here."),
+    )
 
     command(commands, "push", push)
 
     server = command(commands, "serve", serve)
-    server.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
     server.add_argument(
-        "--port", type=number_from(1, 65535), default=8000, help="Port to listen on."
+        "--host", default="127.0.0.1", help=say("监听地址。", "Address to listen on.")
+    )
+    server.add_argument(
+        "--port",
+        type=number_from(1, 65535),
+        default=8000,
+        help=say("监听端口。", "Port to listen on."),
     )
     keys = from_env("GRIDCHAIN_KEYS")
     server.add_argument(
@@ -567,8 +820,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE",
         type=Path,
         default=Path(keys) if keys else None,
-        help='JSON list of API keys: {"key": K, "role": inspector | township_admin '
-        '(+ "township") | grid_member (+ "person")}. Env: GRIDCHAIN_KEYS.',
+        help=say(
+            'API 密钥文件（JSON 列表）：{"key": K, "role": inspector | township_admin '
+            '(+ "township") | grid_member (+ "person")}。环境变量 GRIDCHAIN_KEYS。',
+            'JSON list of API keys: {"key": K, "role": inspector | township_admin '
+            '(+ "township") | grid_member (+ "person")}. Env: GRIDCHAIN_KEYS.',
+        ),
     )
     return top
 
@@ -580,8 +837,9 @@ def history_command(args: argparse.Namespace) -> None:
 
     since = parse_day(args.since, "--since") if args.since else None
     with backend_session(args) as backend:
-        record = resolve(backend, args.record)
-        emit(history.of_record(backend, record, since), args.as_json, render.show_history)
+        result = history.of_record(backend, resolve(backend, args.record), since)
+        names = backend.names({result.record, *(entry.by for entry in result.entries)})
+        emit(args, result, lambda whole: [tables.history_sheet(result, names)])
 
 
 def user() -> str:
@@ -598,9 +856,25 @@ def user() -> str:
         return "unknown"
 
 
+def chosen_lang(argv: list[str]) -> Lang:
+    """The language `--lang` asks for, else GRIDCHAIN_LANG's: known before the parser is built,
+    since its help is written in it (a bad --lang is the parser's to refuse)."""
+    for index, arg in enumerate(argv):
+        wanted = arg.removeprefix("--lang=") if arg.startswith("--lang=") else None
+        if arg == "--lang" and index + 1 < len(argv):
+            wanted = argv[index + 1]
+        if is_lang(wanted):
+            return wanted
+    return from_lang_env()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: never a traceback, always an exit code."""
     try:
+        try:
+            choose(chosen_lang(sys.argv[1:] if argv is None else argv))
+        except GridchainError as exc:
+            fail(str(exc), EXIT_BAD_INPUT)
         args = parser().parse_args(argv)
         if args.backend not in BACKENDS:
             expected = ", ".join(BACKENDS)

@@ -12,27 +12,28 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine import tables
 from engine.errors import BadQuery, NotFound
 from engine.lang import current, say
 from engine.model import (
     Gap,
     GapsResult,
     IssuesResult,
-    IssueView,
     Person,
     StatsResult,
     Unit,
     WhoResult,
 )
-from engine.render import county_time
 from engine.sheets import Cell, Sheet
-from engine.vocabulary import BODY_KINDS, GAP_KINDS, ISSUE_STATUSES, LEVELS, ROLES
+from engine.tables import Names, named
+from engine.vocabulary import BODY_KINDS, GAP_KINDS, LABELS, ROLES
+from engine.zone import county_time
 
 if TYPE_CHECKING:
     from engine.backends.base import Backend
@@ -42,7 +43,6 @@ AREA_LABELS = ("County", "Township", "Village", "Grid", "Building")
 MAX_LISTED_GAPS = 200
 LISTING_ORDER = {label: n for n, label in enumerate((*AREA_LABELS, "Person", "Household"))}
 PER_HOUSEHOLDS = 1000  # gaps are ranked per this many households
-PLACE_SEPARATOR = " › "
 
 
 @dataclass(frozen=True)
@@ -66,17 +66,11 @@ class ReportAnswers:
     gaps: GapsResult
     overdue: IssuesResult
     parts: list[Part]
-    names: Mapping[str, str]
+    names: Names
 
     @property
     def scope_name(self) -> str:
         return self.chain.chain[0].name if self.chain.chain else self.scope
-
-    @property
-    def county(self) -> str | None:
-        """The county every place of the report lies in (an orphan unit's chain has none)."""
-        top = self.chain.chain[-1] if self.chain.chain else None
-        return top.unit if top is not None and top.level == "County" else None
 
 
 def gather(backend: Backend, scope: str, as_of: dt.date, made_at: dt.datetime) -> ReportAnswers:
@@ -89,8 +83,11 @@ def gather(backend: Backend, scope: str, as_of: dt.date, made_at: dt.datetime) -
         raise NotFound(scope, "unit")
     if label not in AREA_LABELS:
         raise BadQuery(
-            f"{scope!r} is a {label.lower()}: a report covers a unit "
-            "(county, township, village, grid or building)"
+            say(
+                f"{scope!r} 是{LABELS.name(label)}：报告针对单元（县、乡镇、村、网格或楼栋）",
+                f"{scope!r} is a {LABELS.name(label)}: a report covers a unit "
+                "(county, township, village, grid or building)",
+            )
         )
     gaps = backend.gaps(as_of, scope)
     overdue = loop.issue_list(backend, as_of, IssueFilter(overdue=True, scope=scope))
@@ -217,7 +214,7 @@ def css_text(text: str) -> str:
 def heading_meta(answers: ReportAnswers, scope_name: str) -> str:
     level = answers.chain.chain[0].level if answers.chain.chain else ""
     items = (
-        say("督查范围：", "Scope: ") + f"{scope_name} ({answers.scope}, {level_name(level)})",
+        say("督查范围：", "Scope: ") + f"{scope_name} ({answers.scope}, {LABELS.name(level)})",
         say("截至日期：", "As of: ") + answers.as_of.isoformat(),
         say("生成时间：", "Generated: ") + county_time(answers.made_at),
     )
@@ -227,28 +224,6 @@ def heading_meta(answers: ReportAnswers, scope_name: str) -> str:
 def section(title: str, content: str, new_page: bool = False) -> str:
     shown = ' class="new-page"' if new_page else ""
     return f"<section{shown}><h2>{escape(title)}</h2>{content}</section>"
-
-
-def level_name(label: str) -> str:
-    """A level as the answers label it (`Township`, `Household`, `Person`), by name."""
-    if label == "Household":
-        return say("户", "household")
-    if label == "Person":
-        return say("人员", "person")
-    return LEVELS.name(label.lower())
-
-
-def named(node: str, names: Mapping[str, str]) -> str:
-    """`花马池镇 (T1)`; the id alone when it has no name."""
-    name = names.get(node)
-    return f"{name} ({node})" if name and name != node else node
-
-
-def place(path: Sequence[str], names: Mapping[str, str], county: str | None) -> str:
-    """Where a gap or issue lies, by name from the township down: `花马池镇 › 柳杨堡村 › 二组`
-    (the units above it, less the county every place lies in)."""
-    above = (names.get(node, node) for node in reversed(path[1:]) if node != county)
-    return PLACE_SEPARATOR.join(above)
 
 
 # ---- the sections ------------------------------------------------------------------------
@@ -293,9 +268,9 @@ def chain_sheet(chain: WhoResult) -> Sheet:
         unit = f"{level.name} ({level.unit})"
         for held in level.assignments:
             person = f"{held.person.name} ({held.person.id})"
-            sheet.add(level_name(level.level), unit, ROLES.name(held.role), person)
+            sheet.add(LABELS.name(level.level), unit, ROLES.name(held.role), person)
         for role in level.vacant:
-            sheet.add(level_name(level.level), unit, ROLES.name(role), say("（空缺）", "(vacant)"))
+            sheet.add(LABELS.name(level.level), unit, ROLES.name(role), say("（空缺）", "(vacant)"))
     return sheet
 
 
@@ -321,7 +296,7 @@ def counts_sheet(stats: StatsResult) -> Sheet:
     for label in AREA_LABELS:
         if stats.nodes.get(label):
             sheet.add(
-                say(f"{level_name(label)}数", f"{level_name(label)} units"), stats.nodes[label]
+                say(f"{LABELS.name(label)}数", f"{LABELS.name(label)} units"), stats.nodes[label]
             )
     people = (
         ("Household", say("户数", "households")),
@@ -356,7 +331,7 @@ def gaps_section(answers: ReportAnswers) -> str:
     content = sheet_html(gap_kinds_sheet(gaps))
     if answers.parts:
         content += sheet_html(parts_sheet(answers))
-    content += sheet_html(gap_list_sheet(gaps, answers.names, answers.county))
+    content += sheet_html(gap_list_sheet(gaps, answers.names))
     return section(say("三、覆盖缺口", "3. Coverage gaps"), content, new_page=True)
 
 
@@ -407,23 +382,15 @@ def rate(gaps: int, households: int) -> float | None:
     return round(gaps * PER_HOUSEHOLDS / households, 1) if households else None
 
 
-def gap_list_sheet(gaps: GapsResult, names: Mapping[str, str], county: str | None) -> Sheet:
-    sheet = Sheet(
-        say("缺口清单", "Gaps"),
-        (say("缺口类型", "kind"), say("对象", "what"), say("级别", "level"), say("位置", "where")),
-    )
-    for gap in listed_gaps(gaps):
-        sheet.add(
-            GAP_KINDS.name(gap.kind),
-            named(gap.id, names),
-            level_name(gap.level),
-            place(gap.path, names, county),
-        )
-    rest = len(gaps.gaps) - MAX_LISTED_GAPS
+def gap_list_sheet(gaps: GapsResult, names: Names) -> Sheet:
+    """The listed gaps (the highest units' first), and how many more there are."""
+    listed = replace(gaps, gaps=listed_gaps(gaps))
+    sheet = replace(tables.gaps_sheet(listed, names), title=say("缺口清单", "Gaps"), notes=[])
+    rest = len(gaps.gaps) - len(listed.gaps)
     if rest > 0:
         sheet.notes.append(
             say(
-                f"另有 {rest:,} 条缺口未列出（按类型的合计含全部）。",
+                f"另有 {rest:,} 个缺口未列出（按类型的合计含全部）。",
                 f"{rest:,} more gaps not listed (the totals by kind count them all).",
             )
         )
@@ -433,54 +400,13 @@ def gap_list_sheet(gaps: GapsResult, names: Mapping[str, str], county: str | Non
 
 
 def overdue_section(answers: ReportAnswers) -> str:
-    sheet = overdue_sheet(answers.overdue, answers.names, answers.county)
+    title = say("逾期未办结事项", "Issues overdue and still open")
+    sheet = replace(tables.issues_sheet(answers.overdue, answers.names), title=title)
     return section(
         say("四、逾期事项", "4. Overdue issues"),
         sheet_html(sheet) + signature_block(),
         new_page=True,
     )
-
-
-def overdue_sheet(result: IssuesResult, names: Mapping[str, str], county: str | None) -> Sheet:
-    """Every issue late and still open, the latest first, with who in its chain holds it."""
-    days = say("逾期天数", "days overdue")
-    sheet = Sheet(
-        say("逾期未办结事项", "Issues overdue and still open"),
-        (
-            say("事项", "issue"),
-            say("类别", "category"),
-            say("对象", "about"),
-            say("位置", "where"),
-            say("状态", "status"),
-            say("办结时限", "due"),
-            days,
-            say("当前责任人", "held by"),
-        ),
-        right=frozenset({days}),
-    )
-    for issue in result.issues:
-        sheet.add(
-            issue.id,
-            issue.category,
-            named(issue.target, names),
-            place(issue.path, names, county),
-            ISSUE_STATUSES.name(issue.status),
-            issue.due_at,
-            issue.overdue_days,
-            holder_text(issue),
-        )
-    if not result.issues:
-        sheet.notes.append(say("无逾期事项。", "No overdue issues."))
-    return sheet
-
-
-def holder_text(issue: IssueView) -> str:
-    """Who in the issue's chain holds it now: `李副县长 (L1) · 县级包联`."""
-    holder = issue.holder
-    if holder is None:
-        return say("（无人）", "(no one)")
-    level, role = level_name(issue.level or ""), ROLES.name(holder.role)
-    return f"{holder.name} ({holder.id}) · " + say(f"{level}级{role}", f"{level} {role}")
 
 
 def signature_block() -> str:
@@ -550,6 +476,11 @@ def cell_text(cell: Cell) -> str:
 # ---- the command -----------------------------------------------------------------------------
 
 
+REPORT_SUMMARY = (
+    "一个单元的督查报告：责任体系、基本情况、覆盖缺口和逾期事项，一个可在 A4 纸上打印的 HTML 文件。"
+)
+
+
 def report_command(args: argparse.Namespace) -> None:
     """A printable inspection report of a unit (督查报告): its accountability, figures, coverage
     gaps and overdue issues, as one HTML file to print on A4."""
@@ -558,7 +489,10 @@ def report_command(args: argparse.Namespace) -> None:
 
     out: Path = args.out
     if not out.parent.is_dir():
-        fail(f"--out {out}: no folder {out.parent}", EXIT_BAD_INPUT)
+        fail(
+            say(f"--out {out}：没有文件夹 {out.parent}", f"--out {out}: no folder {out.parent}"),
+            EXIT_BAD_INPUT,
+        )
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
         answers = gather(backend, resolve(backend, args.scope), day, dt.datetime.now(dt.UTC))
@@ -566,5 +500,11 @@ def report_command(args: argparse.Namespace) -> None:
     try:
         out.write_text(html, encoding="utf-8")
     except OSError as exc:
-        fail(f"--out {out}: {exc.strerror or exc}", EXIT_BAD_INPUT)
+        fail(
+            say(
+                f"--out {out}：无法写入（{exc.strerror}）",
+                f"--out {out}: cannot write it ({exc.strerror})",
+            ),
+            EXIT_BAD_INPUT,
+        )
     print(say(f"报告已写入 {out}", f"report written to {out}"))

@@ -44,7 +44,7 @@ def report_view(
     """A unit's accountability, figures, coverage gaps and overdue issues, to print and sign (a
     township admin: a unit of its township; a grid member reads no areas)."""
     area_scope(caller, svc.backend, scope)  # refuses a unit outside the caller's township
-    with svc.area_questions:  # the gaps and issues of a whole area take a core for a while
-        answers = gather(svc.backend, scope, day(as_of), dt.datetime.now(dt.UTC))
     with speaking(lang or from_accept_language(request.headers.get("accept-language"))):
+        with svc.area_questions:  # the gaps and issues of a whole area take a core for a while
+            answers = gather(svc.backend, scope, day(as_of), dt.datetime.now(dt.UTC))
         return page(report_html(answers))
