@@ -32,7 +32,7 @@ from engine.model import (
 )
 from engine.sheets import Cell, Sheet
 from engine.tables import Names, named
-from engine.vocabulary import BODY_KINDS, GAP_KINDS, LABELS, ROLES
+from engine.vocabulary import BODY_KINDS, GAP_KINDS, ISSUE_STATUSES, LABELS, ROLES
 from engine.zone import county_time
 
 if TYPE_CHECKING:
@@ -145,12 +145,12 @@ h3 { font-size: 11pt; margin: 4mm 0 2mm; }
 h2, h3 { break-after: avoid; }
 .meta { text-align: center; margin: 0 0 5mm; }
 .meta span { margin: 0 3mm; white-space: nowrap; }
-table { width: 100%; border-collapse: collapse; margin: 0 0 2mm; }
+table { width: 100%; border-collapse: collapse; margin: 0 0 2mm; font-size: 9.5pt; }
 thead { display: table-header-group; }
 tr, .signature { break-inside: avoid; }
 th, td { border: 0.6pt solid #000; padding: 1mm 1.6mm; text-align: left; vertical-align: top; }
 th { font-weight: bold; background: #e6e6e6; }
-th, td.n, td.d { white-space: nowrap; }
+th, td.n, td.w { white-space: nowrap; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .pair { display: flex; gap: 6mm; align-items: flex-start; }
 .pair > div { flex: 1; }
@@ -230,10 +230,11 @@ def section(title: str, content: str, new_page: bool = False) -> str:
 
 
 def accountability_section(answers: ReportAnswers) -> str:
-    chain = answers.chain
-    commander = chain.commander
-    shown = f"{commander.name} ({commander.id})" if commander else say("空缺", "vacant")
-    lead = '<p class="note">' + escape(say("指挥长：", "Commander: ") + shown) + "</p>"
+    commander = answers.chain.commander  # the township's (SPEC §4.1): none above a township
+    lead = ""
+    if any(level.level == "Township" for level in answers.chain.chain):
+        shown = f"{commander.name} ({commander.id})" if commander else tables.vacant()
+        lead = f'<p class="note">{escape(say("乡镇指挥长：", "Township commander: ") + shown)}</p>'
     own = own_holders_sheet(answers.chain)
     upward = chain_sheet(answers.chain)
     content = lead + sheet_html(own) + (sheet_html(upward) if upward.rows else "")
@@ -400,13 +401,45 @@ def gap_list_sheet(gaps: GapsResult, names: Names) -> Sheet:
 
 
 def overdue_section(answers: ReportAnswers) -> str:
-    title = say("逾期未办结事项", "Issues overdue and still open")
-    sheet = replace(tables.issues_sheet(answers.overdue, answers.names), title=title)
+    sheet = overdue_sheet(answers.overdue, answers.names)
     return section(
         say("四、逾期事项", "4. Overdue issues"),
         sheet_html(sheet) + signature_block(),
         new_page=True,
     )
+
+
+def overdue_sheet(result: IssuesResult, names: Names) -> Sheet:
+    """The overdue issues, as `tables.issues_sheet` lists them less what a portrait page has
+    no room for: the colour, and the subject again in its place."""
+    days = say("逾期天数", "days overdue")
+    sheet = Sheet(
+        say("逾期未办结事项", "Issues overdue and still open"),
+        (
+            say("事项", "issue"),
+            say("类别", "category"),
+            say("对象", "about"),
+            say("位置", "where"),
+            say("状态", "status"),
+            say("到期", "due"),
+            days,
+            say("当前责任", "held by"),
+        ),
+        right=frozenset({days}),
+    )
+    for issue in result.issues:
+        sheet.add(
+            issue.id,
+            issue.category,
+            named(issue.target, names),
+            tables.place(issue.path[1:], names),
+            ISSUE_STATUSES.name(issue.status),
+            issue.due_at,
+            issue.overdue_days,
+            tables.holder_text(issue.level, issue.holder) or None,
+        )
+    sheet.notes.append(say(f"共 {len(result.issues)} 件", f"{len(result.issues)} issues"))
+    return sheet
 
 
 def signature_block() -> str:
@@ -426,6 +459,8 @@ def signature_block() -> str:
 
 
 NUMBER = ' class="n"'
+ONE_WORD = re.compile(r"[\w.:/-]{1,24}", re.ASCII)
+SHORT_WORD = 4
 
 
 def sheet_html(sheet: Sheet) -> str:
@@ -453,10 +488,14 @@ def sheet_html(sheet: Sheet) -> str:
 
 
 def cell_class(cell: Cell, right: bool) -> str:
-    """Numbers align right; neither they nor dates break across lines."""
+    """Numbers align right; they, dates, ids (`T01-V08-G02`) and short words (`已派遣`) never
+    break across lines."""
     if right:
         return NUMBER
-    return ' class="d"' if isinstance(cell, dt.date) else ""
+    whole = isinstance(cell, dt.date) or (
+        isinstance(cell, str) and (len(cell) <= SHORT_WORD or ONE_WORD.fullmatch(cell))
+    )
+    return ' class="w"' if whole else ""
 
 
 def cell_text(cell: Cell) -> str:

@@ -102,7 +102,7 @@ def test_the_report_shows_the_chain_by_name_beside_id(chinese: str) -> None:
     own = table_after("本级责任人", chinese)
     assert ["指挥长", "张书记", "SEC1"] in own and ["包联", "李副县长", "L1"] in own
     assert table_after("上级责任链", chinese) == [["县", "盐池县 (C)", "指挥长", "王县长 (L0)"]]
-    assert "指挥长：张书记 (SEC1)" in chinese
+    assert "乡镇指挥长：张书记 (SEC1)" in chinese
 
 
 def test_the_report_shows_the_headline_figures(chinese: str) -> None:
@@ -148,12 +148,11 @@ def test_the_overdue_issues_name_their_place_and_holder(chinese: str) -> None:
             "I1",
             "service",
             "H3号 (H3)",
-            "黄",
+            "花马池镇 › 柳杨堡村 › 二组",
             "已派遣",
             "2024-05-10",
             "22",
             "县: 李副县长 (L1, 包联)",
-            "花马池镇 › 柳杨堡村 › 二组 › H3号",
         ],
     ]
 
