@@ -135,10 +135,11 @@ def names_of(
 
 # ---- the report as HTML ---------------------------------------------------------------------
 
+# Chinese fonts of Linux (Noto, as CI installs), Windows and macOS, in the body and the margins.
+FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 STYLE = """
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-  "SimSun", sans-serif; font-size: 10.5pt; line-height: 1.45; color: #000; margin: 0; }
+body { font-size: 10.5pt; line-height: 1.45; color: #000; margin: 0; }
 h1 { font-size: 17pt; text-align: center; margin: 0 0 4mm; }
 h2 { font-size: 13pt; border-bottom: 1.2pt solid #000; padding-bottom: 1mm; margin: 6mm 0 3mm; }
 h3 { font-size: 11pt; margin: 4mm 0 2mm; }
@@ -148,7 +149,8 @@ h2, h3 { break-after: avoid; }
 table { width: 100%; border-collapse: collapse; margin: 0 0 2mm; font-size: 9.5pt; }
 thead { display: table-header-group; }
 tr, .signature { break-inside: avoid; }
-th, td { border: 0.6pt solid #000; padding: 1mm 1.6mm; text-align: left; vertical-align: top; }
+th, td { border: 0.6pt solid #000; padding: 0.6mm 1.6mm; text-align: left; vertical-align: top;
+  line-height: 1.3; }
 th { font-weight: bold; background: #e6e6e6; }
 th, td.n, td.w { white-space: nowrap; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
@@ -171,7 +173,11 @@ def report_html(answers: ReportAnswers) -> str:
         f"{scope_name}网格化责任体系督查报告",
         f"Inspection report on the grid responsibility system: {scope_name}",
     )
-    style = page_style(f"{title} ({answers.scope})", answers.as_of) + STYLE
+    style = (
+        page_style(f"{title} ({answers.scope})", answers.as_of)
+        + f"body {{ font-family: {FONTS}; }}"
+        + STYLE
+    )
     body = "".join(
         (
             f"<h1>{escape(title)}</h1>",
@@ -198,7 +204,7 @@ def page_style(running: str, as_of: dt.date) -> str:
         '"Page " counter(page) " of " counter(pages)',
     )
     return (
-        "@page { size: A4; margin: 18mm 15mm 20mm 15mm;"
+        f"@page {{ size: A4; margin: 18mm 15mm 20mm 15mm; font-family: {FONTS};"
         f' @top-left {{ content: "{css_text(running)}"; font-size: 8.5pt; }}'
         f' @top-right {{ content: "{css_text(day)}"; font-size: 8.5pt; }}'
         f" @bottom-center {{ content: {number}; font-size: 8.5pt; }} }}"
