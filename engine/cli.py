@@ -54,7 +54,7 @@ CLI_ACTOR = "cli"  # who a write from the command line is recorded as, unless to
 
 
 def fail(message: str, code: int) -> NoReturn:
-    sys.stderr.write(f"error: {message}\n")  # one line, however long
+    sys.stderr.write(say("错误：", "error: ") + message + "\n")  # one line, however long
     sys.exit(code)
 
 
@@ -64,7 +64,13 @@ def parse_day(text: str | None, option: str = "--as-of") -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        fail(f"{option}: bad date {text!r} (expected YYYY-MM-DD)", EXIT_BAD_INPUT)
+        fail(
+            say(
+                f"{option}：日期 {text!r} 有误（应为 YYYY-MM-DD）",
+                f"{option}: bad date {text!r} (expected YYYY-MM-DD)",
+            ),
+            EXIT_BAD_INPUT,
+        )
 
 
 def terminal(stderr: bool = False, file: IO[str] | None = None) -> Console:
@@ -128,7 +134,14 @@ def out_file(out: Path) -> Iterator[IO[str]]:
         with out.open("w", encoding="utf-8", newline="") as file:
             yield file
     except OSError as exc:
-        fail(f"--out {out}: {exc.strerror}", EXIT_BAD_INPUT)
+        cannot_write(out, exc)
+
+
+def cannot_write(out: Path, exc: OSError) -> NoReturn:
+    fail(
+        say(f"--out {out}：无法写入（{exc.strerror}）", f"--out {out}: {exc.strerror}"),
+        EXIT_BAD_INPUT,
+    )
 
 
 def put(out: Path | None, data: bytes) -> None:
@@ -139,7 +152,7 @@ def put(out: Path | None, data: bytes) -> None:
     try:
         out.write_bytes(data)
     except OSError as exc:
-        fail(f"--out {out}: {exc.strerror}", EXIT_BAD_INPUT)
+        cannot_write(out, exc)
 
 
 @contextmanager
@@ -182,8 +195,7 @@ def named_places(backend: Backend, *paths: Iterable[str]) -> dict[str, str]:
 
 
 def trace_sheets(backend: Backend, result: TraceResult) -> list[Sheet]:
-    names = named_places(backend, [result.target], (step.unit for step in result.path))
-    return tables.trace_sheets(result, names)
+    return tables.trace_sheets(result, backend.names(tables.named_in_trace(result)))
 
 
 def issues_sheet(backend: Backend, result: IssuesResult) -> Sheet:
@@ -217,7 +229,10 @@ def import_command(args: argparse.Namespace) -> None:
     from engine.snapshot import ImportMode
 
     if not args.path.exists():
-        fail(f"{args.path}: no such file or folder", EXIT_BAD_INPUT)
+        fail(
+            say(f"{args.path}：没有这个文件或文件夹", f"{args.path}: no such file or folder"),
+            EXIT_BAD_INPUT,
+        )
     mode = ImportMode(parse_day(args.effective, "--effective"), merge=args.merge)
     with backend_session(args) as backend:
         report = import_tables(backend, read_dataset(args.path), mode, args.dry_run)
@@ -292,7 +307,8 @@ def color(args: argparse.Namespace) -> None:
         if args.new is None:
             result = backend.color_history(household)
         else:
-            result = loop.set_color(backend, household, args.new, args.by, now())
+            by = resolve(backend, args.by)
+            result = loop.set_color(backend, household, args.new, by, now())
         names = backend.names({household, *(change.by for change in result.changes)})
         emit(args, result, lambda whole: [tables.colors_sheet(result, names)])
 
@@ -327,7 +343,10 @@ def push(args: argparse.Namespace) -> None:
     from engine.backends.memory import MemoryBackend
 
     if not args.db.exists():
-        fail(f"{args.db}: no embedded store to push", EXIT_BAD_INPUT)
+        fail(
+            say(f"{args.db}：没有可推送的内置存储", f"{args.db}: no embedded store to push"),
+            EXIT_BAD_INPUT,
+        )
     with backend_session(args, "neo4j") as target:
         source = MemoryBackend(args.db)
         try:
@@ -346,7 +365,10 @@ def serve(args: argparse.Namespace) -> None:
 
     if args.keys is None:
         fail(
-            "serve needs --keys FILE (or GRIDCHAIN_KEYS): the API answers no one without keys",
+            say(
+                "serve 需要 --keys 文件（或 GRIDCHAIN_KEYS）：没有密钥，API 不回答任何人",
+                "serve needs --keys FILE (or GRIDCHAIN_KEYS): the API answers no one without keys",
+            ),
             EXIT_BAD_INPUT,
         )
     try:
@@ -361,16 +383,21 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def show_issue_state(backend: Backend, issue: str, args: argparse.Namespace) -> None:
-    state = backend.trace(issue, dt.date.today()).issue
+    trace = backend.trace(issue, dt.date.today())
+    state = trace.issue
     assert state is not None  # `issue` names an issue
-    emit(args, state, lambda whole: [tables.issue_sheet(state)])
+    names = backend.names(tables.named_in_trace(trace))
+    emit(args, state, lambda whole: [tables.issue_sheet(state, names)])
 
 
-def move(args: argparse.Namespace, kind: str, by: str | None, department: str | None) -> None:
+def move(args: argparse.Namespace, kind: str, department: str | None = None) -> None:
+    """A step of the loop, made by `--by` (a person's id or name), or by the department that
+    reports in."""
     from engine import loop
 
-    change = IssueChange(args.issue, kind, by, CLI_ACTOR, now(), department, args.note)
     with backend_session(args) as backend:
+        by = department if kind == "acknowledged" else resolve(backend, args.by)
+        change = IssueChange(args.issue, kind, by, CLI_ACTOR, now(), department, args.note)
         loop.transition(backend, change)
         show_issue_state(backend, args.issue, args)
 
@@ -380,39 +407,39 @@ def report_issue(args: argparse.Namespace) -> None:
     from engine import loop
 
     due = parse_day(args.due_at, "--due-at") if args.due_at else None
-    new = new_report(
-        target=args.target,
-        category=args.category,
-        reporter=args.by,
-        recorded_by=CLI_ACTOR,
-        at=now(),
-        issue_id=args.issue_id,
-        due_at=due,
-        note=args.note,
-    )
     with backend_session(args) as backend:
+        new = new_report(
+            target=resolve(backend, args.target),
+            category=args.category,
+            reporter=resolve(backend, args.by),
+            recorded_by=CLI_ACTOR,
+            at=now(),
+            issue_id=args.issue_id,
+            due_at=due,
+            note=args.note,
+        )
         loop.report(backend, new)
         show_issue_state(backend, new.issue, args)
 
 
 def dispatch_issue(args: argparse.Namespace) -> None:
     """Blow the whistle (网格吹哨): call a department to the issue."""
-    move(args, "dispatched", args.by, args.department)
+    move(args, "dispatched", args.department)
 
 
 def acknowledge_issue(args: argparse.Namespace) -> None:
     """A department called to the issue reports in (部门报到)."""
-    move(args, "acknowledged", args.department, args.department)
+    move(args, "acknowledged", args.department)
 
 
 def resolve_issue(args: argparse.Namespace) -> None:
     """The issue is resolved (问题处置)."""
-    move(args, "resolved", args.by, None)
+    move(args, "resolved")
 
 
 def feedback_issue(args: argparse.Namespace) -> None:
     """The reporter's feedback (结果反馈): satisfied closes it, unsatisfied reopens it."""
-    move(args, feedback_kind(args.satisfied), args.by, None)
+    move(args, feedback_kind(args.satisfied))
 
 
 # ---- the command line --------------------------------------------------------------------
@@ -878,14 +905,20 @@ def main(argv: list[str] | None = None) -> None:
         args = parser().parse_args(argv)
         if args.backend not in BACKENDS:
             expected = ", ".join(BACKENDS)
-            fail(f"unknown backend {args.backend!r} (expected one of {expected})", EXIT_BAD_INPUT)
+            fail(
+                say(
+                    f"没有后端 {args.backend!r}（可用：{expected}）",
+                    f"unknown backend {args.backend!r} (expected one of {expected})",
+                ),
+                EXIT_BAD_INPUT,
+            )
         with acting(f"cli {user()}", args.where):
             args.run(args)
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write(say("已中断\n", "interrupted\n"))
         sys.exit(130)
     except Exception as exc:  # the last guard: a user sees one line, not a traceback
-        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n")
+        sys.stderr.write(say("内部错误：", "internal error: ") + f"{type(exc).__name__}: {exc}\n")
         if os.environ.get("GRIDCHAIN_DEBUG"):
             raise
         sys.exit(1)

@@ -82,6 +82,12 @@ def places_of(*paths: Iterable[str]) -> set[str]:
     return {node for path in paths for node in path}
 
 
+def named_in_trace(result: TraceResult) -> set[str]:
+    """The ids a trace's tables name: its target, its units, who made each step of its issue."""
+    steps = result.issue.timeline if result.issue else []
+    return places_of([result.target], (s.unit for s in result.path), (e.by for e in steps if e.by))
+
+
 # ---- the chains ------------------------------------------------------------------------
 
 
@@ -133,12 +139,12 @@ def trace_sheet(result: TraceResult, names: Names) -> Sheet:
 def trace_sheets(result: TraceResult, names: Names) -> list[Sheet]:
     """The trace, and the timeline of the issue it starts from."""
     trace = trace_sheet(result, names)
-    return [trace, issue_sheet(result.issue)] if result.issue else [trace]
+    return [trace, issue_sheet(result.issue, names)] if result.issue else [trace]
 
 
-def issue_sheet(issue: TraceIssue) -> Sheet:
+def issue_sheet(issue: TraceIssue, names: Names) -> Sheet:
     """An issue's timeline, and where it stands now."""
-    sheet = timeline_sheet(issue)
+    sheet = timeline_sheet(issue, names)
     sheet.notes.append(issue_standing(issue))
     return sheet
 
@@ -158,8 +164,8 @@ def issue_standing(issue: TraceIssue | IssueView) -> str:
     )
 
 
-def timeline_sheet(issue: TraceIssue) -> Sheet:
-    """An issue's timeline: each step, who held it then and for how long."""
+def timeline_sheet(issue: TraceIssue, names: Names) -> Sheet:
+    """An issue's timeline: each step, who made it (by name), who held it then and how long."""
     sheet = Sheet(
         say(f"事项 {issue.id} 办理过程", f"Timeline of {issue.id}"),
         (
@@ -176,7 +182,7 @@ def timeline_sheet(issue: TraceIssue) -> Sheet:
         sheet.add(
             county_time(entry.at),
             ISSUE_EVENTS.name(entry.event),
-            ", ".join(x for x in (entry.by, entry.note) if x),
+            ", ".join(x for x in (entry.by and named(entry.by, names), entry.note) if x),
             ISSUE_STATUSES.name(entry.status),
             holder_text(entry.level, entry.holder),
             entry.held_days,

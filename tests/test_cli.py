@@ -528,3 +528,17 @@ def test_help_is_written_in_the_readers_language() -> None:
     assert "户、居民、单元或事项的责任链" in chinese.stdout and "以 JSON 输出" in chinese.stdout
     assert "The accountability chain of a household" in english.stdout
     assert "以 JSON 输出" not in english.stdout
+
+
+def test_the_issue_loop_takes_names_for_ids(db: Path, tmp_path: Path) -> None:
+    """An issue is reported about a household by its address, by a person by their name."""
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)
+    reported = answer(
+        "issue", "report", "H1号", "--category", "service", "--by", "张书记", "--id", "IN1", db=copy
+    )
+    assert (reported["target"], reported["reported_by"]) == ("H1", "SEC1")
+    dispatched = answer(
+        "issue", "dispatch", "IN1", "--department", "县民政局", "--by", "张书记", db=copy
+    )
+    assert dispatched["timeline"][-1]["by"] == "SEC1"

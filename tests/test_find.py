@@ -113,11 +113,12 @@ def test_a_search_needs_a_text(server: Server) -> None:
 # ---- names beside ids where a person reads -------------------------------------------------
 
 
-def test_the_names_of_places(county: Backend) -> None:
-    assert county.names({"T1", "G2", "H1", "NOPE"}) == {
+def test_the_names_of_places_and_people(county: Backend) -> None:
+    assert county.names({"T1", "G2", "H1", "SEC1", "NOPE"}) == {
         "T1": "花马池镇",
         "G2": "二组",
         "H1": "H1号",
+        "SEC1": "张书记",
     }
 
 

@@ -216,10 +216,11 @@ class MemoryReads(semantics.ChainAnswers):
         rows = rows_with_ids(db, kind, ", ".join(COLUMNS[kind]), ids)
         return {row[0]: decode(kind, row) for row in rows}
 
-    def names(self, places: set[str]) -> dict[str, str]:
+    def names(self, ids: set[str]) -> dict[str, str]:
         db = self.file.reader()
-        found = dict(rows_with_ids(db, "units", "id, name", places))
-        found.update(rows_with_ids(db, "households", "id, COALESCE(address, id)", places))
+        found = dict(rows_with_ids(db, "units", "id, name", ids))
+        found.update(rows_with_ids(db, "households", "id, COALESCE(address, id)", ids))
+        found.update(rows_with_ids(db, "people", "id, name", ids))
         return found
 
     def households_under(self, place: str) -> list[str]:

@@ -442,8 +442,8 @@ class Neo4jBackend(semantics.ChainAnswers):
         if not rows:
             raise NotFound(change.household_id, "household")
 
-    def names(self, places: set[str]) -> dict[str, str]:
-        rows = self.read_batches("find", "names_of", sorted(places))
+    def names(self, ids: set[str]) -> dict[str, str]:
+        rows = self.read_batches("find", "names_of", sorted(ids))
         return {row["id"]: row["name"] for row in rows}
 
     def households_under(self, place: str) -> list[str]:
