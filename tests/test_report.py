@@ -311,6 +311,7 @@ def test_a_bad_scope_is_refused_as_a_problem(
     refused = report_page(server, "inspector", scope)
     assert refused.status_code == status
     assert refused.headers["content-type"].startswith("application/problem+json")
+    assert (scope or "scope") in refused.text  # names what it refuses
 
 
 # ---- printed to PDF in headless Chromium ---------------------------------------------------

@@ -1,12 +1,12 @@
 """The printable inspection report of a unit (督查报告) as a page: what `gridchain report`
-writes to a file, for the browser to print on A4."""
+writes to a file, for the browser to print on A4, in the request's language."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from api.auth import PageCaller
@@ -14,7 +14,6 @@ from api.problems import problem_responses
 from api.routes.views import page
 from api.scopes import area_scope
 from api.services import AsOf, Svc, day
-from engine.lang import Lang, from_accept_language, speaking
 from engine.report import gather, report_html
 
 router = APIRouter(
@@ -26,25 +25,15 @@ router = APIRouter(
 ReportScope = Annotated[
     str, Query(min_length=1, max_length=100, description="The unit reported on, by id.")
 ]
-Language = Annotated[
-    Lang | None,
-    Query(description="zh or en; default the browser's Accept-Language, else Chinese."),
-]
 
 
 @router.get("/view/report")
 def report_view(
-    request: Request,
-    caller: PageCaller,
-    svc: Svc,
-    scope: ReportScope,
-    as_of: AsOf = None,
-    lang: Language = None,
+    caller: PageCaller, svc: Svc, scope: ReportScope, as_of: AsOf = None
 ) -> HTMLResponse:
     """A unit's accountability, figures, coverage gaps and overdue issues, to print and sign (a
     township admin: a unit of its township; a grid member reads no areas)."""
     area_scope(caller, svc.backend, scope)  # refuses a unit outside the caller's township
-    with speaking(lang or from_accept_language(request.headers.get("accept-language"))):
-        with svc.area_questions:  # the gaps and issues of a whole area take a core for a while
-            answers = gather(svc.backend, scope, day(as_of), dt.datetime.now(dt.UTC))
-        return page(report_html(answers))
+    with svc.area_questions:  # the gaps and issues of a whole area take a core for a while
+        answers = gather(svc.backend, scope, day(as_of), dt.datetime.now(dt.UTC))
+    return page(report_html(answers))
