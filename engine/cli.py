@@ -35,6 +35,7 @@ from engine.model import (
     IssuesResult,
     TraceResult,
 )
+from engine.report import REPORT_SUMMARY, report_command
 from engine.semantics import IssueFilter
 
 if TYPE_CHECKING:
@@ -495,8 +496,9 @@ def command(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
     run: Callable[[argparse.Namespace], None],
+    summary: str | None = None,  # when SUMMARIES[name] is another command's (`issue report`)
 ) -> argparse.ArgumentParser:
-    doc = say(SUMMARIES[name], run.__doc__ or "")
+    doc = say(summary or SUMMARIES[name], run.__doc__ or "")
     parser = commands.add_parser(name, help=doc, description=doc, allow_abbrev=False)
     parser.set_defaults(run=run, where=parser.prog)  # "gridchain issue dispatch", for history
     return parser
@@ -786,6 +788,22 @@ def parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     issue_commands(issue)
+
+    printable = command(commands, "report", report_command, REPORT_SUMMARY)
+    printable.add_argument(
+        "--scope",
+        required=True,
+        metavar="UNIT",
+        help=say("单元编号或名称。", "A unit's id or name."),
+    )
+    printable.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FILE.html",
+        help=say("写入的文件。", "The file written."),
+    )
+    add_as_of(printable)
 
     counts = command(commands, "stats", stats)
     add_scope(counts)
