@@ -35,7 +35,6 @@ from engine.model import (
     IssuesResult,
     TraceResult,
 )
-from engine.report import REPORT_SUMMARY, report_command
 from engine.semantics import IssueFilter
 
 if TYPE_CHECKING:
@@ -358,6 +357,24 @@ def push(args: argparse.Namespace) -> None:
     render.draw(terminal(), tables.import_sheet(report))
 
 
+def inspection_report(args: argparse.Namespace) -> None:
+    """A printable inspection report of a unit (督查报告): its accountability, figures, coverage
+    gaps and overdue issues, as one HTML file to print on A4."""
+    from engine.report import gather, report_html
+
+    out: Path = args.out
+    if not out.parent.is_dir():
+        fail(
+            say(f"--out {out}：没有文件夹 {out.parent}", f"--out {out}: no folder {out.parent}"),
+            EXIT_BAD_INPUT,
+        )
+    day = parse_day(args.as_of)
+    with backend_session(args) as backend:
+        answers = gather(backend, resolve(backend, args.scope), day, dt.datetime.now(dt.UTC))
+    put(out, report_html(answers).encode())
+    print(say(f"报告已写入 {out}", f"report written to {out}"))
+
+
 def serve(args: argparse.Namespace) -> None:
     """Serve the HTTP API (OpenAPI at /docs) on the configured backend."""
     from api.auth import KeyFileError, KeyRing
@@ -466,15 +483,15 @@ def from_env(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
-# What each command does, in Chinese (its docstring says it in English).
+# What each command does, in Chinese, by its function (whose docstring says it in English).
 SUMMARIES = {
     "covers": "某人包抓了什么：每项有效包抓、其下的户和其中的缺口（who 的反向）。",
     "find": "按名称查单元、人员、居民，按地址查户；凡是接受编号的命令，也接受唯一的名称。",
-    "history": "一条记录（单元、户、居民、人员、包抓、组织或事项）的全部变更，新的在前："
+    "history_command": "一条记录（单元、户、居民、人员、包抓、组织或事项）的全部变更，新的在前："
     "改前改后、时间、操作人和来源。",
-    "import": "导入一个县的台账，要么全部成功，要么什么都不写。每个文件是该类记录的完整台账："
-    "以前有而现在没有的记录被终止（包抓在 --effective 前一天终止）或删除；没给的文件不影响"
-    "任何记录。",
+    "import_command": "导入一个县的台账，要么全部成功，要么什么都不写。每个文件是该类记录的"
+    "完整台账：以前有而现在没有的记录被终止（包抓在 --effective 前一天终止）或删除；"
+    "没给的文件不影响任何记录。",
     "who": "户、居民、单元或事项的责任链。",
     "trace": "从户或事项倒查到指挥长。",
     "gaps": "范围内的全部覆盖缺口。",
@@ -484,11 +501,13 @@ SUMMARIES = {
     "demo": "生成盐池县示例数据，导入，并展示 gridchain 的回答。",
     "push": "把内置存储（--db）复制到配置的 Neo4j；重复执行结果一致。",
     "serve": "在配置的后端上提供 HTTP API（OpenAPI 文档在 /docs）。",
-    "report": "上报事项（线索上报）。",
-    "dispatch": "网格吹哨：把部门叫到事项上来。",
-    "ack": "被叫到的部门报到（部门报到）。",
-    "resolve": "事项已处置（问题处置）。",
-    "feedback": "上报人反馈（结果反馈）：满意则办结，不满意则重办。",
+    "report_issue": "上报事项（线索上报）。",
+    "dispatch_issue": "网格吹哨：把部门叫到事项上来。",
+    "acknowledge_issue": "被叫到的部门报到（部门报到）。",
+    "resolve_issue": "事项已处置（问题处置）。",
+    "inspection_report": "一个单元的督查报告：责任体系、基本情况、覆盖缺口和逾期事项，"
+    "一个可在 A4 纸上打印的 HTML 文件。",
+    "feedback_issue": "上报人反馈（结果反馈）：满意则办结，不满意则重办。",
 }
 
 
@@ -496,9 +515,8 @@ def command(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
     run: Callable[[argparse.Namespace], None],
-    summary: str | None = None,  # when SUMMARIES[name] is another command's (`issue report`)
 ) -> argparse.ArgumentParser:
-    doc = say(summary or SUMMARIES[name], run.__doc__ or "")
+    doc = say(SUMMARIES[run.__name__], run.__doc__ or "")
     parser = commands.add_parser(name, help=doc, description=doc, allow_abbrev=False)
     parser.set_defaults(run=run, where=parser.prog)  # "gridchain issue dispatch", for history
     return parser
@@ -789,7 +807,7 @@ def parser() -> argparse.ArgumentParser:
     )
     issue_commands(issue)
 
-    printable = command(commands, "report", report_command, REPORT_SUMMARY)
+    printable = command(commands, "report", inspection_report)
     printable.add_argument(
         "--scope",
         required=True,

@@ -9,13 +9,11 @@ the answers alone, in the current language; `gather` asks a backend for them.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from html import escape
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine import tables
@@ -519,37 +517,3 @@ def cell_text(cell: Cell) -> str:
 
 
 # ---- the command -----------------------------------------------------------------------------
-
-
-REPORT_SUMMARY = (
-    "一个单元的督查报告：责任体系、基本情况、覆盖缺口和逾期事项，一个可在 A4 纸上打印的 HTML 文件。"
-)
-
-
-def report_command(args: argparse.Namespace) -> None:
-    """A printable inspection report of a unit (督查报告): its accountability, figures, coverage
-    gaps and overdue issues, as one HTML file to print on A4."""
-    from engine.cli import EXIT_BAD_INPUT, backend_session, fail, parse_day
-    from engine.finding import resolve
-
-    out: Path = args.out
-    if not out.parent.is_dir():
-        fail(
-            say(f"--out {out}：没有文件夹 {out.parent}", f"--out {out}: no folder {out.parent}"),
-            EXIT_BAD_INPUT,
-        )
-    day = parse_day(args.as_of)
-    with backend_session(args) as backend:
-        answers = gather(backend, resolve(backend, args.scope), day, dt.datetime.now(dt.UTC))
-    html = report_html(answers)
-    try:
-        out.write_text(html, encoding="utf-8")
-    except OSError as exc:
-        fail(
-            say(
-                f"--out {out}：无法写入（{exc.strerror}）",
-                f"--out {out}: cannot write it ({exc.strerror})",
-            ),
-            EXIT_BAD_INPUT,
-        )
-    print(say(f"报告已写入 {out}", f"report written to {out}"))
