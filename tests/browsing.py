@@ -1,0 +1,67 @@
+"""A real headless Chromium driven by playwright, for the page tests: the system's chromium
+(no browser is downloaded), started once per test module."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
+from serving import KEYS
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# A page is given this long to do what is awaited (to load, to draw): a bound for a machine
+# under load, not a pace the test expects.
+PATIENCE_MS = 60_000
+SCREEN: ViewportSize = {"width": 1000, "height": 800}
+
+
+def find_chromium() -> str:
+    """Debian's chromium; installed here once when missing and apt can (CI installs it)."""
+    found = shutil.which("chromium")
+    if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+            subprocess.run(step, capture_output=True, timeout=900, check=False)
+        found = shutil.which("chromium")
+    if found is None:
+        pytest.skip("no chromium: apt-get install chromium (needs root) to run the browser tests")
+    return found
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    executable = find_chromium()
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def signed_in(
+    browser: Browser, holder: str = "inspector", language: str = "zh-CN"
+) -> Iterator[Page]:
+    """A page of a new browser context that speaks `language` and holds `holder`'s key."""
+    context: BrowserContext = browser.new_context(
+        viewport=SCREEN, locale=language, accept_downloads=True
+    )
+    context.set_default_timeout(PATIENCE_MS)
+    context.set_extra_http_headers({"X-API-Key": KEYS[holder]})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
