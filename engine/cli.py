@@ -12,12 +12,12 @@ import argparse
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, NoReturn
 
-from engine import render
+from engine import render, tables
 from engine.backends import BACKENDS, open_backend
 from engine.backends.base import Backend, no_progress
 from engine.backends.base import Progress as ProgressCallback
@@ -26,20 +26,30 @@ from engine.finding import resolve
 from engine.history import acting
 from engine.issues import IssueChange, feedback_kind, new_report, now
 from engine.jsonout import to_json
-from engine.model import DEFAULT_MEMBER_LIMIT, ImportReport
+from engine.lang import LANGS, choose, say
+from engine.lang import from_env as from_lang_env
+from engine.model import (
+    DEFAULT_MEMBER_LIMIT,
+    GapsResult,
+    ImportReport,
+    IssuesResult,
+    TraceResult,
+)
 from engine.semantics import IssueFilter
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from engine.ledger import Table
+    from engine.sheets import Sheet
     from engine.snapshot import ImportMode
 
+MAX_GAP_ROWS = 200  # a terminal shows the first gaps; --format or --json gives them all
+SHEET_FORMATS = ("csv", "xlsx")  # engine.sheets.FORMATS, without importing csv and io for it
+OUTPUT_FORMATS = ("table", "json", *SHEET_FORMATS)
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
 CLI_ACTOR = "cli"  # who a write from the command line is recorded as, unless told
-
-AnswerT = TypeVar("AnswerT")
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -56,10 +66,12 @@ def parse_day(text: str | None, option: str = "--as-of") -> dt.date:
         fail(f"{option}: bad date {text!r} (expected YYYY-MM-DD)", EXIT_BAD_INPUT)
 
 
-def terminal(stderr: bool = False) -> Console:
+def terminal(stderr: bool = False, file: IO[str] | None = None) -> Console:
     from rich.console import Console
 
-    return Console(soft_wrap=True, stderr=stderr)
+    # A table written to a file or a pipe is as wide as it needs: nothing is cut at 80 columns.
+    width = None if file is None and (sys.stderr if stderr else sys.stdout).isatty() else 200
+    return Console(soft_wrap=True, stderr=stderr, file=file, width=width)
 
 
 @contextmanager
@@ -80,11 +92,53 @@ def backend_session(args: argparse.Namespace, backend_name: str | None = None) -
             backend.close()
 
 
-def emit(result: AnswerT, as_json: bool, show: Callable[[Console, AnswerT], None]) -> None:
-    if as_json:
-        sys.stdout.write(to_json(result, indent=2) + "\n")
+Sheets = Callable[[bool], "Sequence[Sheet]"]  # an answer's sheets; True: whole, for a file
+
+
+def emit(args: argparse.Namespace, result: object, sheets: Sheets) -> None:
+    """The answer as asked: JSON, the first sheet as CSV or .xlsx, or tables; on stdout or in
+    `--out FILE` (whose suffix names the format when `--format` does not)."""
+    out: Path | None = args.out
+    form = args.format or ("json" if args.as_json else None) or format_of(out)
+    if form == "json":
+        put(out, (to_json(result, indent=2) + "\n").encode())
+    elif form in SHEET_FORMATS:
+        from engine.sheets import encode, is_format
+
+        assert is_format(form)
+        if form == "xlsx" and out is None and sys.stdout.isatty():
+            fail(say("xlsx 需要 --out 文件", "xlsx needs --out FILE"), EXIT_BAD_INPUT)
+        put(out, encode(sheets(True)[0], form))
+    elif out is None:
+        render.draw(terminal(), *sheets(False))
     else:
-        show(terminal(), result)
+        with out_file(out) as file:
+            render.draw(terminal(file=file), *sheets(False))
+
+
+def format_of(out: Path | None) -> str:
+    suffix = out.suffix.lower().lstrip(".") if out else ""
+    return suffix if suffix in OUTPUT_FORMATS else "table"
+
+
+@contextmanager
+def out_file(out: Path) -> Iterator[IO[str]]:
+    try:
+        with out.open("w", encoding="utf-8", newline="") as file:
+            yield file
+    except OSError as exc:
+        fail(f"--out {out}: {exc.strerror}", EXIT_BAD_INPUT)
+
+
+def put(out: Path | None, data: bytes) -> None:
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        return
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        fail(f"--out {out}: {exc.strerror}", EXIT_BAD_INPUT)
 
 
 @contextmanager
@@ -121,6 +175,35 @@ def merge_tables(backend: Backend, tables: dict[str, Table]) -> ImportReport:
     return import_tables(backend, tables, ImportMode(dt.date.today(), merge=True))
 
 
+def named_places(backend: Backend, *paths: Iterable[str]) -> dict[str, str]:
+    """The names of the nodes on these paths, for a person to read beside (or for) their ids."""
+    return backend.names(tables.places_of(*paths))
+
+
+def trace_sheets(backend: Backend, result: TraceResult) -> list[Sheet]:
+    names = named_places(backend, [result.target], (step.unit for step in result.path))
+    return tables.trace_sheets(result, names)
+
+
+def issues_sheet(backend: Backend, result: IssuesResult) -> Sheet:
+    names = named_places(backend, *(issue.path for issue in result.issues))
+    return tables.issues_sheet(result, names)
+
+
+def gap_sheets(backend: Backend, result: GapsResult, whole: bool) -> list[Sheet]:
+    """The gaps (on a terminal, the first MAX_GAP_ROWS), their summary and their townships."""
+    limit = None if whole else MAX_GAP_ROWS
+    shown = result.gaps if limit is None else result.gaps[:limit]
+    names = named_places(
+        backend, *(gap.path for gap in shown), result.summary.by_township, [result.scope or ""]
+    )
+    return [
+        tables.gaps_sheet(result, names, limit),
+        tables.gap_summary_sheet(result, names),
+        tables.townships_sheet(result, names),
+    ]
+
+
 # ---- commands: each takes the parsed command line; its docstring is its help -------------
 
 
@@ -137,7 +220,7 @@ def import_command(args: argparse.Namespace) -> None:
     mode = ImportMode(parse_day(args.effective, "--effective"), merge=args.merge)
     with backend_session(args) as backend:
         report = import_tables(backend, read_dataset(args.path), mode, args.dry_run)
-    emit(report, args.as_json, render.show_import)
+    emit(args, report, lambda whole: [tables.import_sheet(report)])
 
 
 def find(args: argparse.Namespace) -> None:
@@ -146,7 +229,9 @@ def find(args: argparse.Namespace) -> None:
     from engine import finding
 
     with backend_session(args) as backend:
-        emit(finding.find(backend, args.text), args.as_json, render.show_find)
+        found = finding.find(backend, args.text)
+        names = named_places(backend, *(match.path for match in found.matches))
+        emit(args, found, lambda whole: [tables.find_sheet(found, names)])
 
 
 def covers(args: argparse.Namespace) -> None:
@@ -156,22 +241,24 @@ def covers(args: argparse.Namespace) -> None:
 
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        person = resolve(backend, args.person)
-        emit(person_covers(backend, person, day), args.as_json, render.show_covers)
+        result = person_covers(backend, resolve(backend, args.person), day)
+        emit(args, result, lambda whole: [tables.covers_sheet(result, {})])
 
 
 def who(args: argparse.Namespace) -> None:
     """The accountability chain of a household, resident, unit or issue."""
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        emit(backend.who(resolve(backend, args.target), day), args.as_json, render.show_who)
+        result = backend.who(resolve(backend, args.target), day)
+        emit(args, result, lambda whole: [tables.who_sheet(result)])
 
 
 def trace(args: argparse.Namespace) -> None:
     """The reverse trace from a household or issue up to its commander."""
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        emit(backend.trace(resolve(backend, args.target), day), args.as_json, render.show_trace)
+        result = backend.trace(resolve(backend, args.target), day)
+        emit(args, result, lambda whole: trace_sheets(backend, result))
 
 
 def gaps(args: argparse.Namespace) -> None:
@@ -180,12 +267,7 @@ def gaps(args: argparse.Namespace) -> None:
     with backend_session(args) as backend:
         scope = resolve(backend, args.scope) if args.scope else None
         result = backend.gaps(day, scope, args.kind, args.limit_households, args.color)
-        if args.as_json:
-            emit(result, True, render.show_gaps)
-        else:  # a person reads names: fetched for the places the table shows
-            shown = result.gaps[: render.MAX_GAP_ROWS]
-            places = {node for gap in shown for node in gap.path} | set(result.summary.by_township)
-            render.show_gaps(terminal(), result, names=backend.names(places))
+        emit(args, result, lambda whole: gap_sheets(backend, result, whole))
 
 
 def overdue(args: argparse.Namespace) -> None:
@@ -196,7 +278,8 @@ def overdue(args: argparse.Namespace) -> None:
     with backend_session(args) as backend:
         scope = resolve(backend, args.scope) if args.scope else None
         wanted = IssueFilter(overdue=True, scope=scope, color=args.color)
-        emit(loop.issue_list(backend, day, wanted), args.as_json, render.show_issues)
+        result = loop.issue_list(backend, day, wanted)
+        emit(args, result, lambda whole: [issues_sheet(backend, result)])
 
 
 def color(args: argparse.Namespace) -> None:
@@ -209,7 +292,8 @@ def color(args: argparse.Namespace) -> None:
             result = backend.color_history(household)
         else:
             result = loop.set_color(backend, household, args.new, args.by, now())
-        emit(result, args.as_json, render.show_colors)
+        names = backend.names({household, *(change.by for change in result.changes)})
+        emit(args, result, lambda whole: [tables.colors_sheet(result, names)])
 
 
 def stats(args: argparse.Namespace) -> None:
@@ -217,7 +301,9 @@ def stats(args: argparse.Namespace) -> None:
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
         scope = resolve(backend, args.scope) if args.scope else None
-        emit(backend.stats(day, scope), args.as_json, render.show_stats)
+        result = backend.stats(day, scope)
+        names = backend.names({scope} if scope else set())
+        emit(args, result, lambda whole: [tables.stats_sheet(result, names)])
 
 
 def demo(args: argparse.Namespace) -> None:
@@ -249,7 +335,7 @@ def push(args: argparse.Namespace) -> None:
             source.close()
         with progress_bar("pushing") as progress:
             report = target.store(data, progress)
-    render.show_import(terminal(), report)
+    render.draw(terminal(), tables.import_sheet(report))
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -273,10 +359,10 @@ def serve(args: argparse.Namespace) -> None:
 # ---- the issue loop: 线索上报 → 问题处置 → 结果反馈 -------------------------------------------
 
 
-def show_issue_state(backend: Backend, issue: str, as_json: bool) -> None:
+def show_issue_state(backend: Backend, issue: str, args: argparse.Namespace) -> None:
     state = backend.trace(issue, dt.date.today()).issue
     assert state is not None  # `issue` names an issue
-    emit(state, as_json, render.show_issue)
+    emit(args, state, lambda whole: [tables.issue_sheet(state)])
 
 
 def move(args: argparse.Namespace, kind: str, by: str | None, department: str | None) -> None:
@@ -285,7 +371,7 @@ def move(args: argparse.Namespace, kind: str, by: str | None, department: str | 
     change = IssueChange(args.issue, kind, by, CLI_ACTOR, now(), department, args.note)
     with backend_session(args) as backend:
         loop.transition(backend, change)
-        show_issue_state(backend, args.issue, args.as_json)
+        show_issue_state(backend, args.issue, args)
 
 
 def report_issue(args: argparse.Namespace) -> None:
@@ -305,7 +391,7 @@ def report_issue(args: argparse.Namespace) -> None:
     )
     with backend_session(args) as backend:
         loop.report(backend, new)
-        show_issue_state(backend, new.issue, args.as_json)
+        show_issue_state(backend, new.issue, args)
 
 
 def dispatch_issue(args: argparse.Namespace) -> None:
@@ -369,9 +455,21 @@ def add_as_of(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_json(parser: argparse.ArgumentParser) -> None:
+def add_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", dest="as_json", action="store_true", help="Print the answer as JSON."
+    )
+    parser.add_argument(
+        "--format",
+        choices=OUTPUT_FORMATS,
+        help="table (default), json, or the list as csv (UTF-8 with BOM, for Excel) or xlsx.",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        type=Path,
+        help="Write the answer to FILE (its suffix names "
+        "the format when --format does not: .csv, .xlsx, .json).",
     )
 
 
@@ -410,26 +508,26 @@ def issue_commands(issue: argparse.ArgumentParser) -> None:
     report.add_argument("--due-at", help="Due date; default the category's.")
     add_note(report)
     report.add_argument("--id", dest="issue_id", help="Default: a new id.")
-    add_json(report)
+    add_output(report)
 
     dispatch = command(steps, "dispatch", dispatch_issue)
     dispatch.add_argument("issue", metavar="ISSUE")
     dispatch.add_argument("--department", required=True, help="The department called in.")
     add_acted_by(dispatch)
     add_note(dispatch)
-    add_json(dispatch)
+    add_output(dispatch)
 
     ack = command(steps, "ack", acknowledge_issue)
     ack.add_argument("issue", metavar="ISSUE")
     ack.add_argument("--department", required=True, help="The department reporting in.")
     add_note(ack)
-    add_json(ack)
+    add_output(ack)
 
     resolve = command(steps, "resolve", resolve_issue)
     resolve.add_argument("issue", metavar="ISSUE")
     add_acted_by(resolve, required=True)
     add_note(resolve)
-    add_json(resolve)
+    add_output(resolve)
 
     feedback = command(steps, "feedback", feedback_issue)
     feedback.add_argument("issue", metavar="ISSUE")
@@ -440,7 +538,7 @@ def issue_commands(issue: argparse.ArgumentParser) -> None:
     )
     add_acted_by(feedback)
     add_note(feedback)
-    add_json(feedback)
+    add_output(feedback)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -457,6 +555,12 @@ def parser() -> argparse.ArgumentParser:
         help="Embedded store file (memory backend); default %(default)s. Env: GRIDCHAIN_DB.",
     )
     top.add_argument(
+        "--lang",
+        choices=LANGS,
+        default=None,
+        help="Language of what is printed for a person: zh (default) or en. Env: GRIDCHAIN_LANG.",
+    )
+    top.add_argument(
         "--backend",
         default=from_env("GRIDCHAIN_BACKEND") or "memory",
         metavar="NAME",
@@ -467,16 +571,16 @@ def parser() -> argparse.ArgumentParser:
     covered = command(commands, "covers", covers)
     covered.add_argument("person", metavar="PERSON", help="A person's id or name.")
     add_as_of(covered)
-    add_json(covered)
+    add_output(covered)
 
     finder = command(commands, "find", find)
     finder.add_argument("text", metavar="TEXT", help="A name, or a part of one.")
-    add_json(finder)
+    add_output(finder)
 
     changes = command(commands, "history", history_command)
     changes.add_argument("record", metavar="ID")
     changes.add_argument("--since", metavar="DATE", help="Only changes on or after this day.")
-    add_json(changes)
+    add_output(changes)
 
     imports = command(commands, "import", import_command)
     imports.add_argument(
@@ -496,13 +600,13 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Report what would be added, changed, ended and removed; write nothing.",
     )
-    add_json(imports)
+    add_output(imports)
 
     for name, chain_query in (("who", who), ("trace", trace)):
         query = command(commands, name, chain_query)
         query.add_argument("target", metavar="ID")
         add_as_of(query)
-        add_json(query)
+        add_output(query)
 
     gap_list = command(commands, "gaps", gaps)
     add_scope(gap_list)
@@ -516,19 +620,19 @@ def parser() -> argparse.ArgumentParser:
     )
     add_color(gap_list)
     add_as_of(gap_list)
-    add_json(gap_list)
+    add_output(gap_list)
 
     late = command(commands, "overdue", overdue)
     add_scope(late)
     add_color(late)
     add_as_of(late)
-    add_json(late)
+    add_output(late)
 
     colors = command(commands, "color", color)
     colors.add_argument("household", metavar="HOUSEHOLD")
     colors.add_argument("new", metavar="COLOUR", nargs="?", help="Mark it with this colour.")
     colors.add_argument("--by", default=CLI_ACTOR, help="Who marks it (a person id).")
-    add_json(colors)
+    add_output(colors)
 
     issue = commands.add_parser(
         "issue",
@@ -541,7 +645,7 @@ def parser() -> argparse.ArgumentParser:
     counts = command(commands, "stats", stats)
     add_scope(counts)
     add_as_of(counts)
-    add_json(counts)
+    add_output(counts)
 
     generated = command(commands, "demo", demo)
     generated.add_argument("--seed", type=int, default=2020, help="Same seed, same county.")
@@ -574,8 +678,9 @@ def history_command(args: argparse.Namespace) -> None:
 
     since = parse_day(args.since, "--since") if args.since else None
     with backend_session(args) as backend:
-        record = resolve(backend, args.record)
-        emit(history.of_record(backend, record, since), args.as_json, render.show_history)
+        result = history.of_record(backend, resolve(backend, args.record), since)
+        names = backend.names({result.record, *(entry.by for entry in result.entries)})
+        emit(args, result, lambda whole: [tables.history_sheet(result, names)])
 
 
 def user() -> str:
@@ -596,6 +701,10 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: never a traceback, always an exit code."""
     try:
         args = parser().parse_args(argv)
+        try:
+            choose(args.lang or from_lang_env())
+        except GridchainError as exc:
+            fail(str(exc), EXIT_BAD_INPUT)
         if args.backend not in BACKENDS:
             expected = ", ".join(BACKENDS)
             fail(f"unknown backend {args.backend!r} (expected one of {expected})", EXIT_BAD_INPUT)

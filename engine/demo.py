@@ -10,9 +10,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from engine import render
+from engine import render, tables
 from engine.backends.base import Backend
 from engine.demo_data import county_parts
+from engine.lang import say
 from engine.ledger import Table, tables_from_rows, write_folder
 from engine.model import ImportReport
 
@@ -38,15 +39,25 @@ def run_demo(
         household = household or example_household(part)
         issue = issue or example_issue(part)
     if export is not None:
-        console.print(f"Data set written to {export}")
-    render.show_import(console, added_up(reports))
+        console.print(say(f"数据已写入 {export}", f"Data set written to {export}"))
     today = dt.date.today()
-    render.show_stats(console, backend.stats(today))
-    render.show_gaps(console, backend.gaps(today), summary_only=True)
+    gaps = backend.gaps(today)
     assert household is not None  # every copy has households
-    render.show_who(console, backend.who(household, today))
-    render.show_trace(console, backend.trace(issue or household, today))
-    console.print(f"Demo finished in {time.perf_counter() - started:.1f} s")
+    trace = backend.trace(issue or household, today)
+    names = backend.names(
+        tables.places_of(gaps.summary.by_township, [trace.target], (s.unit for s in trace.path))
+    )
+    render.draw(
+        console,
+        tables.import_sheet(added_up(reports)),
+        tables.stats_sheet(backend.stats(today), names),
+        tables.gap_summary_sheet(gaps, names),
+        tables.townships_sheet(gaps, names),
+        tables.who_sheet(backend.who(household, today)),
+        *tables.trace_sheets(trace, names),
+    )
+    elapsed = time.perf_counter() - started
+    console.print(say(f"演示完成，用时 {elapsed:.1f} 秒", f"Demo finished in {elapsed:.1f} s"))
 
 
 def added_up(reports: list[ImportReport]) -> ImportReport:

@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 Cell = str | int | float | dt.date | None
 Format = Literal["csv", "xlsx"]
@@ -38,6 +38,10 @@ class Sheet:
 
     def add(self, *cells: Cell) -> None:
         self.rows.append(cells)
+
+
+def is_format(text: object) -> TypeGuard[Format]:
+    return text in FORMATS
 
 
 def inert(cell: Cell) -> Cell:

@@ -134,6 +134,48 @@ GAP_KINDS = WordList(
         Word("unattended_high_risk", "高风险户无人包", "unattended high-risk household"),
     ),
 )
+# What happens to an issue: each step of the loop, and an escalation the due date brings.
+ISSUE_EVENTS = WordList(
+    "issue event (事项环节)",
+    (
+        Word("reported", "上报", "reported"),
+        Word("dispatched", "派遣", "dispatched"),
+        Word("acknowledged", "报到", "acknowledged"),
+        Word("resolved", "处置", "resolved"),
+        Word("closed", "办结", "closed"),
+        Word("reopened", "重办", "reopened"),
+        Word("escalated", "升级", "escalated"),
+    ),
+)
+# What a change in the history did to its record.
+CHANGE_KINDS = WordList(
+    "change (变更)",
+    (
+        Word("added", "新增", "added"),
+        Word("changed", "修改", "changed"),
+        Word("ended", "终止", "ended"),
+        Word("removed", "删除", "removed"),
+        Word("color", "标色", "colour"),
+        Word("step", "办理", "step"),
+    ),
+)
+# The graph's labels, as a person reads the kind of a record (a gap's, a match's).
+LABELS = WordList(
+    "record (记录)",
+    (
+        Word("County", "县", "county"),
+        Word("Township", "乡镇", "township"),
+        Word("Village", "村", "village"),
+        Word("Grid", "网格", "grid"),
+        Word("Building", "楼栋", "building"),
+        Word("Household", "户", "household"),
+        Word("Resident", "居民", "resident"),
+        Word("Person", "人员", "person"),
+        Word("Body", "组织", "body"),
+        Word("Issue", "事项", "issue"),
+        Word("Assignment", "包抓", "assignment"),
+    ),
+)
 YES_NO = WordList(
     "yes or no (是/否)",
     (

@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import os
 import shutil
@@ -16,10 +18,11 @@ from typing import Any
 
 import pytest
 from counties import small
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from engine.ledger import write_folder
 from engine.model import RECORD_KINDS
+from engine.vocabulary import FILES
 
 AS_OF = "2024-06-01"
 
@@ -41,14 +44,21 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def run(
-    *args: str | Path, db: Path | None = None, env: dict[str, str] | None = None,
+    *args: str | Path,
+    db: Path | None = None,
+    env: dict[str, str] | None = None,
     cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     options = ["--db", str(db)] if db is not None else []
     return subprocess.run(
         [GRIDCHAIN, *options, *map(str, args)],
-        capture_output=True, text=True, encoding="utf-8", check=False, timeout=60,
-        env=env or clean_env(), cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+        timeout=60,
+        env=env or clean_env(),
+        cwd=cwd,
     )
 
 
@@ -88,12 +98,13 @@ def db(ledger: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def import_counts(stdout: str) -> dict[str, tuple[int, int]]:
     """The (added, changed) of each kind, read off the import table (kind, added, changed,
-    ended, removed)."""
+    ended, removed), whose kinds are named in Chinese (户) or English (households)."""
     counts = {}
     for line in stdout.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("│").split("│")]
-        if len(cells) == 5 and cells[0] in RECORD_KINDS:
-            counts[cells[0]] = (int(cells[1].replace(",", "")), int(cells[2].replace(",", "")))
+        kind = FILES.code_of(cells[0])
+        if len(cells) == 5 and kind in RECORD_KINDS:
+            counts[kind] = (int(cells[1].replace(",", "")), int(cells[2].replace(",", "")))
     return counts
 
 
@@ -101,8 +112,13 @@ def test_import_prints_added_counts(ledger: Path, tmp_path: Path) -> None:
     result = run("import", ledger, db=tmp_path / "new.db")
     assert result.returncode == 0, result.stderr
     assert import_counts(result.stdout) == {
-        "units": (12, 0), "households": (11, 0), "residents": (11, 0), "people": (21, 0),
-        "assignments": (24, 0), "bodies": (2, 0), "issues": (2, 0),
+        "units": (12, 0),
+        "households": (11, 0),
+        "residents": (11, 0),
+        "people": (21, 0),
+        "assignments": (24, 0),
+        "bodies": (2, 0),
+        "issues": (2, 0),
     }
 
 
@@ -113,9 +129,7 @@ def test_second_import_reports_nothing_new(ledger: Path, tmp_path: Path) -> None
     assert import_counts(again.stdout) == dict.fromkeys(RECORD_KINDS, (0, 0))
 
 
-def test_refused_import_names_file_line_and_column(
-    ledger: Path, tmp_path: Path, db: Path
-) -> None:
+def test_refused_import_names_file_line_and_column(ledger: Path, tmp_path: Path, db: Path) -> None:
     rows = small()
     rows["households"][3]["color"] = "purple"
     write_folder(rows, tmp_path / "bad")
@@ -151,7 +165,6 @@ def test_import_of_undecodable_text_is_bad_input(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "units.csv" in result.stderr
-
 
 
 def test_import_of_a_misnamed_file_is_bad_input_naming_the_file_it_meant(
@@ -211,7 +224,8 @@ def test_gaps_json_within_a_scope(db: Path) -> None:
     result = answer("gaps", "--scope", "V1", "--as-of", AS_OF, db=db)
     assert result["scope"] == "V1"
     assert [(g["kind"], g["id"]) for g in result["gaps"]] == [
-        ("missing_grid_head", "G2"), ("uncovered_household", "H4"),
+        ("missing_grid_head", "G2"),
+        ("uncovered_household", "H4"),
     ]
     assert result["summary"] == {
         "total": 2,
@@ -250,8 +264,8 @@ def test_as_of_changes_the_answer(db: Path) -> None:
     [
         (["who", "H5"], ["H5", "B1", "G3", "V2", "T1", "SEC1", "M3"]),
         (["trace", "I1"], ["H3", "G2", "M2", "SEC1", "L1", "22"]),
-        (["gaps", "--scope", "V1"], ["G2", "H4", "missing_grid_head", "uncovered_household"]),
-        (["stats"], ["Household", "11"]),
+        (["gaps", "--scope", "V1"], ["G2", "H4", "缺网格长", "户无网格员", "柳杨堡村 (V1)"]),
+        (["stats"], ["户", "11"]),
     ],
     ids=["who", "trace", "gaps", "stats"],
 )
@@ -277,7 +291,11 @@ def test_gridchain_db_env_var_is_honoured(ledger: Path, tmp_path: Path) -> None:
 def test_python_dash_m_engine_shows_help() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "engine", "--help"],
-        capture_output=True, text=True, check=False, timeout=60, env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env=clean_env(),
     )
     assert result.returncode == 0, result.stderr
     for command in ("import", "who", "trace", "gaps", "stats"):
@@ -337,15 +355,19 @@ def test_overdue_json_lists_what_is_late_and_who_holds_it(loop_db: Path) -> None
     assert (result["as_of"], result["scope"]) == (AS_OF, None)
     [late] = result["issues"]
     assert {key: late[key] for key in ("id", "target", "status", "due_at", "overdue_days")} == {
-        "id": "I1", "target": "H3", "status": "dispatched", "due_at": "2024-05-10",
+        "id": "I1",
+        "target": "H3",
+        "status": "dispatched",
+        "due_at": "2024-05-10",
         "overdue_days": 22,
     }
     assert (late["level"], late["holder"]["id"], late["path"]) == (
-        "County", "L1", ["H3", "G2", "V1", "T1", "C"]
+        "County",
+        "L1",
+        ["H3", "G2", "V1", "T1", "C"],
     )
     assert answer("overdue", "--scope", "T2", "--as-of", AS_OF, db=loop_db)["issues"] == []
     assert answer("overdue", "--color", "green", "--as-of", AS_OF, db=loop_db)["issues"] == []
-
 
 
 def test_an_imported_issue_without_due_date_is_overdue_by_its_category(tmp_path: Path) -> None:
@@ -359,6 +381,7 @@ def test_an_imported_issue_without_due_date_is_overdue_by_its_category(tmp_path:
     late = {i["id"]: i for i in answer("overdue", "--as-of", AS_OF, db=store)["issues"]}
     assert (late["I3"]["due_at"], late["I3"]["overdue_days"]) == ("2024-05-08", 24)
 
+
 def test_the_loop_from_the_command_line(loop_db: Path) -> None:
     steps = [
         ("issue", "dispatch", "I1", "--department", "县公安局"),
@@ -367,13 +390,21 @@ def test_the_loop_from_the_command_line(loop_db: Path) -> None:
         ("issue", "feedback", "I1", "--unsatisfied", "--by", "M2"),
     ]
     assert [answer(*step, db=loop_db)["status"] for step in steps] == [
-        "dispatched", "acknowledged", "resolved", "dispatched"
+        "dispatched",
+        "acknowledged",
+        "resolved",
+        "dispatched",
     ]
     line = assert_one_line_error(run("issue", "feedback", "I1", "--satisfied", db=loop_db), 1)
     assert "dispatched" in line
     timeline = answer("trace", "I1", db=loop_db)["issue"]["timeline"]
     assert [e["event"] for e in timeline if e["event"] != "escalated"] == [
-        "reported", "dispatched", "dispatched", "acknowledged", "resolved", "reopened"
+        "reported",
+        "dispatched",
+        "dispatched",
+        "acknowledged",
+        "resolved",
+        "reopened",
     ]
 
 
@@ -382,7 +413,9 @@ def test_a_report_from_the_command_line(loop_db: Path) -> None:
     issue = answer(*report, db=loop_db)
     due = dt.date.today() + dt.timedelta(days=3)  # an epidemic's days
     assert (issue["status"], issue["due_at"], issue["reported_by"]) == (
-        "reported", due.isoformat(), "M2"
+        "reported",
+        due.isoformat(),
+        "M2",
     )
     assert_one_line_error(run(*report, db=loop_db), 1)  # the id is taken
 
@@ -393,7 +426,97 @@ def test_colour_marks_from_the_command_line(loop_db: Path) -> None:
     assert answer("color", "H2", db=loop_db) == marked
     gaps = answer("gaps", "--color", "red", "--as-of", AS_OF, db=loop_db)["gaps"]
     assert [(g["kind"], g["id"]) for g in gaps] == [
-        ("unattended_high_risk", "H10"), ("unattended_high_risk", "H2")
+        ("unattended_high_risk", "H10"),
+        ("unattended_high_risk", "H2"),
     ]
     line = assert_one_line_error(run("color", "H2", "purple", db=loop_db), 2)
     assert "purple" in line
+
+
+# ---- the reader's language and the lists taken away ---------------------------------------
+
+
+def test_english_on_request_by_option_or_environment(db: Path) -> None:
+    by_option = run("--lang", "en", "gaps", "--scope", "V1", "--as-of", AS_OF, db=db)
+    by_env = run(
+        "gaps", "--scope", "V1", "--as-of", AS_OF, db=db, env=clean_env(GRIDCHAIN_LANG="en")
+    )
+    for shown in (by_option, by_env):
+        assert shown.returncode == 0, shown.stderr
+        assert "missing grid head" in shown.stdout and "uncovered household" in shown.stdout
+        assert "柳杨堡村 (V1)" in shown.stdout  # names stay as the county wrote them
+        assert "缺网格长" not in shown.stdout
+
+
+def test_an_unknown_language_is_a_usage_error(db: Path) -> None:
+    assert "zh" in assert_one_line_error(run("stats", db=db, env=clean_env(GRIDCHAIN_LANG="fr")), 2)
+    assert run("--lang", "fr", "stats", db=db).returncode == 2
+
+
+def test_json_keeps_its_codes_in_either_language(db: Path) -> None:
+    chinese = answer("gaps", "--scope", "V1", "--as-of", AS_OF, db=db)
+    english = json.loads(
+        run("--lang", "en", "gaps", "--scope", "V1", "--as-of", AS_OF, "--json", db=db).stdout
+    )
+    assert chinese == english
+    assert {gap["kind"] for gap in chinese["gaps"]} >= {"missing_grid_head"}
+
+
+def test_a_trace_table_reads_names_beside_ids(db: Path) -> None:
+    shown = run("trace", "H4", "--as-of", AS_OF, db=db)
+    assert shown.returncode == 0, shown.stderr
+    assert "柳杨堡村 (V1)" in shown.stdout and "花马池镇 (T1)" in shown.stdout
+    assert "网格长" in shown.stdout or "空缺" in shown.stdout
+
+
+def test_a_wide_table_is_not_cut_short(db: Path) -> None:
+    """Written to a pipe, a table is not cut at 80 columns: every role's name is whole."""
+    shown = run("--lang", "en", "who", "G1", "--as-of", AS_OF, db=db)
+    assert shown.returncode == 0, shown.stderr
+    assert "deputy commander" in shown.stdout and "…" not in shown.stdout
+
+
+@pytest.mark.parametrize("how", [("--format", "csv", "--out"), ("--out",)])
+def test_a_list_exports_as_csv_excel_reads(db: Path, tmp_path: Path, how: tuple[str, ...]) -> None:
+    out = tmp_path / "gaps.csv"
+    result = run("gaps", "--scope", "V1", "--as-of", AS_OF, *how, out, db=db)
+    assert result.returncode == 0, result.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads UTF-8, not GBK
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    gaps = answer("gaps", "--scope", "V1", "--as-of", AS_OF, db=db)["gaps"]
+    assert rows[0][:2] == ["缺口类型", "编号"]
+    assert [row[1] for row in rows[1:]] == [gap["id"] for gap in gaps]
+    assert "缺网格长" in {row[0] for row in rows[1:]}
+
+
+def test_a_list_exports_as_xlsx(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "overdue.xlsx"
+    result = run(
+        "--lang", "en", "overdue", "--as-of", AS_OF, "--format", "xlsx", "--out", out, db=db
+    )
+    assert result.returncode == 0, result.stderr
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    rows = list(sheet.values)
+    issues = answer("overdue", "--as-of", AS_OF, db=db)["issues"]
+    assert rows[0][:3] == ("issue", "category", "about")
+    assert [row[0] for row in rows[1:]] == [issue["id"] for issue in issues]
+    assert [row[6] for row in rows[1:]] == [issue["overdue_days"] for issue in issues]
+
+
+def test_a_gaps_export_holds_every_gap(tmp_path: Path, db: Path) -> None:
+    """A terminal shows the first 200 gaps; a file takes them all."""
+    out = tmp_path / "all.xlsx"
+    assert run("gaps", "--as-of", AS_OF, "--out", out, db=db).returncode == 0
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    assert sheet.max_row - 1 == answer("gaps", "--as-of", AS_OF, db=db)["summary"]["total"]
+
+
+def test_an_out_file_that_cannot_be_written_is_refused_with_its_path(
+    db: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no" / "such" / "dir.csv"
+    line = assert_one_line_error(run("gaps", "--out", missing, db=db), 2)
+    assert str(missing) in line

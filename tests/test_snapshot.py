@@ -208,7 +208,7 @@ def test_the_command_line_ends_a_transferred_official(transferred: tuple[Path, P
     assert answer("who", "T1", "--as-of", AFTER.isoformat(), db=db)["commander"]["id"] == "SEC1"
     shown = run("import", after, "--effective", EFFECTIVE.isoformat(), db=db)
     assert shown.returncode == 0, shown.stderr
-    assert "ended assignments: SEC1>T1:commander@2020-01-01" in shown.stdout
+    assert "终止 包抓: SEC1>T1:commander@2020-01-01" in shown.stdout
     assert answer("who", "T1", "--as-of", AFTER.isoformat(), db=db)["commander"] is None
     assert answer("who", "T1", "--as-of", BEFORE.isoformat(), db=db)["commander"]["id"] == "SEC1"
 
