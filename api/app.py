@@ -11,7 +11,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from api import problems
-from api.auth import KeyRing
+from api.auth import KeyRing, LoginRequired, to_login
+from api.language import ChooseLanguage
 from api.routes import (
     areas,
     assignments,
@@ -22,17 +23,22 @@ from api.routes import (
     health,
     history,
     issues,
+    language,
     records,
     search,
+    session,
     views,
 )
 from api.services import Services
+from api.sessions import FailedLogins, Sessions, SessionSettings
+from api.urls import RefuseKeyInUrl
 from engine.backends.base import Backend
 
 DESCRIPTION = """
 Who is accountable, where the coverage gaps are, and the reverse trace, for dashboards and
 other systems. Every endpoint but `/health` and `/docs` needs an API key, as `X-API-Key` or
-`Authorization: Bearer`. Errors are `application/problem+json` (RFC 9457).
+`Authorization: Bearer`; a key in the URL is refused. Errors are `application/problem+json`
+(RFC 9457), their titles and details in Chinese unless `Accept-Language` asks for English.
 """
 
 
@@ -43,7 +49,9 @@ class GridchainAPI(FastAPI):
         return problems.use_problem_media_type(schema) if first else schema
 
 
-def create_app(backend: Backend, keys: KeyRing) -> FastAPI:
+def create_app(
+    backend: Backend, keys: KeyRing, session_settings: SessionSettings | None = None
+) -> FastAPI:
     app = GridchainAPI(
         title="gridchain",
         version=version("gridchain"),
@@ -54,7 +62,13 @@ def create_app(backend: Backend, keys: KeyRing) -> FastAPI:
     app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
     app.state.services = Services(backend)
     app.state.keys = keys
+    app.state.sessions = Sessions(session_settings or SessionSettings())
+    app.state.failed_logins = FailedLogins()
     problems.install(app)
+    app.add_exception_handler(LoginRequired, to_login)
+    # The last added runs first: the language is chosen before a refusal is written.
+    app.add_middleware(RefuseKeyInUrl)
+    app.add_middleware(ChooseLanguage)
     for module in (
         docs,
         health,
@@ -67,6 +81,8 @@ def create_app(backend: Backend, keys: KeyRing) -> FastAPI:
         issues,
         colors,
         datasets,
+        session,
+        language,
         views,
     ):
         app.include_router(module.router)

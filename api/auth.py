@@ -1,7 +1,9 @@
 """Who is calling: API keys from the keys file, each carrying one role (SPEC §8).
 
 A key is a secret: it is compared in constant time, never kept in a `Principal`, never put in
-an error message, and never logged (see `api.server`).
+an error message, never taken from a URL, and never logged (see `api.server`). Scripts send it
+in a header on every request; a browser sends it once to the login page and then carries a
+session cookie (`api.sessions`), which only the HTML pages accept.
 """
 
 from __future__ import annotations
@@ -11,15 +13,28 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import Depends, HTTPException, Request, Security
-from fastapi.security import APIKeyHeader, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.responses import RedirectResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from api import sessions
 from engine.errors import GridchainError
 from engine.history import ORIGIN, Origin
+from engine.lang import say
+from engine.vocabulary import Word, WordList
 
 Role = Literal["inspector", "township_admin", "grid_member"]
+KEY_ROLES = WordList(
+    "key role (密钥角色)",
+    (
+        Word("inspector", "督查", "inspector"),
+        Word("township_admin", "乡镇管理员", "township admin"),
+        Word("grid_member", "网格员", "grid member"),
+    ),
+)
 MIN_KEY_LENGTH = 16
 
 
@@ -67,25 +82,33 @@ class KeyRing:
 
     @classmethod
     def load(cls, path: Path) -> KeyRing:
+        where = say(f"密钥文件 {path}", f"keys file {path}")
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise KeyFileError(f"keys file {path}: {exc.strerror}") from exc
+            raise KeyFileError(f"{where}: {exc.strerror}") from exc
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise KeyFileError(f"keys file {path}: not JSON text ({exc})") from exc
+            raise KeyFileError(
+                f"{where}: " + say(f"不是 JSON 文本（{exc}）", f"not JSON text ({exc})")
+            ) from exc
         try:
             entries = KEYS_FILE.validate_python(raw)
         except ValidationError as exc:
             # Only places and messages: an error's input would print a key.
             reasons = "; ".join(
-                f"entry {describe(error['loc'])}: {error['msg']}" for error in exc.errors()
+                f"{describe(error['loc'])}: {error['msg']}" for error in exc.errors()
             )
-            raise KeyFileError(f"keys file {path}: {reasons}") from None
+            raise KeyFileError(f"{where}: {reasons}") from None
         keys = [entry.key for entry in entries]
         if len(set(keys)) != len(keys):
-            raise KeyFileError(f"keys file {path}: the same key is given twice")
+            raise KeyFileError(
+                f"{where}: " + say("同一个密钥出现了两次", "the same key is given twice")
+            )
         if not keys:
-            raise KeyFileError(f"keys file {path}: no keys, so nobody could call the API")
+            raise KeyFileError(
+                f"{where}: "
+                + say("没有密钥，谁也无法调用 API", "no keys, so nobody could call the API")
+            )
         return cls([(entry.key, principal_of(entry)) for entry in entries])
 
     def lookup(self, offered: str) -> Principal | None:
@@ -99,11 +122,14 @@ class KeyRing:
 
 
 def describe(loc: tuple[int | str, ...]) -> str:
+    """An entry of the keys file, and a field of it: `entry 2 field township`."""
     index, *rest = loc
     place = str(index + 1) if isinstance(index, int) else str(index)
     # The second element of a discriminated union's location is the role tag: not a field.
-    fields = [str(part) for part in rest[1:]] if rest else []
-    return place + (f" field {'.'.join(fields)}" if fields else "")
+    field = ".".join(str(part) for part in rest[1:]) if rest else ""
+    if not field:
+        return say(f"第 {place} 项", f"entry {place}")
+    return say(f"第 {place} 项的 {field} 字段", f"entry {place} field {field}")
 
 
 def principal_of(entry: InspectorKey | TownshipAdminKey | GridMemberKey) -> Principal:
@@ -118,11 +144,6 @@ header_key = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key from the server's keys file."
 )
 bearer_key = HTTPBearer(auto_error=False, description="The same key as a bearer token.")
-query_key = APIKeyQuery(
-    name="key",
-    auto_error=False,
-    description="The key in the URL; accepted by the HTML pages only, which a browser opens.",
-)
 
 
 # The dependencies below only look at memory: `async` keeps them on the event loop, where a
@@ -133,13 +154,22 @@ def identify(keys: KeyRing, offered: str | None) -> Principal:
     if not offered:
         raise HTTPException(
             401,
-            "an API key is required: send it as X-API-Key or Authorization: Bearer",
+            say(
+                "需要 API 密钥：请放在 X-API-Key 或 Authorization: Bearer 请求头中",
+                "an API key is required: send it as X-API-Key or Authorization: Bearer",
+            ),
             headers={"WWW-Authenticate": "Bearer"},
         )
     principal = keys.lookup(offered)
     if principal is None:
-        raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, say("未知的 API 密钥", "unknown API key"), headers={"WWW-Authenticate": "Bearer"}
+        )
     return principal
+
+
+def offered_key(header: str | None, bearer: HTTPAuthorizationCredentials | None) -> str | None:
+    return header or (bearer.credentials if bearer else None)
 
 
 async def authenticate(
@@ -147,19 +177,41 @@ async def authenticate(
     header: Annotated[str | None, Security(header_key)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_key)],
 ) -> Principal:
+    """A JSON route's caller: by its key alone. A session cookie counts for nothing here, so a
+    page of another site cannot make a logged-in browser write through the API."""
     keys: KeyRing = request.app.state.keys
-    return claimed(request, identify(keys, header or (bearer.credentials if bearer else None)))
+    return claimed(request, identify(keys, offered_key(header, bearer)))
+
+
+class LoginRequired(Exception):
+    """A page asked for without a key or a live session: the browser is sent to log in."""
+
+    def __init__(self, wanted: str) -> None:
+        super().__init__(wanted)
+        self.wanted = wanted  # the path and query to come back to
 
 
 async def authenticate_page(
     request: Request,
     header: Annotated[str | None, Security(header_key)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_key)],
-    in_url: Annotated[str | None, Security(query_key)],
 ) -> Principal:
-    keys: KeyRing = request.app.state.keys
-    offered = header or (bearer.credentials if bearer else None) or in_url
-    return claimed(request, identify(keys, offered))
+    """A page's caller: a key in a header (scripts), else the browser's session."""
+    offered = offered_key(header, bearer)
+    if offered:
+        return claimed(request, identify(request.app.state.keys, offered))
+    live: sessions.Sessions = request.app.state.sessions
+    token = request.cookies.get(sessions.COOKIE)
+    principal = live.find(token) if token else None
+    if principal is None:
+        query = request.url.query
+        raise LoginRequired(request.url.path + (f"?{query}" if query else ""))
+    return claimed(request, principal)
+
+
+async def to_login(request: Request, exc: Exception) -> RedirectResponse:
+    assert isinstance(exc, LoginRequired)
+    return RedirectResponse(f"/login?{urlencode({'next': exc.wanted})}", status_code=303)
 
 
 def actor(caller: Principal) -> str:

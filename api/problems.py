@@ -2,6 +2,8 @@
 
 The engine's errors map to statuses here, so routes raise what the engine raises and never
 build error bodies themselves. A 500 means a bug: its body says nothing of the internals.
+Titles and details are in the request's language (`api.language`); types, statuses and the
+places of refused fields are codes and never change.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from engine.errors import (
     IssueConflict,
     NotFound,
 )
+from engine.lang import current, say
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -70,6 +73,27 @@ DESCRIPTIONS = {
 }
 
 
+# The Chinese titles; English ones are the standard reason phrases.
+TITLES_ZH = {
+    400: "请求有误",
+    401: "未认证",
+    403: "无权访问",
+    404: "未找到",
+    405: "不支持此方法",
+    409: "冲突",
+    413: "内容过大",
+    422: "无法处理的请求",
+    429: "请求过多",
+    500: "服务器内部错误",
+    503: "服务不可用",
+}
+
+
+def title(status: int) -> str:
+    phrase = http.HTTPStatus(status).phrase
+    return phrase if current() == "en" else TITLES_ZH.get(status, phrase)
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI `responses` entry of each status; see `use_problem_media_type`."""
     return {s: {"model": Problem, "description": DESCRIPTIONS[s]} for s in statuses}
@@ -84,7 +108,7 @@ def problem(
     current_status: str | None = None,
 ) -> JSONResponse:
     body = Problem(
-        title=http.HTTPStatus(status).phrase,
+        title=title(status),
         status=status,
         detail=detail,
         errors=errors,
@@ -99,6 +123,48 @@ def problem(
     )
 
 
+# Pydantic's messages in Chinese, by error type; `{…}` take the error's context. A type not
+# here keeps pydantic's English message.
+MESSAGES_ZH = {
+    "missing": "必填",
+    "extra_forbidden": "不接受此字段",
+    "json_invalid": "不是有效的 JSON",
+    "json_type": "应为 JSON",
+    "model_attributes_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象",
+    "model_type": "应为 JSON 对象",
+    "string_type": "应为文本",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "greater_than_equal": "应不小于 {ge}",
+    "greater_than": "应大于 {gt}",
+    "less_than_equal": "应不大于 {le}",
+    "less_than": "应小于 {lt}",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "至多 {max_length} 个字符",
+    "literal_error": "应为以下之一：{expected}",
+    "enum": "应为以下之一：{expected}",
+    "date_parsing": "应为 YYYY-MM-DD 格式的日期",
+    "date_from_datetime_parsing": "应为 YYYY-MM-DD 格式的日期",
+}
+
+
+def message(error: Mapping[str, Any]) -> str:
+    """A refused value's message in the current language."""
+    context = error.get("ctx") or {}
+    if error.get("type") == "value_error" and "error" in context:
+        return str(context["error"])  # our own validators' words, already in the language
+    template = MESSAGES_ZH.get(str(error.get("type")))
+    if current() == "en" or template is None:
+        return str(error.get("msg", "invalid"))
+    try:
+        return template.format(**context)
+    except (KeyError, IndexError):
+        return str(error.get("msg", "invalid"))
+
+
 def field_errors(exc: RequestValidationError) -> list[FieldError]:
     found = []
     for error in exc.errors():
@@ -107,7 +173,7 @@ def field_errors(exc: RequestValidationError) -> list[FieldError]:
             FieldError(
                 location=str(location),
                 field=".".join(str(n) for n in names) or str(location),
-                message=str(error.get("msg", "invalid")),
+                message=message(error),
             )
         )
     return found
@@ -135,7 +201,10 @@ async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
     headers = exc.headers
     if exc.status_code == 405:
         headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
-    return problem(exc.status_code, str(exc.detail), headers=headers)
+    detail = str(exc.detail)
+    if detail == http.HTTPStatus(exc.status_code).phrase:  # Starlette's own: no route, say
+        detail = title(exc.status_code)
+    return problem(exc.status_code, detail, headers=headers)
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -161,7 +230,11 @@ async def on_engine_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, NotFound):
         return problem(404, str(exc))
     if isinstance(exc, ImportRefused):
-        shown = f"import refused, nothing stored ({len(exc.problems)} problems)"
+        count = len(exc.problems)
+        shown = say(
+            f"导入被拒绝，未存储任何内容（{count} 个问题）",
+            f"import refused, nothing stored ({count} problems)",
+        )
         return problem(422, shown, problems=exc.problems)
     if isinstance(exc, BadQuery):
         return problem(422, str(exc))
@@ -176,7 +249,10 @@ async def on_engine_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def on_bug(request: Request, exc: Exception) -> JSONResponse:
     # Starlette raises the exception on after this answer, so the server logs its traceback.
-    return problem(500, "internal error; the server log has the details")
+    return problem(
+        500,
+        say("服务器内部错误；详情见服务器日志", "internal error; the server log has the details"),
+    )
 
 
 def install(app: FastAPI) -> None:

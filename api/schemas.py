@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
+from engine.lang import say
 from engine.model import GapsResult, PersonView, immutable
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -18,7 +19,7 @@ def iso_date(value: object) -> object:
     since 1970, and Python's fromisoformat forms like 20240601."""
     if isinstance(value, dt.date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
         return value
-    raise ValueError("expected a date as YYYY-MM-DD")
+    raise ValueError(say("应为 YYYY-MM-DD 格式的日期", "expected a date as YYYY-MM-DD"))
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 
 from fastapi import HTTPException
 
-from api.auth import Principal
+from api.auth import KEY_ROLES, Principal
 from engine.backends.base import Backend
 from engine.errors import NotFound
+from engine.lang import say
 from engine.model import Issue, NodeRef, PersonView
 
 # The levels through which a grid-member assignment covers a household (SPEC §4).
@@ -23,6 +24,17 @@ COVERING_LEVELS = ("Household", "Building", "Grid")
 
 def forbidden(detail: str) -> HTTPException:
     return HTTPException(403, detail)
+
+
+def outside_township(node: str, township: str | None) -> HTTPException:
+    return forbidden(
+        say(f"{node!r} 不在乡镇 {township!r} 内", f"{node!r} lies outside township {township!r}")
+    )
+
+
+def cannot_write(caller: Principal, writers: str) -> HTTPException:
+    role = KEY_ROLES.name(caller.role)
+    return forbidden(say(f"{role}密钥不能写入；{writers}", f"{role} keys cannot write; {writers}"))
 
 
 def township_of(path: Sequence[NodeRef]) -> str | None:
@@ -48,9 +60,11 @@ def require_read(caller: Principal, backend: Backend, node: str, as_of: dt.date)
     path = backend.path_of(node)
     if caller.role == "township_admin":
         if township_of(path) != caller.township:
-            raise forbidden(f"{node!r} lies outside township {caller.township!r}")
+            raise outside_township(node, caller.township)
     elif caller.person is None or not covers(backend, caller.person, path, as_of):
-        raise forbidden(f"{node!r} is not in a household you cover")
+        raise forbidden(
+            say(f"{node!r} 不在你包抓的户内", f"{node!r} is not in a household you cover")
+        )
 
 
 def area_scope(caller: Principal, backend: Backend, scope: str | None) -> str | None:
@@ -58,18 +72,23 @@ def area_scope(caller: Principal, backend: Backend, scope: str | None) -> str | 
     if caller.role == "inspector":
         return scope
     if caller.role == "grid_member":
-        raise forbidden("a grid member reads the chains of its households, not areas")
+        raise forbidden(
+            say(
+                "网格员只能查看所包抓户的责任链，不能查看片区",
+                "a grid member reads the chains of its households, not areas",
+            )
+        )
     if scope is None:
         return caller.township
     if township_of(backend.path_of(scope)) != caller.township:
-        raise forbidden(f"{scope!r} lies outside township {caller.township!r}")
+        raise outside_township(scope, caller.township)
     return scope
 
 
 def require_writer(caller: Principal) -> str:
     """The township a caller writes in: writes belong to township admins."""
     if caller.role != "township_admin" or caller.township is None:
-        raise forbidden(f"a {caller.role} key cannot write; township admins write")
+        raise cannot_write(caller, say("由乡镇管理员写入", "township admins write"))
     return caller.township
 
 
@@ -77,7 +96,7 @@ def require_write(caller: Principal, backend: Backend, node: str) -> None:
     """Writes about `node` belong to the admin of the township it lies in."""
     require_writer(caller)
     if township_of(backend.path_of(node)) != caller.township:
-        raise forbidden(f"{node!r} lies outside township {caller.township!r}")
+        raise outside_township(node, caller.township)
 
 
 def require_report(caller: Principal, backend: Backend, target: str, as_of: dt.date) -> None:
@@ -94,11 +113,18 @@ def require_person(caller: Principal, backend: Backend, person: PersonView) -> N
     if caller.role == "inspector" or caller.person == person.id:
         return
     if caller.role == "grid_member":
-        raise forbidden("a grid member reads its own person record only")
+        raise forbidden(
+            say("网格员只能查看自己的人员记录", "a grid member reads its own person record only")
+        )
     if not any(
         township_of(backend.path_of(r.target)) == caller.township for r in person.responsibilities
     ):
-        raise forbidden(f"{person.id!r} serves nowhere in township {caller.township!r}")
+        raise forbidden(
+            say(
+                f"{person.id!r} 在乡镇 {caller.township!r} 内没有任何职责",
+                f"{person.id!r} serves nowhere in township {caller.township!r}",
+            )
+        )
 
 
 def sees_personal_data(caller: Principal, township: str | None) -> bool:
@@ -123,8 +149,20 @@ def require_step(
         require_read(caller, backend, issue.id, as_of)
     elif caller.role == "grid_member" and kind in FEEDBACK:
         if caller.person != issue.reported_by:
-            raise forbidden(f"feedback on {issue.id!r} is its reporter's to give")
+            raise forbidden(
+                say(
+                    f"只有 {issue.id!r} 的上报人可以反馈",
+                    f"feedback on {issue.id!r} is its reporter's to give",
+                )
+            )
     elif caller.role == "grid_member":
-        raise forbidden("departments report in and resolve through the township admin")
+        raise forbidden(
+            say(
+                "部门报到和处置须经乡镇管理员",
+                "departments report in and resolve through the township admin",
+            )
+        )
     else:
-        raise forbidden(f"a {caller.role} key cannot write; township admins and grid members do")
+        raise cannot_write(
+            caller, say("由乡镇管理员和网格员写入", "township admins and grid members do")
+        )

@@ -1,9 +1,14 @@
-"""Serving the API under uvicorn, with an access log that never holds a key."""
+"""Serving the API under uvicorn, with an access log that never holds a key.
+
+A key in a URL is refused (`api.urls`), but the request is logged all the same: its key is
+blanked in the log line, so a key pasted into an address bar is not written down.
+"""
 
 from __future__ import annotations
 
 import copy
 import logging
+import os
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -12,9 +17,9 @@ import uvicorn.config
 
 from api.app import create_app
 from api.auth import KeyRing
+from api.sessions import SessionSettings
+from api.urls import KEY_PARAMS
 from engine.backends.base import Backend
-
-KEY_PARAMS = {"key"}
 
 
 def redact(target: str) -> str:
@@ -47,4 +52,5 @@ def log_config() -> dict[str, Any]:
 
 
 def run(backend: Backend, keys: KeyRing, host: str, port: int) -> None:
-    uvicorn.run(create_app(backend, keys), host=host, port=port, log_config=log_config())
+    app = create_app(backend, keys, SessionSettings.from_env(os.environ))
+    uvicorn.run(app, host=host, port=port, log_config=log_config())

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from engine.errors import ImportProblem, ImportRefused
+from engine.lang import say
 from engine.ledger import Table, is_ledger_file, kind_named, read_dataset
 
 MAX_UPLOAD_BYTES = 256 * 2**20
@@ -37,11 +38,18 @@ def read_upload(filename: str | None, upload: BinaryIO, folder: Path) -> dict[st
     try:
         archive = zipfile.ZipFile(upload)
     except Exception as exc:  # zipfile raises several unrelated types for what is no zip
-        raise refused(name, "expected a zip of CSV files or an .xlsx workbook") from exc
+        raise refused(
+            name,
+            say(
+                "应为 CSV 文件的 zip 压缩包或 .xlsx 工作簿",
+                "expected a zip of CSV files or an .xlsx workbook",
+            ),
+        ) from exc
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-            raise refused(name, f"unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MiB")
+            most = MAX_UNPACKED_BYTES // 2**20
+            raise refused(name, say(f"解压后超过 {most} MiB", f"unpacks to more than {most} MiB"))
         if any(m.filename == WORKBOOK_PART for m in members):
             workbook = folder / (name if name.lower().endswith(".xlsx") else "upload.xlsx")
             upload.seek(0)
@@ -62,13 +70,15 @@ def unpack_csv_files(
         if is_ledger_file(base):
             # In any case: on a case-insensitive disk UNITS.csv would overwrite units.csv.
             if base.casefold() in chosen:
-                raise refused(name, f"two files named {base}")
+                raise refused(name, say(f"有两个名为 {base} 的文件", f"two files named {base}"))
             chosen[base.casefold()] = (base, member)
     if not any(kind_named(PurePosixPath(base).stem) == "units" for base, _ in chosen.values()):
-        raise refused(name, "no units.csv in the archive")
+        raise refused(name, say("压缩包里没有 units.csv", "no units.csv in the archive"))
     for base, member in chosen.values():
         try:
             with archive.open(member) as packed, (folder / base).open("wb") as out:
                 shutil.copyfileobj(packed, out)
         except Exception as exc:  # damaged, encrypted or oddly compressed: each its own type
-            raise refused(name, f"cannot unpack {base}: {exc}") from exc
+            raise refused(
+                name, say(f"无法解压 {base}：{exc}", f"cannot unpack {base}: {exc}")
+            ) from exc

@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -58,15 +60,23 @@ def free_port() -> int:
 
 
 class Server:
-    """`gridchain --db DB serve` as a child process; its output goes to `log`."""
+    """`gridchain --db DB serve` as a child process; its output goes to `log`. `env` adds to
+    its environment (the session settings, say)."""
 
-    def __init__(self, db: Path, keys: Path, log: Path) -> None:
+    def __init__(self, db: Path, keys: Path, log: Path, env: dict[str, str] | None = None) -> None:
         self.db = db
         self.keys = keys
         self.log = log
+        self.env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
+        self.lang: str | None = None  # the Accept-Language its clients send, if any
+
+    def speaking(self, lang: str) -> Server:
+        """Its clients ask for `lang` from now on (tests of English texts)."""
+        self.lang = lang
+        return self
 
     def start(self) -> Server:
         command = [str(GRIDCHAIN), "--db", str(self.db), "serve", "--port", str(self.port)]
@@ -75,7 +85,7 @@ class Server:
                 [*command, "--keys", str(self.keys)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "GRIDCHAIN_BACKEND": "memory"},
+                env={**os.environ, "GRIDCHAIN_BACKEND": "memory", **self.env},
             )
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
@@ -98,4 +108,16 @@ class Server:
         headers = {}
         if key is not None:
             headers = {"Authorization": f"Bearer {key}"} if bearer else {"X-API-Key": key}
+        if self.lang is not None:
+            headers["Accept-Language"] = self.lang
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    @contextmanager
+    def browser(self, key: str) -> Iterator[httpx.Client]:
+        """A client logged in as a browser is: through the login form, holding the session
+        cookie and no key."""
+        with self.client() as client:
+            response = client.post("/login", data={"key": key})
+            if response.status_code != 303:
+                raise RuntimeError(f"login refused: {response.status_code}")
+            yield client

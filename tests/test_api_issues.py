@@ -20,6 +20,13 @@ DAY = {"as_of": AS_OF.isoformat()}
 PROBLEM = "application/problem+json"
 
 
+@pytest.fixture(scope="module")
+def server(server: Server) -> Server:
+    """The module's server (tests/conftest.py), its clients asking for English: these tests
+    read English texts. tests/test_api_session.py checks that Chinese is the default."""
+    return server.speaking("en")
+
+
 def status_of(response: httpx.Response) -> str:
     assert response.status_code in (200, 201), response.text
     status: str = response.json()["status"]
@@ -44,7 +51,10 @@ def test_a_grid_member_reports_with_the_spec_body(member: httpx.Client) -> None:
     issue = response.json()
     today = dt.date.today()
     assert (issue["id"], issue["status"], issue["target"], issue["reported_by"]) == (
-        "IH2", "reported", "H2", "M1"
+        "IH2",
+        "reported",
+        "H2",
+        "M1",
     )
     assert issue["due_at"] == (today + dt.timedelta(days=7)).isoformat()  # a dispute's days
     assert [(e["event"], e["by"]) for e in issue["timeline"]] == [("reported", "M1")]
@@ -75,7 +85,9 @@ def test_the_grid_blows_the_whistle_and_the_township_records_the_report_in(
     assert status_of(acked) == "acknowledged"
     assert acked.json()["departments"] == ["县司法局"]
     assert [e["event"] for e in acked.json()["timeline"]] == [
-        "reported", "dispatched", "acknowledged"
+        "reported",
+        "dispatched",
+        "acknowledged",
     ]
 
 
@@ -105,7 +117,9 @@ def test_resolution_and_feedback_close_or_reopen(
     closed = member.post("/issues/IH2/feedback", json={"satisfied": True})
     assert status_of(closed) == "closed"
     assert [(e["event"], e["satisfied"]) for e in closed.json()["timeline"]][-3:] == [
-        ("acknowledged", None), ("resolved", None), ("closed", True)
+        ("acknowledged", None),
+        ("resolved", None),
+        ("closed", True),
     ]
 
 
@@ -144,7 +158,10 @@ def test_overdue_issues_with_who_holds_them(inspector: httpx.Client) -> None:
     assert response.status_code == 200, response.text
     [late] = response.json()["issues"]
     assert (late["id"], late["overdue_days"], late["level"], late["holder"]["id"]) == (
-        "I1", 22, "County", "L1"
+        "I1",
+        22,
+        "County",
+        "L1",
     )
     assert late["path"] == ["H3", "G2", "V1", "T1", "C"]
 
@@ -154,7 +171,9 @@ def test_lists_follow_the_keys_scope(server: Server, inspector: httpx.Client) ->
     assert {i["id"] for i in everything} == {"I1", "I2", "IH2"}
     with server.client(KEYS["t2_admin"]) as t2:
         assert t2.get("/issues", params=DAY).json() == {
-            "as_of": AS_OF.isoformat(), "scope": "T2", "issues": []
+            "as_of": AS_OF.isoformat(),
+            "scope": "T2",
+            "issues": [],
         }
         refused(t2.get("/issues", params={"scope": "T1"}), 403)
     with server.client(KEYS["m1_member"]) as m1:
@@ -180,7 +199,8 @@ def test_a_colour_change_is_recorded_and_reaches_the_gaps(
     assert inspector.get("/households/H2/color").json() == changed.json()
     gaps = inspector.get("/gaps", params={**DAY, "color": "red"}).json()["gaps"]
     assert [(g["kind"], g["id"]) for g in gaps] == [
-        ("unattended_high_risk", "H10"), ("unattended_high_risk", "H2")
+        ("unattended_high_risk", "H10"),
+        ("unattended_high_risk", "H2"),
     ]
     issues = inspector.get("/issues", params={**DAY, "color": "red"}).json()["issues"]
     assert [i["id"] for i in issues] == ["IH2"]

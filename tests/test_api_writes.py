@@ -20,6 +20,13 @@ NEW_MEMBER = {"person_id": "M2", "target_id": "H4", "role": "grid_member", "sinc
 NEW_MEMBER_ID = "M2>H4:grid_member@2024-01-01"
 
 
+@pytest.fixture(scope="module")
+def server(server: Server) -> Server:
+    """The module's server (tests/conftest.py), its clients asking for English: these tests
+    read English texts. tests/test_api_session.py checks that Chinese is the default."""
+    return server.speaking("en")
+
+
 def zipped(files: dict[str, str], folder: str = "") -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

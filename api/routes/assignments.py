@@ -12,6 +12,7 @@ from api.schemas import AssignmentEnd, AssignmentIn
 from api.scopes import require_read, require_write, require_writer
 from api.services import Svc, cells
 from engine.errors import NotFound
+from engine.lang import say
 from engine.model import Assignment, DataSet
 
 router = APIRouter(tags=["assignments"], responses=problem_responses(401, 403, 404, 422))
@@ -40,7 +41,13 @@ def create_assignment(body: AssignmentIn, caller: Caller, svc: Svc) -> Assignmen
             svc.backend.assignment(new.id)
         except NotFound:
             return
-        raise HTTPException(409, f"assignment {new.id!r} exists; end it or give another id")
+        raise HTTPException(
+            409,
+            say(
+                f"包抓关系 {new.id!r} 已存在；请先结束它，或换一个编号",
+                f"assignment {new.id!r} exists; end it or give another id",
+            ),
+        )
 
     return svc.write_body("assignments", cells(body.model_dump()), authorise).assignments[0]
 

@@ -17,6 +17,7 @@ from api.schemas import IsoDate
 from api.scopes import forbidden, require_writer
 from api.services import Svc
 from api.uploads import MAX_UPLOAD_BYTES, read_upload
+from engine.lang import say
 from engine.model import DataSet, ImportReport
 from engine.snapshot import ImportMode
 
@@ -50,12 +51,18 @@ def upload_dataset(
     durable when answered."""
     township = require_writer(caller)
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:
-        raise HTTPException(413, f"uploads are limited to {MAX_UPLOAD_BYTES // 2**20} MiB")
+        most = MAX_UPLOAD_BYTES // 2**20
+        raise HTTPException(
+            413, say(f"上传文件不能超过 {most} MiB", f"uploads are limited to {most} MiB")
+        )
 
     def authorise(data: DataSet) -> None:
         strays = list(islice(outside(data, svc.backend, township), SHOWN_STRAYS))
         if strays:
-            raise forbidden(f"outside township {township!r}: {', '.join(strays)}")
+            shown = ", ".join(strays)
+            raise forbidden(
+                say(f"不在乡镇 {township!r} 内：{shown}", f"outside township {township!r}: {shown}")
+            )
 
     with tempfile.TemporaryDirectory(prefix="gridchain-upload-") as folder:
         tables = read_upload(file.filename, file.file, Path(folder))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException
 from api.problems import problem_responses
 from api.schemas import Health
 from api.services import Svc
+from engine.lang import say
 
 router = APIRouter(tags=["health"])
 
@@ -17,7 +18,9 @@ def health(svc: Svc) -> Health:
     try:
         svc.backend.known_labels({"health-probe"})
     except Exception as exc:  # whatever the failure, it means the backend does not answer
+        name, reason = svc.backend.name, type(exc).__name__
         raise HTTPException(
-            503, f"backend {svc.backend.name} does not answer ({type(exc).__name__})"
+            503,
+            say(f"后端 {name} 无响应（{reason}）", f"backend {name} does not answer ({reason})"),
         ) from exc
     return Health(status="ok", backend=svc.backend.name)

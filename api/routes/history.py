@@ -19,6 +19,7 @@ from api.services import Svc
 from engine import history
 from engine.backends.base import Backend
 from engine.errors import BadQuery, NotFound
+from engine.lang import say
 from engine.model import HistoryEntry, HistoryResult
 
 router = APIRouter(tags=["history"], responses=problem_responses(401, 403, 404, 422))
@@ -65,7 +66,12 @@ def require_history(caller: Principal, backend: Backend, record: str) -> None:
         return
     except NotFound:
         pass
-    raise forbidden(f"the history of {record!r} is read by inspectors")
+    raise forbidden(
+        say(
+            f"{record!r} 的变更历史只有督查可以查看",
+            f"the history of {record!r} is read by inspectors",
+        )
+    )
 
 
 def masked(entry: HistoryEntry) -> HistoryEntry:

@@ -17,6 +17,7 @@ from api.services import AsOf, Services, Svc, day
 from engine import loop
 from engine.errors import ImportRefused
 from engine.issues import IssueChange, feedback_kind, new_report, now
+from engine.lang import say
 from engine.model import DataSet, Issue, IssuesResult, TraceIssue
 from engine.semantics import IssueFilter
 
@@ -37,10 +38,17 @@ def report_issue(body: IssueIn, caller: Caller, svc: Svc) -> TraceIssue:
     reporter = body.reported_by
     if caller.role == "grid_member":
         if reporter not in (None, caller.person):
-            raise forbidden("a grid member reports issues as itself")
+            raise forbidden(
+                say("网格员只能以自己的名义上报问题", "a grid member reports issues as itself")
+            )
         reporter = caller.person
     elif caller.role == "inspector":
-        raise forbidden("an inspector key cannot write; township admins and grid members report")
+        raise forbidden(
+            say(
+                "督查密钥不能写入；由乡镇管理员和网格员上报",
+                "an inspector key cannot write; township admins and grid members report",
+            )
+        )
     new = new_report(
         target=body.target,
         category=body.category,
