@@ -15,10 +15,11 @@ from neo4j_viz import Layout, Node, Relationship, VisualizationGraph
 
 from api import pages
 from api.chainlayout import HANGING_SIZE, UNIT_SIZE, place, view_of
+from engine import tables
 from engine.lang import say
 from engine.model import BodyRef, PersonRef, TraceResult, WhoResult
 from engine.semantics import TRACE_ROLE
-from engine.vocabulary import BODY_KINDS, ISSUE_STATUSES, LEVELS, ROLES
+from engine.vocabulary import BODY_KINDS, ISSUE_STATUSES, LABELS, ROLES
 
 COUNTY_TRACE_ROLE = "liaison"  # a county step names the county leader in liaison (SPEC §4.3)
 
@@ -51,20 +52,12 @@ STYLE = """
 
 def kind_name(kind: str) -> str:
     """What a node of a kind is, in the reader's language (the legend's words)."""
-    if kind.lower() in LEVELS.codes:
-        return LEVELS.name(kind.lower())
-    return {
-        "Household": say("户", "household"),
-        "Person": say("责任人", "person responsible"),
-        "Body": say("党组织、队伍", "party body or team"),
-        "Issue": say("事项", "issue"),
-        "vacant": say("空缺", "vacant"),
-    }[kind]
+    return tables.vacant() if kind == "vacant" else LABELS.name(kind)
 
 
 def named(name: str, node: str) -> str:
     """`花马池镇 (T1)`; a node known only by its id shows the id once."""
-    return node if name in ("", node) else f"{name} ({node})"
+    return tables.named(node, {node: name})
 
 
 class ChainGraph:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import quote, urlencode
 
+from api.routes.language import switch_links
 from engine.lang import current, say
 from engine.sheets import FORMATS, Cell, Sheet
 
@@ -21,7 +22,7 @@ body{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;mar
 background:#f4f6f8;border-bottom:1px solid #ddd;font-size:.9rem}
 .top form{margin:0}
 .top .lang{margin-left:auto}
-.top .lang [aria-current]{font-weight:600;color:#222;text-decoration:none}
+.top .lang a{margin-left:.6rem}
 main{margin:1rem 1.5rem}
 h1{font-size:1.3rem}
 h2{font-size:1.1rem;margin-top:1.6rem}
@@ -64,13 +65,8 @@ def coverage_path(person: str) -> str:
 
 
 def language_switch(here: str) -> str:
-    """中文 | English, each a link that sets the language and comes back to `here`."""
-    choices = []
-    for lang, label, tag in (("zh", "中文", "zh-CN"), ("en", "English", "en")):
-        href = escape(f"/lang/{lang}?{urlencode({'next': here})}")
-        chosen = ' aria-current="true"' if current() == lang else ""
-        choices.append(f'<a href="{href}" lang="{tag}" hreflang="{tag}"{chosen}>{label}</a>')
-    return f'<span class="lang">{" | ".join(choices)}</span>'
+    """中文 English: each link sets the language and comes back to `here`."""
+    return f'<span class="lang">{switch_links(here)}</span>'
 
 
 def page_header(links: Links | None) -> str:

@@ -8,10 +8,11 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
-from serving import KEYS
+from serving import KEYS, Server
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -53,15 +54,21 @@ def chromium() -> Iterator[Browser]:
 
 @contextmanager
 def signed_in(
-    browser: Browser, holder: str = "inspector", language: str = "zh-CN"
+    browser: Browser, server: Server, holder: str = "inspector", language: str = "zh-CN"
 ) -> Iterator[Page]:
-    """A page of a new browser context that speaks `language` and holds `holder`'s key."""
+    """A page of a new browser context that speaks `language`, logged in through the login
+    form with `holder`'s key (the session cookie carries it from there)."""
     context: BrowserContext = browser.new_context(
         viewport=SCREEN, locale=language, accept_downloads=True
     )
     context.set_default_timeout(PATIENCE_MS)
-    context.set_extra_http_headers({"X-API-Key": KEYS[holder]})
     try:
-        yield context.new_page()
+        page = context.new_page()
+        page.goto(f"{server.url}/login")
+        page.locator('input[name="key"]').fill(KEYS[holder])
+        with page.expect_navigation():
+            page.locator('button[type="submit"]').click()
+        assert urlsplit(page.url).path == "/", page.url
+        yield page
     finally:
         context.close()

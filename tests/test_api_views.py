@@ -61,7 +61,7 @@ def wait_until_drawn(page: Page, labels: list[str]) -> None:
 def test_the_browser_draws_the_chain(
     browser: Browser, server: Server, path: str, nodes: int, relationships: int
 ) -> None:
-    with signed_in(browser) as page:
+    with signed_in(browser, server) as page:
         open_page(page, server, path)
         # The library mounted its canvas, and says, for screen readers, what it drew.
         description = f"A graph visualization with {nodes} nodes and {relationships} relationships"
@@ -71,7 +71,7 @@ def test_the_browser_draws_the_chain(
 
 def test_a_screenshot_shows_the_chains_colours_once_drawn(browser: Browser, server: Server) -> None:
     labels = ["Household", "Building", "Grid", "Village", "Township", "County", "Person", "vacant"]
-    with signed_in(browser) as page:
+    with signed_in(browser, server) as page:
         open_page(page, server, "/view/who/H5")
         wait_until_drawn(page, labels)
         colours = png_colours(page.screenshot())
@@ -82,7 +82,7 @@ def test_a_screenshot_shows_the_chains_colours_once_drawn(browser: Browser, serv
 def test_a_chain_is_captioned_in_chinese_with_names_and_a_legend(
     browser: Browser, server: Server
 ) -> None:
-    with signed_in(browser) as page:
+    with signed_in(browser, server) as page:
         open_page(page, server, "/view/who/H5")
         assert page.get_attribute("html", "lang") == "zh-CN"
         assert "H5号 (H5) 的责任链" in page.title()
@@ -98,7 +98,7 @@ def test_a_chain_is_captioned_in_chinese_with_names_and_a_legend(
             "网格",
             "楼栋",
             "户",
-            "责任人",
+            "人员",
             "空缺",
         ]
         swatch = (
@@ -107,8 +107,18 @@ def test_a_chain_is_captioned_in_chinese_with_names_and_a_legend(
         assert swatch == "rgb({}, {}, {})".format(*hex_rgb(COLORS["Household"]))
 
 
+def test_a_chain_reads_english_when_the_browser_asks(browser: Browser, server: Server) -> None:
+    with signed_in(browser, server, language="en-US") as page:
+        open_page(page, server, "/view/who/H5")
+        assert page.get_attribute("html", "lang") == "en"
+        assert "Accountability chain of H5号 (H5)" in page.title()
+        assert "commander vacant" in page.locator("header.chain").inner_text()
+        legend = page.locator("ul.legend li").all_inner_texts()
+        assert legend[-3:] == ["household", "person", "vacant"]
+
+
 def test_a_trace_shows_its_units_by_name(browser: Browser, server: Server) -> None:
-    with signed_in(browser) as page:
+    with signed_in(browser, server) as page:
         open_page(page, server, "/view/trace/I1")
         header = page.locator("header.chain").inner_text()
     for text in ("H3号 (H3)", "二组 (G2)", "柳杨堡村 (V1)", "网格员: 孙网格员 (M2)", "事项 I1"):

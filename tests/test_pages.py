@@ -171,3 +171,15 @@ def test_open_issues_count_down_to_their_due_dates(server: Server) -> None:
     # Each opens its trace; who holds it now opens what that person covers.
     assert "/view/trace/ISOON?as_of=" + today.isoformat() in hrefs
     assert "/view/people/L1/coverage?as_of=" + today.isoformat() in hrefs
+
+
+def test_english_on_request_codes_and_ids_unchanged(inspector: httpx.Client) -> None:
+    english = {"Accept-Language": "en-GB,en;q=0.9"}
+    html = inspector.get("/", params=DAY, headers=english).text
+    assert '<html lang="en">' in html
+    assert rows_of(html, 0)[0] == ["township", "gaps", "households", "gaps per 1,000 households"]
+    assert ["missing commander", "3"] in rows_of(html, 1)
+    assert "/view/gaps?kind=missing_commander&as_of=2024-06-01" in links_of(html)
+    assert "Sign out" in html and "Search" in html
+    export = inspector.get("/view/townships", params={**DAY, "format": "csv"}, headers=english)
+    assert export.content.decode("utf-8-sig").startswith("township,gaps,households,")

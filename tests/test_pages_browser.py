@@ -9,6 +9,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from browsing import chromium, signed_in
@@ -34,7 +35,8 @@ def issues_due_soon_and_later(server: Server) -> None:
     with server.client(KEYS["t1_admin"]) as admin:
         for issue, target, days in (("ISOON", "H1", 2), ("ILATER", "H2", 10)):
             due = (TODAY + dt.timedelta(days=days)).isoformat()
-            body = {"id": issue, "target": target, "category": "service", "due_at": due}
+            body = {"id": issue, "target": target, "category": "service", "reported_by": "M1"}
+            body["due_at"] = due
             assert admin.post("/issues", json=body).status_code == 201
 
 
@@ -44,7 +46,7 @@ def dashboard(page: Page, server: Server, day: dt.date = AS_OF) -> None:
 
 
 def test_the_dashboard_reads_chinese(browser: Browser, server: Server) -> None:
-    with signed_in(browser) as page:
+    with signed_in(browser, server) as page:
         dashboard(page, server)
         assert page.get_attribute("html", "lang") == "zh-CN"
         assert page.locator("h1").inner_text() == "全县网格化治理督查（2024-06-01）"
@@ -54,10 +56,27 @@ def test_the_dashboard_reads_chinese(browser: Browser, server: Server) -> None:
         assert page.locator("h1").inner_text() == "大水坑镇 (T2) 的覆盖缺口（2024-06-01）"
 
 
+def test_a_browser_asking_for_english_reads_english_and_the_switch_changes_it(
+    browser: Browser, server: Server
+) -> None:
+    with signed_in(browser, server, language="en-US") as page:
+        dashboard(page, server)
+        assert page.get_attribute("html", "lang") == "en"
+        assert page.locator("h1").inner_text() == "Grid governance in the whole county, 2024-06-01"
+        assert page.locator("h2").first.inner_text() == "Gaps by township"
+        page.get_by_role("link", name="中文").click()
+        assert page.get_attribute("html", "lang") == "zh-CN"
+        assert page.locator("h1").inner_text() == "全县网格化治理督查（2024-06-01）"
+        page.get_by_role("button", name="退出登录").click()
+        assert urlsplit(page.url).path == "/login"
+        dashboard_again = page.goto(f"{server.url}/")
+        assert dashboard_again is not None and urlsplit(dashboard_again.url).path == "/login"
+
+
 def test_the_search_box_finds_a_township_by_part_of_its_name(
     browser: Browser, server: Server
 ) -> None:
-    with signed_in(browser) as page:
+    with signed_in(browser, server) as page:
         dashboard(page, server)
         page.get_by_role("searchbox").fill("花马池")
         page.get_by_role("button", name="搜索").click()
@@ -70,7 +89,7 @@ def test_the_search_box_finds_a_township_by_part_of_its_name(
 def test_an_export_link_downloads_what_the_page_lists(
     browser: Browser, server: Server, tmp_path: Path
 ) -> None:
-    with signed_in(browser) as page:
+    with signed_in(browser, server) as page:
         dashboard(page, server)
         townships = page.locator("section").first
         with page.expect_download() as workbook:
@@ -98,7 +117,7 @@ def test_an_export_link_downloads_what_the_page_lists(
 
 @pytest.mark.usefixtures("issues_due_soon_and_later")
 def test_open_issues_show_their_countdown_in_colour(browser: Browser, server: Server) -> None:
-    with signed_in(browser) as page:
+    with signed_in(browser, server) as page:
         dashboard(page, server, TODAY)
         rows = page.locator("tr.late, tr.soon, tr.ok")
         countdown = rows.locator("td:first-child")
