@@ -5,6 +5,7 @@ of issues."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -66,13 +67,30 @@ def townships_listing(
 
 
 def kinds_listing(result: GapsResult, names: Names, links: Links) -> Listing:
-    """Gaps per kind in the area; a count opens its list."""
-    sheet = tables.gap_summary_sheet(result, names)
-    hrefs = {
-        (r, 1): links.to("/view/gaps", scope=result.scope, kind=kind)
-        for r, kind in enumerate(result.summary.by_kind)
-    }
-    return Listing(sheet, None, hrefs=hrefs)
+    """Gaps per kind in the area, and per kind in each township; a count opens its list."""
+    summary = tables.gap_summary_sheet(result, names)
+    townships = list(result.summary.by_township)
+    counts = Counter((township_of(gap.path, townships), gap.kind) for gap in result.gaps)
+    kinds = list(result.summary.by_kind)
+    sheet = Sheet(
+        summary.title,
+        (*summary.columns, *(tables.named(township, names) for township in townships)),
+        [
+            (*row, *(counts[township, kind] for township in townships))
+            for row, kind in zip(summary.rows, kinds, strict=True)
+        ],
+        right=summary.right | {tables.named(township, names) for township in townships},
+    )
+    hrefs = {}
+    for r, kind in enumerate(kinds):
+        hrefs[r, 1] = links.to("/view/gaps", scope=result.scope, kind=kind)
+        for c, township in enumerate(townships, start=2):
+            hrefs[r, c] = links.to("/view/gaps", scope=township, kind=kind)
+    return Listing(sheet, "/view/kinds", {"scope": result.scope}, hrefs)
+
+
+def township_of(path: list[str], townships: list[str]) -> str | None:
+    return next((node for node in path if node in townships), None)
 
 
 # ---- issues --------------------------------------------------------------------------------

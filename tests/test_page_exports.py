@@ -18,6 +18,7 @@ DAY = {"as_of": AS_OF.isoformat()}
 LISTS = [
     ("/view/gaps", {"scope": "T1"}, "gaps", "花马池镇 (T1) 的覆盖缺口（2024-06-01）"),
     ("/view/townships", {}, "townships", "各乡镇缺口"),
+    ("/view/kinds", {}, "kinds", "缺口汇总（全县 共 8 个）"),
     ("/view/issues", {}, "issues", "待办事项倒计时（2024-06-01）"),
     ("/view/search", {"q": "花马池"}, "search", "查找“花马池”：1 条"),
     ("/view/people/M4/coverage", {}, "coverage", "朱网格员（M4）包抓范围（2024-06-01）"),

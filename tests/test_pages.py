@@ -55,11 +55,13 @@ def test_the_dashboard_is_chinese_and_ranks_townships_per_1000_households(
         ["大水坑镇 (T2)", "5", "4", "1,250.0"],
         ["花马池镇 (T1)", "3", "7", "428.6"],
     ]
-    kinds = dict(row for row in rows_of(html, 1)[1:])
-    assert kinds["缺指挥长"] == "3" and kinds["户无网格员"] == "1"
+    kinds = rows_of(html, 1)
+    assert kinds[0] == ["缺口类型", "数量", "花马池镇 (T1)", "大水坑镇 (T2)"]
+    assert ["缺指挥长", "3", "1", "2"] in kinds and ["户无网格员", "1", "1", "0"] in kinds
     hrefs = links_of(html)
     assert "/view/gaps?scope=T2&as_of=2024-06-01" in hrefs
     assert "/view/gaps?kind=missing_commander&as_of=2024-06-01" in hrefs
+    assert "/view/gaps?scope=T1&kind=uncovered_household&as_of=2024-06-01" in hrefs
 
 
 def test_no_link_carries_a_key_and_every_page_can_sign_out_and_switch_language(
@@ -178,7 +180,7 @@ def test_english_on_request_codes_and_ids_unchanged(inspector: httpx.Client) -> 
     html = inspector.get("/", params=DAY, headers=english).text
     assert '<html lang="en">' in html
     assert rows_of(html, 0)[0] == ["township", "gaps", "households", "gaps per 1,000 households"]
-    assert ["missing commander", "3"] in rows_of(html, 1)
+    assert ["missing commander", "3", "1", "2"] in rows_of(html, 1)
     assert "/view/gaps?kind=missing_commander&as_of=2024-06-01" in links_of(html)
     assert "Sign out" in html and "Search" in html
     export = inspector.get("/view/townships", params={**DAY, "format": "csv"}, headers=english)

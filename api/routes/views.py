@@ -50,6 +50,16 @@ ExportFormat = Annotated[
         description="Download the list as a workbook (`xlsx`) or as CSV (UTF-8 with a BOM).",
     ),
 ]
+# A list page answers HTML, or with `format` the list as a file.
+LIST_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "The page, or with `format` the list as a file to save.",
+        "content": {
+            "text/html": {"schema": {"type": "string"}},
+            **{media: {"schema": {"type": "string"}} for media in MEDIA_TYPES.values()},
+        },
+    }
+}
 # How many open issues the dashboard shows before its link to them all.
 DASHBOARD_ISSUES = 10
 
@@ -147,7 +157,7 @@ def most_urgent(svc: Services, issues: IssuesResult, at: pages.Links) -> str:
     return pages.section(listing, at, more=f'<p><a href="{at.to("/view/issues")}">{more}</a></p>')
 
 
-@router.get("/view/townships", response_model=None)
+@router.get("/view/townships", response_model=None, responses=LIST_RESPONSES)
 def townships(
     request: Request, caller: PageCaller, svc: Svc, format: ExportFormat = None, as_of: AsOf = None
 ) -> Response:
@@ -160,7 +170,17 @@ def townships(
     return listed(listing, format, "townships", at)
 
 
-@router.get("/view/gaps", response_model=None)
+@router.get("/view/kinds", response_model=None, responses=LIST_RESPONSES)
+def kinds(
+    request: Request, caller: PageCaller, svc: Svc, format: ExportFormat = None, as_of: AsOf = None
+) -> Response:
+    """Gaps per kind, in the whole area and in each township."""
+    result = svc.gaps(day(as_of), area_scope(caller, svc.backend, None))
+    at = links(request, as_of)
+    return listed(listings.kinds_listing(result, gap_names(svc, result), at), format, "kinds", at)
+
+
+@router.get("/view/gaps", response_model=None, responses=LIST_RESPONSES)
 def gap_list(
     request: Request,
     caller: PageCaller,
@@ -184,7 +204,7 @@ def gap_list(
     return page(pages.list_page(listing, at, more=more))
 
 
-@router.get("/view/issues", response_model=None)
+@router.get("/view/issues", response_model=None, responses=LIST_RESPONSES)
 def issue_list(
     request: Request,
     caller: PageCaller,
@@ -207,7 +227,7 @@ def issue_list(
     return page(pages.list_page(listing, at, more=more))
 
 
-@router.get("/view/search", response_model=None)
+@router.get("/view/search", response_model=None, responses=LIST_RESPONSES)
 def search(
     request: Request,
     q: Text,
@@ -225,7 +245,7 @@ def search(
     return listed(listings.find_listing(shown, names, at), format, "search", at)
 
 
-@router.get("/view/people/{person}/coverage", response_model=None)
+@router.get("/view/people/{person}/coverage", response_model=None, responses=LIST_RESPONSES)
 def coverage(
     request: Request,
     person: str,
