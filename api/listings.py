@@ -13,12 +13,18 @@ from api.pages import Links, Listing, coverage_path, node_path
 from engine import tables
 from engine.issues import DONE_STATUSES
 from engine.lang import say
-from engine.model import CoversResult, FindResult, GapsResult, IssuesResult, IssueView
+from engine.model import (
+    UNIT_LABELS,
+    CoversResult,
+    FindResult,
+    GapsResult,
+    IssuesResult,
+    IssueView,
+)
 from engine.sheets import Sheet
 
 Names = Mapping[str, str]
 SOON_DAYS = 3  # an issue due within this many days is marked amber
-UNITS_WITH_CHAINS = ("County", "Township", "Village", "Grid", "Building", "Household")
 
 
 def views_of(node: str, links: Links) -> str:
@@ -163,7 +169,7 @@ def find_listing(result: FindResult, names: Names, links: Links) -> Listing:
     for r, match in enumerate(result.matches):
         if match.level == "Person":
             hrefs[r, 2] = links.to(coverage_path(match.id))
-        elif match.level in UNITS_WITH_CHAINS:
+        elif match.level in UNIT_LABELS:
             hrefs[r, 2] = links.to(node_path("who", match.id))
         elif match.path:  # a resident: their household's chain
             hrefs[r, 2] = links.to(node_path("who", match.path[0]))

@@ -69,11 +69,9 @@ def language_switch(here: str) -> str:
     return f'<span class="lang">{switch_links(here)}</span>'
 
 
-def page_header(links: Links | None) -> str:
-    """The bar atop every page; a signed-in page (`links` given) adds the way home, the search
-    box and logout."""
-    if links is None:
-        return f'<header class="top">{language_switch("/")}</header>'
+def page_header(links: Links) -> str:
+    """The bar atop every signed-in page: the way home, the search box, the language switch
+    (back to this page) and logout."""
     search = (
         '<form class="search" method="get" action="/view/search" role="search">'
         f'<input type="search" name="q" required maxlength="100" '
@@ -95,12 +93,14 @@ def html_lang() -> str:
 
 
 def document(title: str, body: str, *, links: Links | None = None) -> str:
-    """A whole page; `links` marks it a signed-in page (see `page_header`)."""
+    """A whole page; `links` marks it a signed-in page, with the bar atop (`page_header`). A
+    page before signing in (the login page) brings its own language switch."""
+    header = page_header(links) if links is not None else ""
     return (
         f'<!doctype html><html lang="{html_lang()}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
-        f"<body>{page_header(links)}<main><h1>{escape(title)}</h1>{body}</main></body></html>"
+        f"<body>{header}<main><h1>{escape(title)}</h1>{body}</main></body></html>"
     )
 
 
