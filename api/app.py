@@ -25,6 +25,7 @@ from api.routes import (
     issues,
     language,
     records,
+    report,
     search,
     session,
     views,
@@ -84,6 +85,7 @@ def create_app(
         session,
         language,
         views,
+        report,
     ):
         app.include_router(module.router)
     return app

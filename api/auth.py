@@ -24,17 +24,8 @@ from api import sessions
 from engine.errors import GridchainError
 from engine.history import ORIGIN, Origin
 from engine.lang import say
-from engine.vocabulary import Word, WordList
 
 Role = Literal["inspector", "township_admin", "grid_member"]
-KEY_ROLES = WordList(
-    "key role (密钥角色)",
-    (
-        Word("inspector", "督查", "inspector"),
-        Word("township_admin", "乡镇管理员", "township admin"),
-        Word("grid_member", "网格员", "grid member"),
-    ),
-)
 MIN_KEY_LENGTH = 16
 
 

@@ -62,7 +62,7 @@ class Problem(BaseModel):
 
 
 DESCRIPTIONS = {
-    400: "The body cannot be parsed (not JSON, or not multipart form data).",
+    400: "The body cannot be parsed (not JSON, or not multipart form data), or a key in the URL.",
     401: "No API key, or an unknown one.",
     403: "The key's role may not read or write this.",
     404: "No such node or assignment.",

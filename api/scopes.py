@@ -12,11 +12,12 @@ from collections.abc import Sequence
 
 from fastapi import HTTPException
 
-from api.auth import KEY_ROLES, Principal
+from api.auth import Principal
 from engine.backends.base import Backend
 from engine.errors import NotFound
 from engine.lang import say
 from engine.model import Issue, NodeRef, PersonView
+from engine.vocabulary import KEY_ROLES
 
 # The levels through which a grid-member assignment covers a household (SPEC §4).
 COVERING_LEVELS = ("Household", "Building", "Grid")

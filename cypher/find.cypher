@@ -28,3 +28,7 @@ RETURN DISTINCT h.id AS id
 UNWIND $ids AS id
 MATCH (n:Unit {id: id})
 RETURN n.id AS id, coalesce(n.name, n.address, n.id) AS name
+UNION ALL
+UNWIND $ids AS id
+MATCH (n:Person {id: id})
+RETURN n.id AS id, n.name AS name

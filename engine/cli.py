@@ -26,7 +26,7 @@ from engine.finding import resolve
 from engine.history import acting
 from engine.issues import IssueChange, feedback_kind, new_report, now
 from engine.jsonout import to_json
-from engine.lang import LANGS, choose, say
+from engine.lang import LANGS, Lang, choose, is_lang, say
 from engine.lang import from_env as from_lang_env
 from engine.model import (
     DEFAULT_MEMBER_LIMIT,
@@ -53,7 +53,7 @@ CLI_ACTOR = "cli"  # who a write from the command line is recorded as, unless to
 
 
 def fail(message: str, code: int) -> NoReturn:
-    sys.stderr.write(f"error: {message}\n")  # one line, however long
+    sys.stderr.write(say("错误：", "error: ") + message + "\n")  # one line, however long
     sys.exit(code)
 
 
@@ -63,7 +63,13 @@ def parse_day(text: str | None, option: str = "--as-of") -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        fail(f"{option}: bad date {text!r} (expected YYYY-MM-DD)", EXIT_BAD_INPUT)
+        fail(
+            say(
+                f"{option}：日期 {text!r} 有误（应为 YYYY-MM-DD）",
+                f"{option}: bad date {text!r} (expected YYYY-MM-DD)",
+            ),
+            EXIT_BAD_INPUT,
+        )
 
 
 def terminal(stderr: bool = False, file: IO[str] | None = None) -> Console:
@@ -127,7 +133,14 @@ def out_file(out: Path) -> Iterator[IO[str]]:
         with out.open("w", encoding="utf-8", newline="") as file:
             yield file
     except OSError as exc:
-        fail(f"--out {out}: {exc.strerror}", EXIT_BAD_INPUT)
+        cannot_write(out, exc)
+
+
+def cannot_write(out: Path, exc: OSError) -> NoReturn:
+    fail(
+        say(f"--out {out}：无法写入（{exc.strerror}）", f"--out {out}: {exc.strerror}"),
+        EXIT_BAD_INPUT,
+    )
 
 
 def put(out: Path | None, data: bytes) -> None:
@@ -138,7 +151,7 @@ def put(out: Path | None, data: bytes) -> None:
     try:
         out.write_bytes(data)
     except OSError as exc:
-        fail(f"--out {out}: {exc.strerror}", EXIT_BAD_INPUT)
+        cannot_write(out, exc)
 
 
 @contextmanager
@@ -181,8 +194,7 @@ def named_places(backend: Backend, *paths: Iterable[str]) -> dict[str, str]:
 
 
 def trace_sheets(backend: Backend, result: TraceResult) -> list[Sheet]:
-    names = named_places(backend, [result.target], (step.unit for step in result.path))
-    return tables.trace_sheets(result, names)
+    return tables.trace_sheets(result, backend.names(tables.named_in_trace(result)))
 
 
 def issues_sheet(backend: Backend, result: IssuesResult) -> Sheet:
@@ -216,7 +228,10 @@ def import_command(args: argparse.Namespace) -> None:
     from engine.snapshot import ImportMode
 
     if not args.path.exists():
-        fail(f"{args.path}: no such file or folder", EXIT_BAD_INPUT)
+        fail(
+            say(f"{args.path}：没有这个文件或文件夹", f"{args.path}: no such file or folder"),
+            EXIT_BAD_INPUT,
+        )
     mode = ImportMode(parse_day(args.effective, "--effective"), merge=args.merge)
     with backend_session(args) as backend:
         report = import_tables(backend, read_dataset(args.path), mode, args.dry_run)
@@ -291,7 +306,8 @@ def color(args: argparse.Namespace) -> None:
         if args.new is None:
             result = backend.color_history(household)
         else:
-            result = loop.set_color(backend, household, args.new, args.by, now())
+            by = resolve(backend, args.by)
+            result = loop.set_color(backend, household, args.new, by, now())
         names = backend.names({household, *(change.by for change in result.changes)})
         emit(args, result, lambda whole: [tables.colors_sheet(result, names)])
 
@@ -326,16 +342,37 @@ def push(args: argparse.Namespace) -> None:
     from engine.backends.memory import MemoryBackend
 
     if not args.db.exists():
-        fail(f"{args.db}: no embedded store to push", EXIT_BAD_INPUT)
+        fail(
+            say(f"{args.db}：没有可推送的内置存储", f"{args.db}: no embedded store to push"),
+            EXIT_BAD_INPUT,
+        )
     with backend_session(args, "neo4j") as target:
         source = MemoryBackend(args.db)
         try:
             data = source.snapshot()
         finally:
             source.close()
-        with progress_bar("pushing") as progress:
+        with progress_bar(say("推送", "pushing")) as progress:
             report = target.store(data, progress)
     render.draw(terminal(), tables.import_sheet(report))
+
+
+def inspection_report(args: argparse.Namespace) -> None:
+    """A printable inspection report of a unit (督查报告): its accountability, figures, coverage
+    gaps and overdue issues, as one HTML file to print on A4."""
+    from engine.report import gather, report_html
+
+    out: Path = args.out
+    if not out.parent.is_dir():
+        fail(
+            say(f"--out {out}：没有文件夹 {out.parent}", f"--out {out}: no folder {out.parent}"),
+            EXIT_BAD_INPUT,
+        )
+    day = parse_day(args.as_of)
+    with backend_session(args) as backend:
+        answers = gather(backend, resolve(backend, args.scope), day, dt.datetime.now(dt.UTC))
+    put(out, report_html(answers).encode())
+    print(say(f"报告已写入 {out}", f"report written to {out}"))
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -345,7 +382,10 @@ def serve(args: argparse.Namespace) -> None:
 
     if args.keys is None:
         fail(
-            "serve needs --keys FILE (or GRIDCHAIN_KEYS): the API answers no one without keys",
+            say(
+                "serve 需要 --keys 文件（或 GRIDCHAIN_KEYS）：没有密钥，API 不回答任何人",
+                "serve needs --keys FILE (or GRIDCHAIN_KEYS): the API answers no one without keys",
+            ),
             EXIT_BAD_INPUT,
         )
     try:
@@ -360,16 +400,21 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def show_issue_state(backend: Backend, issue: str, args: argparse.Namespace) -> None:
-    state = backend.trace(issue, dt.date.today()).issue
+    trace = backend.trace(issue, dt.date.today())
+    state = trace.issue
     assert state is not None  # `issue` names an issue
-    emit(args, state, lambda whole: [tables.issue_sheet(state)])
+    names = backend.names(tables.named_in_trace(trace))
+    emit(args, state, lambda whole: [tables.issue_sheet(state, names)])
 
 
-def move(args: argparse.Namespace, kind: str, by: str | None, department: str | None) -> None:
+def move(args: argparse.Namespace, kind: str, department: str | None = None) -> None:
+    """A step of the loop, made by `--by` (a person's id or name), or by the department that
+    reports in."""
     from engine import loop
 
-    change = IssueChange(args.issue, kind, by, CLI_ACTOR, now(), department, args.note)
     with backend_session(args) as backend:
+        by = department if kind == "acknowledged" else resolve(backend, args.by)
+        change = IssueChange(args.issue, kind, by, CLI_ACTOR, now(), department, args.note)
         loop.transition(backend, change)
         show_issue_state(backend, args.issue, args)
 
@@ -379,39 +424,39 @@ def report_issue(args: argparse.Namespace) -> None:
     from engine import loop
 
     due = parse_day(args.due_at, "--due-at") if args.due_at else None
-    new = new_report(
-        target=args.target,
-        category=args.category,
-        reporter=args.by,
-        recorded_by=CLI_ACTOR,
-        at=now(),
-        issue_id=args.issue_id,
-        due_at=due,
-        note=args.note,
-    )
     with backend_session(args) as backend:
+        new = new_report(
+            target=resolve(backend, args.target),
+            category=args.category,
+            reporter=resolve(backend, args.by),
+            recorded_by=CLI_ACTOR,
+            at=now(),
+            issue_id=args.issue_id,
+            due_at=due,
+            note=args.note,
+        )
         loop.report(backend, new)
         show_issue_state(backend, new.issue, args)
 
 
 def dispatch_issue(args: argparse.Namespace) -> None:
     """Blow the whistle (网格吹哨): call a department to the issue."""
-    move(args, "dispatched", args.by, args.department)
+    move(args, "dispatched", args.department)
 
 
 def acknowledge_issue(args: argparse.Namespace) -> None:
     """A department called to the issue reports in (部门报到)."""
-    move(args, "acknowledged", args.department, args.department)
+    move(args, "acknowledged", args.department)
 
 
 def resolve_issue(args: argparse.Namespace) -> None:
     """The issue is resolved (问题处置)."""
-    move(args, "resolved", args.by, None)
+    move(args, "resolved")
 
 
 def feedback_issue(args: argparse.Namespace) -> None:
     """The reporter's feedback (结果反馈): satisfied closes it, unsatisfied reopens it."""
-    move(args, feedback_kind(args.satisfied), args.by, None)
+    move(args, feedback_kind(args.satisfied))
 
 
 # ---- the command line --------------------------------------------------------------------
@@ -438,12 +483,40 @@ def from_env(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+# What each command does, in Chinese, by its function (whose docstring says it in English).
+SUMMARIES = {
+    "covers": "某人包抓了什么：每项有效包抓、其下的户和其中的缺口（who 的反向）。",
+    "find": "按名称查单元、人员、居民，按地址查户；凡是接受编号的命令，也接受唯一的名称。",
+    "history_command": "一条记录（单元、户、居民、人员、包抓、组织或事项）的全部变更，新的在前："
+    "改前改后、时间、操作人和来源。",
+    "import_command": "导入一个县的台账，要么全部成功，要么什么都不写。每个文件是该类记录的"
+    "完整台账：以前有而现在没有的记录被终止（包抓在 --effective 前一天终止）或删除；"
+    "没给的文件不影响任何记录。",
+    "who": "户、居民、单元或事项的责任链。",
+    "trace": "从户或事项倒查到指挥长。",
+    "gaps": "范围内的全部覆盖缺口。",
+    "overdue": "全部逾期未办结的事项，新的在前，以及链上现在由谁负责。",
+    "color": "户的五色标记及其变化；给出颜色则先标记。",
+    "stats": "单元、人员、包抓和缺口的数量。",
+    "demo": "生成盐池县示例数据，导入，并展示 gridchain 的回答。",
+    "push": "把内置存储（--db）复制到配置的 Neo4j；重复执行结果一致。",
+    "serve": "在配置的后端上提供 HTTP API（OpenAPI 文档在 /docs）。",
+    "report_issue": "上报事项（线索上报）。",
+    "dispatch_issue": "网格吹哨：把部门叫到事项上来。",
+    "acknowledge_issue": "被叫到的部门报到（部门报到）。",
+    "resolve_issue": "事项已处置（问题处置）。",
+    "inspection_report": "一个单元的督查报告：责任体系、基本情况、覆盖缺口和逾期事项，"
+    "一个可在 A4 纸上打印的 HTML 文件。",
+    "feedback_issue": "上报人反馈（结果反馈）：满意则办结，不满意则重办。",
+}
+
+
 def command(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
     run: Callable[[argparse.Namespace], None],
 ) -> argparse.ArgumentParser:
-    doc = run.__doc__
+    doc = say(SUMMARIES[run.__name__], run.__doc__ or "")
     parser = commands.add_parser(name, help=doc, description=doc, allow_abbrev=False)
     parser.set_defaults(run=run, where=parser.prog)  # "gridchain issue dispatch", for history
     return parser
@@ -451,40 +524,64 @@ def command(
 
 def add_as_of(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--as-of", metavar="DATE", help="Date the assignments are judged on (YYYY-MM-DD)."
+        "--as-of",
+        metavar="DATE",
+        help=say(
+            "判定包抓是否有效的日期（YYYY-MM-DD），默认今天。",
+            "Date the assignments are judged on (YYYY-MM-DD).",
+        ),
     )
 
 
 def add_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--json", dest="as_json", action="store_true", help="Print the answer as JSON."
+        "--json",
+        dest="as_json",
+        action="store_true",
+        help=say("以 JSON 输出。", "Print the answer as JSON."),
     )
     parser.add_argument(
         "--format",
         choices=OUTPUT_FORMATS,
-        help="table (default), json, or the list as csv (UTF-8 with BOM, for Excel) or xlsx.",
+        help=say(
+            "table（默认表格）、json，或把列表导出为 csv（带 BOM 的 UTF-8，Excel 可直接"
+            "打开）或 xlsx。",
+            "table (default), json, or the list as csv (UTF-8 with BOM, for Excel) or xlsx.",
+        ),
     )
     parser.add_argument(
         "--out",
         metavar="FILE",
         type=Path,
-        help="Write the answer to FILE (its suffix names "
-        "the format when --format does not: .csv, .xlsx, .json).",
+        help=say(
+            "把结果写入文件（未给 --format 时按后缀 .csv、.xlsx、.json 定格式）。",
+            "Write the answer to FILE (its suffix names the format when --format does not: "
+            ".csv, .xlsx, .json).",
+        ),
     )
 
 
 def add_scope(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scope", metavar="UNIT", help="A unit id; default the whole graph.")
+    parser.add_argument(
+        "--scope",
+        metavar="UNIT",
+        help=say("单元编号或名称；默认全县。", "A unit id; default the whole graph."),
+    )
 
 
 def add_color(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--color", metavar="COLOUR", help="Only households of this colour (green ... red)."
+        "--color",
+        metavar="COLOUR",
+        help=say(
+            "只看这种颜色的户（绿、蓝、黄、橙、红）。",
+            "Only households of this colour (green ... red).",
+        ),
     )
 
 
 def add_note(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--note", help="A note kept with the step.")
+    parser.add_argument("--note", help=say("随本环节保存的备注。", "A note kept with the step."))
 
 
 def add_acted_by(parser: argparse.ArgumentParser, required: bool = False) -> None:
@@ -492,7 +589,7 @@ def add_acted_by(parser: argparse.ArgumentParser, required: bool = False) -> Non
         "--by",
         required=required,
         default=None if required else CLI_ACTOR,
-        help="Who the step is recorded as made by.",
+        help=say("本环节记在谁的名下（人员编号）。", "Who the step is recorded as made by."),
     )
 
 
@@ -500,26 +597,42 @@ def issue_commands(issue: argparse.ArgumentParser) -> None:
     steps = issue.add_subparsers(metavar="COMMAND", required=True)
 
     report = command(steps, "report", report_issue)
-    report.add_argument("target", metavar="TARGET", help="The household or unit it is about.")
     report.add_argument(
-        "--category", required=True, help="What kind of issue (service, dispute, ...)."
+        "target",
+        metavar="TARGET",
+        help=say("事项涉及的户或单元。", "The household or unit it is about."),
     )
-    report.add_argument("--by", required=True, help="The reporting person's id.")
-    report.add_argument("--due-at", help="Due date; default the category's.")
+    report.add_argument(
+        "--category",
+        required=True,
+        help=say(
+            "事项类别（service、dispute 等）。", "What kind of issue (service, dispute, ...)."
+        ),
+    )
+    report.add_argument(
+        "--by", required=True, help=say("上报人编号。", "The reporting person's id.")
+    )
+    report.add_argument(
+        "--due-at", help=say("办结时限；默认按类别。", "Due date; default the category's.")
+    )
     add_note(report)
-    report.add_argument("--id", dest="issue_id", help="Default: a new id.")
+    report.add_argument("--id", dest="issue_id", help=say("默认新编号。", "Default: a new id."))
     add_output(report)
 
     dispatch = command(steps, "dispatch", dispatch_issue)
     dispatch.add_argument("issue", metavar="ISSUE")
-    dispatch.add_argument("--department", required=True, help="The department called in.")
+    dispatch.add_argument(
+        "--department", required=True, help=say("被吹哨的部门。", "The department called in.")
+    )
     add_acted_by(dispatch)
     add_note(dispatch)
     add_output(dispatch)
 
     ack = command(steps, "ack", acknowledge_issue)
     ack.add_argument("issue", metavar="ISSUE")
-    ack.add_argument("--department", required=True, help="The department reporting in.")
+    ack.add_argument(
+        "--department", required=True, help=say("报到的部门。", "The department reporting in.")
+    )
     add_note(ack)
     add_output(ack)
 
@@ -532,9 +645,14 @@ def issue_commands(issue: argparse.ArgumentParser) -> None:
     feedback = command(steps, "feedback", feedback_issue)
     feedback.add_argument("issue", metavar="ISSUE")
     verdict = feedback.add_mutually_exclusive_group(required=True)
-    verdict.add_argument("--satisfied", dest="satisfied", action="store_true", help="Closes it.")
     verdict.add_argument(
-        "--unsatisfied", dest="satisfied", action="store_false", help="Reopens it."
+        "--satisfied", dest="satisfied", action="store_true", help=say("满意，办结。", "Closes it.")
+    )
+    verdict.add_argument(
+        "--unsatisfied",
+        dest="satisfied",
+        action="store_false",
+        help=say("不满意，重办。", "Reopens it."),
     )
     add_acted_by(feedback)
     add_note(feedback)
@@ -544,7 +662,10 @@ def issue_commands(issue: argparse.ArgumentParser) -> None:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="gridchain",
-        description="gridchain: who is accountable, where the gaps are, and the reverse trace.",
+        description=say(
+            "gridchain：谁负责、缺口在哪、倒查到人。",
+            "gridchain: who is accountable, where the gaps are, and the reverse trace.",
+        ),
         allow_abbrev=False,
     )
     top.add_argument(
@@ -552,53 +673,87 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path(from_env("GRIDCHAIN_DB") or "gridchain.db"),
         metavar="PATH",
-        help="Embedded store file (memory backend); default %(default)s. Env: GRIDCHAIN_DB.",
+        help=say(
+            "内置存储文件；默认 %(default)s。环境变量 GRIDCHAIN_DB。",
+            "Embedded store file (memory backend); default %(default)s. Env: GRIDCHAIN_DB.",
+        ),
     )
     top.add_argument(
         "--lang",
         choices=LANGS,
         default=None,
-        help="Language of what is printed for a person: zh (default) or en. Env: GRIDCHAIN_LANG.",
+        help=say(
+            "显示语言：zh（默认）或 en。环境变量 GRIDCHAIN_LANG。",
+            "Language of what is printed for a person: zh (default) or en. Env: GRIDCHAIN_LANG.",
+        ),
     )
     top.add_argument(
         "--backend",
         default=from_env("GRIDCHAIN_BACKEND") or "memory",
         metavar="NAME",
-        help="memory or neo4j; default %(default)s. Env: GRIDCHAIN_BACKEND.",
+        help=say(
+            "memory 或 neo4j；默认 %(default)s。环境变量 GRIDCHAIN_BACKEND。",
+            "memory or neo4j; default %(default)s. Env: GRIDCHAIN_BACKEND.",
+        ),
     )
     commands = top.add_subparsers(metavar="COMMAND", required=True)
 
     covered = command(commands, "covers", covers)
-    covered.add_argument("person", metavar="PERSON", help="A person's id or name.")
+    covered.add_argument(
+        "person", metavar="PERSON", help=say("人员编号或姓名。", "A person's id or name.")
+    )
     add_as_of(covered)
     add_output(covered)
 
     finder = command(commands, "find", find)
-    finder.add_argument("text", metavar="TEXT", help="A name, or a part of one.")
+    finder.add_argument(
+        "text", metavar="TEXT", help=say("名称或其一部分。", "A name, or a part of one.")
+    )
     add_output(finder)
 
     changes = command(commands, "history", history_command)
     changes.add_argument("record", metavar="ID")
-    changes.add_argument("--since", metavar="DATE", help="Only changes on or after this day.")
+    changes.add_argument(
+        "--since",
+        metavar="DATE",
+        help=say("只看这一天及以后的变更。", "Only changes on or after this day."),
+    )
     add_output(changes)
 
     imports = command(commands, "import", import_command)
     imports.add_argument(
-        "path", metavar="PATH", type=Path, help="A folder of CSV files or an .xlsx workbook."
+        "path",
+        metavar="PATH",
+        type=Path,
+        help=say(
+            "CSV 文件所在的文件夹，或一个 .xlsx 工作簿。",
+            "A folder of CSV files or an .xlsx workbook.",
+        ),
     )
     imports.add_argument(
         "--effective",
         metavar="DATE",
-        help="The day the ledgers take effect (default today); an assignment gone from "
-        "assignments.csv ends the day before.",
+        help=say(
+            "台账生效日期（默认今天）；从包抓台账中消失的包抓在前一天终止。",
+            "The day the ledgers take effect (default today); an assignment gone from "
+            "assignments.csv ends the day before.",
+        ),
     )
     imports.add_argument(
-        "--merge", action="store_true", help="The files are partial updates: retire nothing."
+        "--merge",
+        action="store_true",
+        help=say(
+            "文件只是部分更新：不终止、不删除任何记录。",
+            "The files are partial updates: retire nothing.",
+        ),
     )
     imports.add_argument(
         "--dry-run",
         action="store_true",
-        help="Report what would be added, changed, ended and removed; write nothing.",
+        help=say(
+            "只报告将新增、修改、终止和删除什么，不写入。",
+            "Report what would be added, changed, ended and removed; write nothing.",
+        ),
     )
     add_output(imports)
 
@@ -610,13 +765,16 @@ def parser() -> argparse.ArgumentParser:
 
     gap_list = command(commands, "gaps", gaps)
     add_scope(gap_list)
-    gap_list.add_argument("--kind", help="Only gaps of this kind.")
+    gap_list.add_argument("--kind", help=say("只看这一类缺口。", "Only gaps of this kind."))
     gap_list.add_argument(
         "--limit-households",
         type=number_from(1),
         default=DEFAULT_MEMBER_LIMIT,
         metavar="N",
-        help="Households a grid member may cover before overload; default %(default)s.",
+        help=say(
+            "一名网格员最多包抓的户数，超过即超负荷；默认 %(default)s。",
+            "Households a grid member may cover before overload; default %(default)s.",
+        ),
     )
     add_color(gap_list)
     add_as_of(gap_list)
@@ -630,17 +788,40 @@ def parser() -> argparse.ArgumentParser:
 
     colors = command(commands, "color", color)
     colors.add_argument("household", metavar="HOUSEHOLD")
-    colors.add_argument("new", metavar="COLOUR", nargs="?", help="Mark it with this colour.")
-    colors.add_argument("--by", default=CLI_ACTOR, help="Who marks it (a person id).")
+    colors.add_argument(
+        "new",
+        metavar="COLOUR",
+        nargs="?",
+        help=say("标记为这种颜色。", "Mark it with this colour."),
+    )
+    colors.add_argument(
+        "--by", default=CLI_ACTOR, help=say("标记人（人员编号）。", "Who marks it (a person id).")
+    )
     add_output(colors)
 
     issue = commands.add_parser(
         "issue",
-        help="Report an issue and move it through the loop.",
-        description="Report an issue and move it through the loop.",
+        help=say("上报事项并推动其办理。", "Report an issue and move it through the loop."),
+        description=say("上报事项并推动其办理。", "Report an issue and move it through the loop."),
         allow_abbrev=False,
     )
     issue_commands(issue)
+
+    printable = command(commands, "report", inspection_report)
+    printable.add_argument(
+        "--scope",
+        required=True,
+        metavar="UNIT",
+        help=say("单元编号或名称。", "A unit's id or name."),
+    )
+    printable.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FILE.html",
+        help=say("写入的文件。", "The file written."),
+    )
+    add_as_of(printable)
 
     counts = command(commands, "stats", stats)
     add_scope(counts)
@@ -648,16 +829,35 @@ def parser() -> argparse.ArgumentParser:
     add_output(counts)
 
     generated = command(commands, "demo", demo)
-    generated.add_argument("--seed", type=int, default=2020, help="Same seed, same county.")
-    generated.add_argument("--scale", type=number_from(1), default=1, help="Multiply the county.")
-    generated.add_argument("--export", type=Path, help="Also write the data set as CSV files here.")
+    generated.add_argument(
+        "--seed",
+        type=int,
+        default=2020,
+        help=say("同一种子，生成同一个县。", "Same seed, same county."),
+    )
+    generated.add_argument(
+        "--scale",
+        type=number_from(1),
+        default=1,
+        help=say("把县的规模放大几倍。", "Multiply the county."),
+    )
+    generated.add_argument(
+        "--export",
+        type=Path,
+        help=say("同时把数据集以 CSV 文件写到这里。", "Also write the data set as CSV files here."),
+    )
 
     command(commands, "push", push)
 
     server = command(commands, "serve", serve)
-    server.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
     server.add_argument(
-        "--port", type=number_from(1, 65535), default=8000, help="Port to listen on."
+        "--host", default="127.0.0.1", help=say("监听地址。", "Address to listen on.")
+    )
+    server.add_argument(
+        "--port",
+        type=number_from(1, 65535),
+        default=8000,
+        help=say("监听端口。", "Port to listen on."),
     )
     keys = from_env("GRIDCHAIN_KEYS")
     server.add_argument(
@@ -665,8 +865,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE",
         type=Path,
         default=Path(keys) if keys else None,
-        help='JSON list of API keys: {"key": K, "role": inspector | township_admin '
-        '(+ "township") | grid_member (+ "person")}. Env: GRIDCHAIN_KEYS.',
+        help=say(
+            'API 密钥文件（JSON 列表）：{"key": K, "role": inspector | township_admin '
+            '(+ "township") | grid_member (+ "person")}。环境变量 GRIDCHAIN_KEYS。',
+            'JSON list of API keys: {"key": K, "role": inspector | township_admin '
+            '(+ "township") | grid_member (+ "person")}. Env: GRIDCHAIN_KEYS.',
+        ),
     )
     return top
 
@@ -697,24 +901,42 @@ def user() -> str:
         return "unknown"
 
 
+def chosen_lang(argv: list[str]) -> Lang:
+    """The language `--lang` asks for, else GRIDCHAIN_LANG's: known before the parser is built,
+    since its help is written in it (a bad --lang is the parser's to refuse)."""
+    for index, arg in enumerate(argv):
+        wanted = arg.removeprefix("--lang=") if arg.startswith("--lang=") else None
+        if arg == "--lang" and index + 1 < len(argv):
+            wanted = argv[index + 1]
+        if is_lang(wanted):
+            return wanted
+    return from_lang_env()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: never a traceback, always an exit code."""
     try:
-        args = parser().parse_args(argv)
         try:
-            choose(args.lang or from_lang_env())
+            choose(chosen_lang(sys.argv[1:] if argv is None else argv))
         except GridchainError as exc:
             fail(str(exc), EXIT_BAD_INPUT)
+        args = parser().parse_args(argv)
         if args.backend not in BACKENDS:
             expected = ", ".join(BACKENDS)
-            fail(f"unknown backend {args.backend!r} (expected one of {expected})", EXIT_BAD_INPUT)
+            fail(
+                say(
+                    f"没有后端 {args.backend!r}（可用：{expected}）",
+                    f"unknown backend {args.backend!r} (expected one of {expected})",
+                ),
+                EXIT_BAD_INPUT,
+            )
         with acting(f"cli {user()}", args.where):
             args.run(args)
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write(say("已中断\n", "interrupted\n"))
         sys.exit(130)
     except Exception as exc:  # the last guard: a user sees one line, not a traceback
-        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n")
+        sys.stderr.write(say("内部错误：", "internal error: ") + f"{type(exc).__name__}: {exc}\n")
         if os.environ.get("GRIDCHAIN_DEBUG"):
             raise
         sys.exit(1)

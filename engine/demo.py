@@ -44,9 +44,7 @@ def run_demo(
     gaps = backend.gaps(today)
     assert household is not None  # every copy has households
     trace = backend.trace(issue or household, today)
-    names = backend.names(
-        tables.places_of(gaps.summary.by_township, [trace.target], (s.unit for s in trace.path))
-    )
+    names = backend.names(tables.places_of(gaps.summary.by_township) | tables.named_in_trace(trace))
     render.draw(
         console,
         tables.import_sheet(added_up(reports)),

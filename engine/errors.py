@@ -1,12 +1,34 @@
-"""Errors are values with a place, shown the same way by the CLI and the API."""
+"""Errors are values with a place, shown the same way by the CLI and the API.
+
+What an error says is written in both languages where it is raised and said in the language
+current then (engine.lang): a command's, or a request's.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+
+def say(zh: str, en: str) -> str:
+    # engine.lang raises a GridchainError itself, so it is read when an error is made, not when
+    # this module is loaded.
+    from engine import lang
+
+    return lang.say(zh, en)
+
+
+def either(names: list[str]) -> str:
+    """Alternatives as a Chinese message names them: 甲、乙或丙."""
+    return "或".join(["、".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 @dataclass(frozen=True)
 class ImportProblem:
+    """A refused file, row or cell. Its message is said when it is found, its place (第 12 行
+    上级编号 列, line 12, column parent_id) when it is shown, as an ImportRefused shows it once
+    raised: both in the language of the one command or request."""
+
     file: str
     line: int
     column: str
@@ -17,10 +39,24 @@ class ImportProblem:
         # header: neither is a place to show, so "units.csv: missing" rather than "line 0".
         place = [self.file]
         if self.line:
-            place.append(f"line {self.line}")
+            place.append(say(f"第 {self.line} 行", f"line {self.line}"))
         if self.column != "-":
-            place.append(f"column {self.column}")
-        return f"{', '.join(place)}: {self.message}"
+            place.append(say(f"{header_of(self.file, self.column)} 列", f"column {self.column}"))
+        return f"{say(' ', ', ').join(place)}: {self.message}"
+
+
+def header_of(file: str, column: str) -> str:
+    """A ledger column by its Chinese header (SPEC §5.2), as a Chinese ledger heads it: a
+    person's and a resident's name is 姓名, a unit's 名称; a column of no header as it is."""
+    from engine import vocabulary
+
+    if column == "name":
+        # A workbook's problem is at `book.xlsx[人员]`; a folder's at `people.csv`.
+        name = file[file.rindex("[") + 1 : -1] if file.endswith("]") and "[" in file else file
+        stem = name[: -len(".csv")] if name.casefold().endswith(".csv") else name
+        if vocabulary.FILES.code_of(stem) in ("people", "residents"):
+            return "姓名"
+    return next((zh for zh, en in vocabulary.HEADERS.items() if en == column), column)
 
 
 class GridchainError(Exception):
@@ -30,19 +66,42 @@ class GridchainError(Exception):
 class ImportRefused(GridchainError):
     """The data set has bad rows; nothing of it was stored."""
 
+    SHOWN = 20
+
     def __init__(self, problems: list[ImportProblem]) -> None:
         self.problems = problems
-        shown = "\n".join(f"  {p}" for p in problems[:20])
-        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        super().__init__(
-            f"import refused, nothing stored ({len(problems)} problems):\n{shown}{more}"
+        count = len(problems)
+        lines = [f"  {p}" for p in problems[: self.SHOWN]]
+        if count > self.SHOWN:
+            more = count - self.SHOWN
+            lines.append(say(f"  …… 另有 {more} 处", f"  ... and {more} more"))
+        heading = say(
+            f"导入未通过，未存入任何数据（共 {count} 处问题）：",
+            f"import refused, nothing stored ({count} problems):",
         )
+        super().__init__("\n".join([heading, *lines]))
+
+
+# What a NotFound looks for, by its Chinese name.
+Sought = Literal["node", "unit", "household", "resident", "person", "assignment", "issue", "record"]
+SOUGHT_ZH: dict[Sought, str] = {
+    "node": "编号",
+    "unit": "单元",
+    "household": "户",
+    "resident": "居民",
+    "person": "人员",
+    "assignment": "包抓",
+    "issue": "事项",
+    "record": "记录",
+}
 
 
 class NotFound(GridchainError):
-    def __init__(self, node_id: str, what: str = "node") -> None:
+    def __init__(self, node_id: str, what: Sought = "node") -> None:
         self.node_id = node_id
-        super().__init__(f"no {what} with id {node_id!r}")
+        super().__init__(
+            say(f"找不到{SOUGHT_ZH[what]} {node_id}", f"no {what} with id {node_id!r}")
+        )
 
 
 class BadQuery(GridchainError):

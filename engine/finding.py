@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.errors import BadQuery, GridchainError
+from engine.lang import say
 from engine.model import UNIT_LABELS, FindResult, Match
+from engine.vocabulary import label_name
 
 if TYPE_CHECKING:
     from engine.backends.base import Backend
@@ -27,7 +29,12 @@ def find(backend: Backend, text: str, limit: int = MOST_MATCHES) -> FindResult:
     does, each with its containment path: names equal to the text first."""
     text = text.strip()
     if not text:
-        raise BadQuery("say what to find: a name, or a part of one")
+        raise BadQuery(
+            say(
+                "请写明要找什么：一个名称，或名称的一部分",
+                "say what to find: a name, or a part of one",
+            )
+        )
     found = sorted(backend.named(text, limit), key=lambda match: order(text, *match))[:limit]
     matches = [
         Match.of(id=node, level=label, name=name, path=path_ids(backend, node, label))
@@ -60,7 +67,16 @@ def resolve(backend: Backend, text: str) -> str:
     if len(exact) == 1:
         return exact[0][0]
     if exact:
-        shown = ", ".join(f"{node} ({label})" for node, label, _ in exact[:SHOWN_CANDIDATES])
+        candidates = exact[:SHOWN_CANDIDATES]
         more = " …" if len(exact) > SHOWN_CANDIDATES else ""
-        raise AmbiguousName(f"{text!r} names several records: {shown}{more}; give the id")
+        raise AmbiguousName(
+            say(
+                f"叫 {text} 的不止一处："
+                + "、".join(f"{node}（{label_name(label, 'zh')}）" for node, label, _ in candidates)
+                + f"{more}；请给出编号",
+                f"{text!r} names several records: "
+                + ", ".join(f"{node} ({label})" for node, label, _ in candidates)
+                + f"{more}; give the id",
+            )
+        )
     return text

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from engine import issues, vocabulary
-from engine.errors import BadQuery, ImportProblem, ImportRefused
+from engine.errors import BadQuery, ImportProblem, ImportRefused, either
+from engine.lang import say
 from engine.ledger import Table
 from engine.model import (
     BODY_KINDS,
@@ -30,7 +31,7 @@ from engine.model import (
     Resident,
     Unit,
 )
-from engine.vocabulary import WordList
+from engine.vocabulary import WordList, label_name
 
 # Column order is the order of SPEC §5; `required` cells must be non-empty.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -92,8 +93,15 @@ class Validation:
     def claim(self, node_id: str, label: str, file: str, line: int) -> None:
         first = self.labels.get(node_id)
         if first is not None:
+            _, first_file, first_line = first
             self.fail(
-                file, line, "id", f"duplicate id {node_id!r} (first at {first[1]}, line {first[2]})"
+                file,
+                line,
+                "id",
+                say(
+                    f"编号 {node_id} 重复（首次出现在 {first_file} 第 {first_line} 行）",
+                    f"duplicate id {node_id!r} (first at {first_file}, line {first_line})",
+                ),
             )
         else:
             self.labels[node_id] = (label, file, line)
@@ -148,7 +156,7 @@ def checked(tables: dict[str, Table], known: KnownLabels) -> DataSet:
 def header_ok(table: Table, kind: str, check: Validation) -> bool:
     missing = [c for c in REQUIRED_COLUMNS[kind] if c not in table.columns]
     for column in missing:
-        check.fail(table.file, 1, column, "required column is missing")
+        check.fail(table.file, 1, column, say("缺少这一必填列", "required column is missing"))
     return not missing
 
 
@@ -166,7 +174,7 @@ def required(file: str, line: int, row: dict[str, str], check: Validation, *colu
     ok = True
     for column in columns:
         if not row.get(column):
-            check.fail(file, line, column, "required value is empty")
+            check.fail(file, line, column, say("必填项为空", "required value is empty"))
             ok = False
     return ok
 
@@ -197,7 +205,17 @@ def one_of(
         return True
     code = words.code_of(value)
     if code is None:
-        check.fail(file, line, column, f"unknown {words.what} {value!r} (expected {words.shown()})")
+        # The place names the column already (职责 列), so the Chinese need not name the list.
+        english = words.what.partition(" (")[0]
+        check.fail(
+            file,
+            line,
+            column,
+            say(
+                f"无法识别 '{value}'（可填：{words.shown()}）",
+                f"unknown {english} {value!r} (expected {words.shown()})",
+            ),
+        )
         return False
     row[column] = code
     return True
@@ -212,7 +230,15 @@ def date_of(
     try:
         return True, dt.date.fromisoformat(value)
     except ValueError:
-        check.fail(file, line, column, f"bad date {value!r} (expected YYYY-MM-DD)")
+        check.fail(
+            file,
+            line,
+            column,
+            say(
+                f"日期有误 '{value}'（应写作 YYYY-MM-DD，如 2024-03-01）",
+                f"bad date {value!r} (expected YYYY-MM-DD)",
+            ),
+        )
         return False, None
 
 
@@ -226,9 +252,20 @@ def unit_row(file: str, line: int, row: dict[str, str], check: Validation) -> Un
     check.claim(row["id"], label, file, line)
     if label == "County":
         if parent:
-            check.fail(file, line, "parent_id", "a county has no parent")
+            check.fail(
+                file, line, "parent_id", say("县没有上级，上级编号应留空", "a county has no parent")
+            )
     elif not parent:
-        check.fail(file, line, "parent_id", f"a {row['level']} needs a parent")
+        level = row["level"]
+        check.fail(
+            file,
+            line,
+            "parent_id",
+            say(
+                f"{vocabulary.LEVELS.name(level)}须填上级编号",
+                f"a {level} needs a parent",
+            ),
+        )
     else:
         check.refer(row["id"], file, line, "parent_id", parent, *PARENT_LABELS[label])
     return Unit(
@@ -303,7 +340,15 @@ def assignment_row(
     since_ok, since = date_of(file, line, row, "since", check)
     until_ok, until = date_of(file, line, row, "until", check)
     if since and until and until < since:
-        check.fail(file, line, "until", f"ends ({until}) before it starts ({since})")
+        check.fail(
+            file,
+            line,
+            "until",
+            say(
+                f"截止日期（{until}）早于起始日期（{since}）",
+                f"ends ({until}) before it starts ({since})",
+            ),
+        )
     assignment_id = row.get("id") or assignment_key(
         row["person_id"], row["target_id"], row["role"], since
     )
@@ -392,21 +437,49 @@ def resolve_references(check: Validation, known: KnownLabels, cyclic: set[str]) 
     for node_id, stored_label in known(set(claimed_ids)).items() if claimed_ids else ():
         new_label, file, line = check.labels[node_id]
         if stored_label != new_label:
-            check.fail(file, line, "id", f"id {node_id!r} is already a {stored_label} in the store")
+            check.fail(
+                file,
+                line,
+                "id",
+                say(
+                    f"编号 {node_id} 在库中已是{label_name(stored_label, 'zh')}，不能再作"
+                    f"{label_name(new_label, 'zh')}",
+                    f"id {node_id!r} is already a {stored_label} in the store",
+                ),
+            )
     for ref in check.references:
         if ref.source in cyclic and ref.column == "parent_id":
             continue  # already refused as a cycle; its levels cannot be right either
         found = check.labels.get(ref.target)
         label = found[0] if found else stored.get(ref.target)
         if label is None:
-            check.fail(ref.file, ref.line, ref.column, f"unknown reference {ref.target!r}")
-        elif label not in ref.labels:
             check.fail(
                 ref.file,
                 ref.line,
                 ref.column,
-                f"{ref.target!r} is a {label}, expected {' or '.join(ref.labels)}",
+                say(
+                    f"找不到{sought(ref.labels)} {ref.target}",
+                    f"unknown reference {ref.target!r}",
+                ),
             )
+        elif label not in ref.labels:
+            expected = either([label_name(wanted, "zh") for wanted in ref.labels])
+            check.fail(
+                ref.file,
+                ref.line,
+                ref.column,
+                say(
+                    f"{ref.target} 是{label_name(label, 'zh')}，这里应为{expected}",
+                    f"{ref.target!r} is a {label}, expected {' or '.join(ref.labels)}",
+                ),
+            )
+
+
+def sought(labels: tuple[str, ...]) -> str:
+    """What a reference names, in Chinese: 人员, 户, a level (乡镇), or any unit (单元)."""
+    if len(labels) == 1:
+        return label_name(labels[0], "zh")
+    return "单元或户" if "Household" in labels else "单元"
 
 
 def check_cycles(units: list[Unit], check: Validation, file: str) -> set[str]:
@@ -422,6 +495,8 @@ def check_cycles(units: list[Unit], check: Validation, file: str) -> set[str]:
         ordered = loop[first:] + loop[:first]
         _, _, line = check.labels[ordered[0]]
         shown = " -> ".join([*ordered, ordered[0]])
-        check.fail(file, line, "parent_id", f"cycle in parent_id: {shown}")
+        check.fail(
+            file, line, "parent_id", say(f"上级编号成环：{shown}", f"cycle in parent_id: {shown}")
+        )
         cyclic.update(loop)
     return cyclic

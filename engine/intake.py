@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 from engine import history
 from engine.backends.base import Progress, no_progress
-from engine.errors import ImportProblem, ImportRefused
+from engine.errors import ImportProblem, ImportRefused, header_of
 from engine.importer import validate
 from engine.issues import color_change, now, status_of
+from engine.lang import say
 from engine.model import RECORD_KINDS, Household
 from engine.snapshot import ImportMode, Retirement, gone_before_validation, retire, without_gone
+from engine.vocabulary import ISSUE_STATUSES
 
 if TYPE_CHECKING:
     from engine.backends.base import Backend
@@ -53,14 +55,22 @@ def refuse_loop_changes(data: DataSet, backend: Backend) -> None:
         changed = [name for name in LOOP_FIELDS if getattr(issue, name) != getattr(current, name)]
         if steps and changed:
             file, line = data.origins[issue.id]
+            status = status_of(current)
+            headers = "、".join(header_of(file, name) for name in changed)
             problems.append(
                 ImportProblem(
                     file,
                     line,
                     changed[0],
-                    f"issue {issue.id!r} is in the issue loop ({status_of(current)}): its "
-                    f"{', '.join(changed)} change only by its steps (gridchain issue …, "
-                    f"POST /issues/{issue.id}/…), not by a ledger row",
+                    say(
+                        f"事项 {issue.id} 已在办理流程中（{ISSUE_STATUSES.name(status, 'zh')}）："
+                        f"其{headers}"
+                        f"只能随办理步骤改变（gridchain issue …，POST /issues/{issue.id}/…），"
+                        "台账行不能改",
+                        f"issue {issue.id!r} is in the issue loop ({status}): its "
+                        f"{', '.join(changed)} change only by its steps (gridchain issue …, "
+                        f"POST /issues/{issue.id}/…), not by a ledger row",
+                    ),
                 )
             )
     if problems:
@@ -106,7 +116,7 @@ def take_in(
     `authorise` refuse, then store; durable when it returns. A dry run stores nothing and
     reports what the import would do."""
     with backend.writing():
-        with stages("validating"):
+        with stages(say("校验", "validating")):
             gone = gone_before_validation(tables, backend, mode)
             data = validate(tables, without_gone(backend.known_labels, gone))
             authorise(data)
@@ -117,5 +127,5 @@ def take_in(
                 data.color_changes += colour_marks(data, before["households"], now())
                 files = {kind: table.file for kind, table in tables.items()}
                 data.changes = history.of_import(data, before, retirement, files, mode.ledger)
-        with stages("storing") as progress:
+        with stages(say("存入", "storing")) as progress:
             return data, backend.store(data, progress, retirement, dry_run)

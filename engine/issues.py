@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
-from engine.errors import BadQuery, GridchainError, IssueConflict
+from engine import vocabulary
+from engine.errors import BadQuery, GridchainError, IssueConflict, either
+from engine.lang import say
 from engine.model import COLORS, ISSUE_STATUSES, ColorChange, Issue, IssueEvent
 
 # event kind -> {status before: status after}; any other pair is an illegal transition.
@@ -64,7 +66,12 @@ class IssuePolicy:
         try:
             return reported_at + dt.timedelta(days=days)
         except OverflowError:
-            raise BadQuery(f"reported on {reported_at}: no due date fits in the calendar") from None
+            raise BadQuery(
+                say(
+                    f"上报日期 {reported_at} 加上办结天数，超出了日历范围",
+                    f"reported on {reported_at}: no due date fits in the calendar",
+                )
+            ) from None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> IssuePolicy:
@@ -76,16 +83,27 @@ class IssuePolicy:
             try:
                 given = json.loads(raw)
             except json.JSONDecodeError as exc:
-                raise GridchainError(f"GRIDCHAIN_SLA_DAYS: not JSON ({exc})") from None
+                raise GridchainError(
+                    say(
+                        f"GRIDCHAIN_SLA_DAYS：不是 JSON（{exc}）",
+                        f"GRIDCHAIN_SLA_DAYS: not JSON ({exc})",
+                    )
+                ) from None
             if not isinstance(given, dict) or not all(positive(v) for v in given.values()):
                 raise GridchainError(
-                    'GRIDCHAIN_SLA_DAYS: expected {"category": days, ...} with positive days'
+                    say(
+                        'GRIDCHAIN_SLA_DAYS：应为 {"类别": 天数, ...}，天数为正整数',
+                        'GRIDCHAIN_SLA_DAYS: expected {"category": days, ...} with positive days',
+                    )
                 )
             due_days.update(given)
         period = env.get("GRIDCHAIN_ESCALATION_DAYS", str(DEFAULT_ESCALATION_DAYS))
         if not period.isdigit() or int(period) < 1:
             raise GridchainError(
-                f"GRIDCHAIN_ESCALATION_DAYS: expected a positive number, got {period!r}"
+                say(
+                    f"GRIDCHAIN_ESCALATION_DAYS：应为正整数，现为 '{period}'",
+                    f"GRIDCHAIN_ESCALATION_DAYS: expected a positive number, got {period!r}",
+                )
             )
         return cls(due_days, int(period))
 
@@ -135,6 +153,19 @@ def status_of(issue: Issue) -> str:
     return issue.status or "reported"
 
 
+def moved_on(issue: str, status: str) -> IssueConflict:
+    """A step refused because another was stored first: the issue is `status` now."""
+    now_zh = vocabulary.ISSUE_STATUSES.name(status, "zh")
+    return IssueConflict(
+        issue,
+        status,
+        say(
+            f"事项 {issue} 已有新的进展：现为{now_zh}",
+            f"issue {issue!r} moved on: it is {status}",
+        ),
+    )
+
+
 def history_of(issue: Issue, stored: list[IssueEvent]) -> IssueHistory:
     """An issue's recorded steps; one stored before the loop was recorded (an import) is
     known by the steps its ledger row implies."""
@@ -148,22 +179,42 @@ def apply(history: IssueHistory, change: IssueChange) -> tuple[Issue, IssueEvent
     status = status_of(issue)
     allowed = TRANSITIONS.get(change.kind)
     if allowed is None:
-        raise BadQuery(f"unknown step {change.kind!r} (expected one of {', '.join(TRANSITIONS)})")
+        steps = ", ".join(
+            f"{word.zh} ({word.code})"
+            for word in vocabulary.ISSUE_EVENTS.words
+            if word.code in TRANSITIONS
+        )
+        raise BadQuery(
+            say(
+                f"无法识别的步骤 '{change.kind}'（可填：{steps}）",
+                f"unknown step {change.kind!r} (expected one of {', '.join(TRANSITIONS)})",
+            )
+        )
+    step = vocabulary.ISSUE_EVENTS.name(change.kind, "zh")
+    now_zh = vocabulary.ISSUE_STATUSES.name(status, "zh")
     if status not in allowed:
+        when = either([vocabulary.ISSUE_STATUSES.name(before, "zh") for before in allowed])
         raise IssueConflict(
             issue.id,
             status,
-            f"issue {issue.id!r} is {status}: it cannot be {change.kind} "
-            f"(only when {' or '.join(allowed)})",
+            say(
+                f"事项 {issue.id} {now_zh}，不能{step}（仅在{when}时可以）",
+                f"issue {issue.id!r} is {status}: it cannot be {change.kind} "
+                f"(only when {' or '.join(allowed)})",
+            ),
         )
     if change.kind in NEEDS_DEPARTMENT and not change.department:
-        raise BadQuery(f"a {change.kind} step names its department")
+        raise BadQuery(say(f"{step}须写明责任部门", f"a {change.kind} step names its department"))
     if change.kind == "acknowledged" and change.department not in history.departments:
         raise IssueConflict(
             issue.id,
             status,
-            f"issue {issue.id!r} is {status}, but department {change.department!r} was not "
-            "called to it; dispatch it first",
+            say(
+                f"事项 {issue.id} {now_zh}，但部门 '{change.department}' "
+                "未被派遣到此事项；请先派遣",
+                f"issue {issue.id!r} is {status}, but department {change.department!r} was not "
+                "called to it; dispatch it first",
+            ),
         )
     after = allowed[status]
     seq = len(history.events) + 1
@@ -311,4 +362,9 @@ def color_change(household: str, color: str, by: str, at: dt.datetime) -> ColorC
 
 def check_color(color: str | None) -> None:
     if color is not None and color not in COLORS:
-        raise BadQuery(f"unknown colour {color!r} (expected one of {', '.join(COLORS)})")
+        raise BadQuery(
+            say(
+                f"无法识别的颜色 '{color}'（可填：{vocabulary.COLORS.shown()}）",
+                f"unknown colour {color!r} (expected one of {', '.join(COLORS)})",
+            )
+        )

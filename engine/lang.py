@@ -40,7 +40,15 @@ def from_env() -> Lang:
 
 
 def current() -> Lang:
-    return _chosen.get() or from_env()
+    """The chosen language, else GRIDCHAIN_LANG's; Chinese while a bad GRIDCHAIN_LANG is being
+    reported (whoever reads `from_env()` refuses it)."""
+    chosen = _chosen.get()
+    if chosen is not None:
+        return chosen
+    try:
+        return from_env()
+    except GridchainError:
+        return DEFAULT
 
 
 @contextmanager

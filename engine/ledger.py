@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import ImportProblem, ImportRefused
+from engine.lang import say
 from engine.model import RECORD_KINDS
 from engine.vocabulary import FILES, column_of
 
@@ -35,9 +36,11 @@ def read_dataset(path: Path) -> dict[str, Table]:
         return read_folder(path)
     if path.suffix.lower() == ".xlsx" and path.is_file():
         return read_workbook(path)
-    raise ImportRefused(
-        [ImportProblem(str(path), 0, "-", "expected a folder of CSV files or an .xlsx workbook")]
+    expected = say(
+        "应为一个放 CSV 文件的文件夹，或一个 .xlsx 工作簿",
+        "expected a folder of CSV files or an .xlsx workbook",
     )
+    raise ImportRefused([ImportProblem(str(path), 0, "-", expected)])
 
 
 def read_folder(folder: Path) -> dict[str, Table]:
@@ -48,13 +51,14 @@ def read_folder(folder: Path) -> dict[str, Table]:
             continue
         kind = kind_named(file.stem)
         if kind is None:
-            problems.append(unknown_name(file.name, file.stem, "file", ".csv"))
+            problems.append(unknown_name(file.name, file.stem, say("文件", "file"), ".csv"))
         elif kind in named:
             problems.append(same_kind(file.name, named[kind].name, kind))
         else:
             named[kind] = file
     if "units" not in named:
-        problems.append(ImportProblem("units.csv", 0, "-", f"missing in {folder}"))
+        missing = say(f"文件夹 {folder} 中没有这个文件", f"missing in {folder}")
+        problems.append(ImportProblem("units.csv", 0, "-", missing))
     if problems:
         raise ImportRefused(problems)
     return {
@@ -85,13 +89,33 @@ def unknown_name(shown: str, stem: str, what: str, suffix: str) -> ImportProblem
     """A file or sheet that names no record kind: silently skipping it would import a county
     without its households, so it refuses the import, with the names expected."""
     near = difflib.get_close_matches(stem.strip().casefold(), FILES.codes, n=1)
-    hint = f" (did you mean {near[0]}{suffix}?)" if near else ""
+    hint = (
+        say(f"（是不是 {near[0]}{suffix}？）", f" (did you mean {near[0]}{suffix}?)")
+        if near
+        else ""
+    )
     expected = ", ".join(f"{word.code}{suffix} ({word.zh}{suffix})" for word in FILES.words)
-    return ImportProblem(shown, 0, "-", f"not a ledger {what} name{hint}; expected {expected}")
+    return ImportProblem(
+        shown,
+        0,
+        "-",
+        say(
+            f"不是台账的{what}名{hint}；应为 {expected}",
+            f"not a ledger {what} name{hint}; expected {expected}",
+        ),
+    )
 
 
 def same_kind(shown: str, first: str, kind: str) -> ImportProblem:
-    return ImportProblem(shown, 0, "-", f"{first} holds the {kind} already; keep one of them")
+    return ImportProblem(
+        shown,
+        0,
+        "-",
+        say(
+            f"{first} 已是{FILES.name(kind, 'zh')}台账，两个只留一个",
+            f"{first} holds the {kind} already; keep one of them",
+        ),
+    )
 
 
 def decode(file: Path) -> str:
@@ -101,14 +125,16 @@ def decode(file: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportRefused([ImportProblem(file.name, 0, "-", "not UTF-8 or GB18030 text")])
+    unreadable = say("不是 UTF-8 或 GB18030 编码的文本", "not UTF-8 or GB18030 text")
+    raise ImportRefused([ImportProblem(file.name, 0, "-", unreadable)])
 
 
 def parse_csv(name: str, text: str) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None:
-        raise ImportRefused([ImportProblem(name, 1, "-", "the file is empty (no header)")])
+        empty = say("文件是空的（没有表头）", "the file is empty (no header)")
+        raise ImportRefused([ImportProblem(name, 1, "-", empty)])
     table = Table(name, [column_of(c) for c in header])
     start = reader.line_num + 1
     for cells in reader:
@@ -128,9 +154,8 @@ def read_workbook(path: Path) -> dict[str, Table]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many unrelated types for a damaged file
-        raise ImportRefused(
-            [ImportProblem(path.name, 0, "-", f"not a readable workbook: {exc}")]
-        ) from exc
+        unreadable = say(f"无法读取这个工作簿：{exc}", f"not a readable workbook: {exc}")
+        raise ImportRefused([ImportProblem(path.name, 0, "-", unreadable)]) from exc
     tables: dict[str, Table] = {}
     problems: list[ImportProblem] = []
     try:
@@ -144,7 +169,7 @@ def read_workbook(path: Path) -> dict[str, Table]:
             if kind is None:
                 # An empty sheet holds nothing to lose: Excel's Sheet2 and Sheet3 are left alone.
                 if any(cell is not None for row in rows for cell in row):
-                    problems.append(unknown_name(shown, stem, "sheet", ""))
+                    problems.append(unknown_name(shown, stem, say("工作表", "sheet"), ""))
             elif kind in tables:
                 problems.append(same_kind(shown, tables[kind].file, kind))
             else:
@@ -152,7 +177,8 @@ def read_workbook(path: Path) -> dict[str, Table]:
     finally:
         book.close()
     if "units" not in tables:
-        problems.append(ImportProblem(path.name, 0, "-", "no sheet named units"))
+        missing = say("没有名为 units（单元）的工作表", "no sheet named units")
+        problems.append(ImportProblem(path.name, 0, "-", missing))
     if problems:
         raise ImportRefused(problems)
     return tables
@@ -161,7 +187,8 @@ def read_workbook(path: Path) -> dict[str, Table]:
 def sheet_table(name: str, rows: Iterator[tuple[object, ...]]) -> Table:
     header = next(rows, None)
     if header is None:
-        raise ImportRefused([ImportProblem(name, 1, "-", "the sheet is empty (no header)")])
+        empty = say("工作表是空的（没有表头）", "the sheet is empty (no header)")
+        raise ImportRefused([ImportProblem(name, 1, "-", empty)])
     table = Table(name, [column_of(cell_text(c)) for c in header])
     for line, cells in enumerate(rows, start=2):
         texts = [cell_text(c) for c in cells]

@@ -12,6 +12,7 @@ from engine.errors import Conflict, NotFound
 from engine.importer import validate
 from engine.intake import no_check
 from engine.issues import IssueChange, IssueHistory, Report, apply, color_change, history_of
+from engine.lang import say
 from engine.ledger import tables_from_rows
 from engine.model import UNIT_LABELS, ColorHistory, DataSet, Issue, IssuesResult
 from engine.snapshot import Retirement
@@ -24,7 +25,12 @@ def report(backend: Backend, new: Report, authorise: Callable[[DataSet], None] =
         data = validate(tables_from_rows({"issues": [new.row]}), backend.known_labels)
         authorise(data)
         if backend.known_labels({new.issue}):
-            raise Conflict(f"issue {new.issue!r} exists; report it under another id")
+            raise Conflict(
+                say(
+                    f"事项 {new.issue} 已存在，请换一个编号上报",
+                    f"issue {new.issue!r} exists; report it under another id",
+                )
+            )
         data.issue_events.append(new.event)
         data.changes = history.of_import(data, {}, Retirement(), {}, ledger=False)
         backend.store(data)

@@ -7,12 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Self, TypeVar, dataclass_transform
 
 from engine import vocabulary
-
-
-def label_of(code: str) -> str:
-    """The graph's label of a level or body kind: `party_org` is `PartyOrg`."""
-    return "".join(part.capitalize() for part in code.split("_"))
-
+from engine.vocabulary import label_of
 
 # Unit levels, bottom up; a ledger names them (engine/vocabulary.py), the graph labels them.
 LEVEL_LABELS: dict[str, str] = {code: label_of(code) for code in vocabulary.LEVELS.codes}

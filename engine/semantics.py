@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from engine import issues, timeline
+from engine import issues, timeline, vocabulary
 from engine.errors import BadQuery
 from engine.issues import IssueHistory
+from engine.lang import say
 from engine.model import (
     ALL_LABELS,
     GAP_KINDS,
@@ -41,6 +42,7 @@ from engine.model import (
     TraceStep,
     WhoResult,
 )
+from engine.vocabulary import label_name
 
 # Levels that are a step of a reverse trace, bottom up (SPEC §4.3), and who answers for each.
 TRACE_ROLE: dict[str, str] = {
@@ -53,7 +55,12 @@ TRACE_ROLE: dict[str, str] = {
 
 def check_gap_kind(kind: str | None) -> None:
     if kind is not None and kind not in GAP_KINDS:
-        raise BadQuery(f"unknown gap kind {kind!r} (expected one of {', '.join(GAP_KINDS)})")
+        raise BadQuery(
+            say(
+                f"无法识别的缺口类型 '{kind}'（可填：{vocabulary.GAP_KINDS.shown()}）",
+                f"unknown gap kind {kind!r} (expected one of {', '.join(GAP_KINDS)})",
+            )
+        )
 
 
 def vacancies(label: str, roles_held: Iterable[str], covered: bool | None = None) -> list[str]:
@@ -259,6 +266,16 @@ def person_view(
     )
 
 
+def no_chain(target: str, label: str) -> BadQuery:
+    """What `who` or `trace` says of a record that lies in no chain (a person, a body)."""
+    return BadQuery(
+        say(
+            f"{target} 是{label_name(label, 'zh')}，不在责任链上；请问单元、户、居民或事项",
+            f"{target!r} is a {label}; ask about a unit, household, resident or issue",
+        )
+    )
+
+
 class ChainAnswers(ABC):
     """`who` and `trace` for a backend that can find a query's start and its path's facts."""
 
@@ -304,7 +321,11 @@ class IssueFilter:
     def __post_init__(self) -> None:
         if self.status is not None and self.status not in ISSUE_STATUSES:
             raise BadQuery(
-                f"unknown status {self.status!r} (expected one of {', '.join(ISSUE_STATUSES)})"
+                say(
+                    f"无法识别的事项状态 '{self.status}'"
+                    f"（可填：{vocabulary.ISSUE_STATUSES.shown()}）",
+                    f"unknown status {self.status!r} (expected one of {', '.join(ISSUE_STATUSES)})",
+                )
             )
         issues.check_color(self.color)
 

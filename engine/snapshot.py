@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from engine.errors import ImportProblem, ImportRefused
+from engine.lang import say
+from engine.vocabulary import FILES
 
 if TYPE_CHECKING:
     from engine.backends.base import Backend
@@ -167,18 +169,25 @@ def refuse_orphans(
             child.kind, set()
         ):
             kind = "households" if child.place in retirement.removed_ids("households") else "units"
-            remedy = (
-                "an import never removes an issue: keep the row"
-                if child.kind == "issues"
-                else "remove that too, or keep the row"
-            )
+            if child.kind == "issues":
+                remedy = say(
+                    "导入从不删除事项：请保留这一行",
+                    "an import never removes an issue: keep the row",
+                )
+            else:
+                remedy = say("请把它一并删去，或保留这一行", "remove that too, or keep the row")
             problems.append(
                 ImportProblem(
                     tables[kind].file,
                     0,
                     "id",
-                    f"{ONE[kind]} {child.place!r} is gone from the file, but {ONE[child.kind]} "
-                    f"{child.id!r} still lies under it or points at it; {remedy}",
+                    say(
+                        f"{FILES.name(kind, 'zh')} {child.place} 已从文件中删去，但"
+                        f"{FILES.name(child.kind, 'zh')} {child.id} 仍在它下面或指向它；{remedy}",
+                        f"{ONE[kind]} {child.place!r} is gone from the file, but "
+                        f"{ONE[child.kind]} {child.id!r} still lies under it or points at it; "
+                        f"{remedy}",
+                    ),
                 )
             )
     if problems:

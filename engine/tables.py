@@ -37,8 +37,8 @@ from engine.vocabulary import (
     GAP_KINDS,
     ISSUE_EVENTS,
     ISSUE_STATUSES,
-    LABELS,
     ROLES,
+    label_name,
 )
 from engine.zone import county_time
 
@@ -70,7 +70,7 @@ def person_text(person: PersonRef | None) -> str:
 
 
 def holder_text(level: str | None, person: PersonRef | None) -> str:
-    return f"{LABELS.name(level)}: {person_text(person)}" if level else ""
+    return f"{label_name(level)}: {person_text(person)}" if level else ""
 
 
 def scope_text(scope: str | None, names: Names) -> str:
@@ -80,6 +80,12 @@ def scope_text(scope: str | None, names: Names) -> str:
 def places_of(*paths: Iterable[str]) -> set[str]:
     """Every node on the given paths: the ids whose names a table shows."""
     return {node for path in paths for node in path}
+
+
+def named_in_trace(result: TraceResult) -> set[str]:
+    """The ids a trace's tables name: its target, its units, who made each step of its issue."""
+    steps = result.issue.timeline if result.issue else []
+    return places_of([result.target], (s.unit for s in result.path), (e.by for e in steps if e.by))
 
 
 # ---- the chains ------------------------------------------------------------------------
@@ -103,7 +109,7 @@ def who_sheet(result: WhoResult) -> Sheet:
     )
     for level in result.chain:
         sheet.add(
-            LABELS.name(level.level),
+            label_name(level.level),
             level.unit,
             level.name,
             "\n".join(
@@ -125,7 +131,7 @@ def trace_sheet(result: TraceResult, names: Names) -> Sheet:
         (say("级别", "level"), say("单元", "unit"), say("责任人", "responsible")),
     )
     for step in result.path:
-        sheet.add(LABELS.name(step.level), named(step.unit, names), person_text(step.person))
+        sheet.add(label_name(step.level), named(step.unit, names), person_text(step.person))
     sheet.notes.append(say("指挥长：", "Commander: ") + person_text(result.commander))
     return sheet
 
@@ -133,12 +139,12 @@ def trace_sheet(result: TraceResult, names: Names) -> Sheet:
 def trace_sheets(result: TraceResult, names: Names) -> list[Sheet]:
     """The trace, and the timeline of the issue it starts from."""
     trace = trace_sheet(result, names)
-    return [trace, issue_sheet(result.issue)] if result.issue else [trace]
+    return [trace, issue_sheet(result.issue, names)] if result.issue else [trace]
 
 
-def issue_sheet(issue: TraceIssue) -> Sheet:
+def issue_sheet(issue: TraceIssue, names: Names) -> Sheet:
     """An issue's timeline, and where it stands now."""
-    sheet = timeline_sheet(issue)
+    sheet = timeline_sheet(issue, names)
     sheet.notes.append(issue_standing(issue))
     return sheet
 
@@ -158,8 +164,8 @@ def issue_standing(issue: TraceIssue | IssueView) -> str:
     )
 
 
-def timeline_sheet(issue: TraceIssue) -> Sheet:
-    """An issue's timeline: each step, who held it then and for how long."""
+def timeline_sheet(issue: TraceIssue, names: Names) -> Sheet:
+    """An issue's timeline: each step, who made it (by name), who held it then and how long."""
     sheet = Sheet(
         say(f"事项 {issue.id} 办理过程", f"Timeline of {issue.id}"),
         (
@@ -176,7 +182,7 @@ def timeline_sheet(issue: TraceIssue) -> Sheet:
         sheet.add(
             county_time(entry.at),
             ISSUE_EVENTS.name(entry.event),
-            ", ".join(x for x in (entry.by, entry.note) if x),
+            ", ".join(x for x in (entry.by and named(entry.by, names), entry.note) if x),
             ISSUE_STATUSES.name(entry.status),
             holder_text(entry.level, entry.holder),
             entry.held_days,
@@ -224,7 +230,7 @@ def issues_sheet(result: IssuesResult, names: Names) -> Sheet:
 
 
 def gap_name(gap: Gap, names: Names) -> str:
-    return names.get(gap.id) or LABELS.name(gap.level)
+    return names.get(gap.id) or label_name(gap.level)
 
 
 def gaps_sheet(result: GapsResult, names: Names, limit: int | None = None) -> Sheet:
@@ -247,7 +253,7 @@ def gaps_sheet(result: GapsResult, names: Names, limit: int | None = None) -> Sh
         sheet.add(
             GAP_KINDS.name(gap.kind),
             gap.id,
-            LABELS.name(gap.level),
+            label_name(gap.level),
             names.get(gap.id),
             place(gap.path[1:], names),
         )
@@ -313,7 +319,7 @@ def stats_sheet(result: StatsResult, names: Names) -> Sheet:
         right=frozenset({count}),
     )
     for label, number in result.nodes.items():
-        sheet.add(LABELS.name(label) if label in LABELS.codes else label, number)
+        sheet.add(label_name(label), number)
     for role, number in result.assignments.items():
         sheet.add(say("包抓：", "assignments: ") + ROLES.name(role), number)
     for kind, number in result.gaps.items():
@@ -339,7 +345,7 @@ def covers_sheet(result: CoversResult, names: Names) -> Sheet:
         sheet.add(
             ROLES.name(held.role),
             named(held.unit, {**names, held.unit: held.name}),
-            LABELS.name(held.level),
+            label_name(held.level),
             len(held.households),
             "，".join(f"{GAP_KINDS.name(kind)} {n}" for kind, n in kinds.items()) or None,
         )
@@ -355,7 +361,7 @@ def find_sheet(result: FindResult, names: Names) -> Sheet:
         (say("编号", "id"), say("类别", "what"), say("名称", "name"), say("位置", "where")),
     )
     for match in result.matches:
-        sheet.add(match.id, LABELS.name(match.level), match.name, place(match.path[1:], names))
+        sheet.add(match.id, label_name(match.level), match.name, place(match.path[1:], names))
     return sheet
 
 

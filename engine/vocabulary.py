@@ -176,6 +176,15 @@ LABELS = WordList(
         Word("Assignment", "包抓", "assignment"),
     ),
 )
+# Who holds an API key (SPEC §8).
+KEY_ROLES = WordList(
+    "key role (密钥角色)",
+    (
+        Word("inspector", "督查", "inspector"),
+        Word("township_admin", "乡镇管理员", "township admin"),
+        Word("grid_member", "网格员", "grid member"),
+    ),
+)
 YES_NO = WordList(
     "yes or no (是/否)",
     (
@@ -183,6 +192,23 @@ YES_NO = WordList(
         Word("false", "否", "no", ("0", "n", "f")),
     ),
 )
+
+
+def label_name(label: str, lang: Lang | None = None) -> str:
+    """A graph label as a person reads it: `Township` is 乡镇, `PioneerPost` 党员先锋岗; a label
+    of no word is shown as it is."""
+    if label in LABELS.codes:
+        return LABELS.name(label, lang)
+    for word in BODY_KINDS.words:
+        if label_of(word.code) == label:
+            return BODY_KINDS.name(word.code, lang)
+    return label
+
+
+def label_of(code: str) -> str:
+    """The graph's label of a level or body kind: `party_org` is `PartyOrg`."""
+    return "".join(part.capitalize() for part in code.split("_"))
+
 
 # The ledger files (SPEC §5.2): each record kind's file, by its Chinese name too.
 FILES = WordList(

@@ -139,8 +139,10 @@ def test_refused_import_names_file_line_and_column(ledger: Path, tmp_path: Path,
     result = run("import", tmp_path / "bad", db=store)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "households.csv, line 5, column color" in result.stderr
+    assert "households.csv 第 5 行 颜色 列" in result.stderr
     assert answer("stats", "--as-of", AS_OF, db=store) == before
+    english = run("--lang", "en", "import", tmp_path / "bad", db=store)
+    assert "households.csv, line 5, column color" in english.stderr
 
 
 def test_import_of_a_missing_path_is_bad_input(tmp_path: Path) -> None:
@@ -173,7 +175,7 @@ def test_import_of_a_misnamed_file_is_bad_input_naming_the_file_it_meant(
     folder = tmp_path / "ledger"
     shutil.copytree(ledger, folder)
     (folder / "households.csv").rename(folder / "household.csv")
-    result = run("import", folder, db=tmp_path / "g.db")
+    result = run("--lang", "en", "import", folder, db=tmp_path / "g.db")
     assert result.returncode == 2, result.stdout
     assert "Traceback" not in result.stderr
     assert (
@@ -192,7 +194,7 @@ def test_import_of_a_misnamed_sheet_is_bad_input_naming_the_sheet_it_meant(
     sheet.append(["id", "name", "level", "parent_id"])
     sheet.append(["C", "盐池县", "county", ""])
     book.save(tmp_path / "county.xlsx")
-    result = run("import", tmp_path / "county.xlsx", db=tmp_path / "g.db")
+    result = run("--lang", "en", "import", tmp_path / "county.xlsx", db=tmp_path / "g.db")
     assert result.returncode == 2, result.stdout
     assert "  county.xlsx[unit]: not a ledger sheet name (did you mean units?); expected " in (
         result.stderr
@@ -396,7 +398,7 @@ def test_the_loop_from_the_command_line(loop_db: Path) -> None:
         "dispatched",
     ]
     line = assert_one_line_error(run("issue", "feedback", "I1", "--satisfied", db=loop_db), 1)
-    assert "dispatched" in line
+    assert "已派遣" in line
     timeline = answer("trace", "I1", db=loop_db)["issue"]["timeline"]
     assert [e["event"] for e in timeline if e["event"] != "escalated"] == [
         "reported",
@@ -520,3 +522,25 @@ def test_an_out_file_that_cannot_be_written_is_refused_with_its_path(
     missing = tmp_path / "no" / "such" / "dir.csv"
     line = assert_one_line_error(run("gaps", "--out", missing, db=db), 2)
     assert str(missing) in line
+
+
+def test_help_is_written_in_the_readers_language() -> None:
+    chinese = run("who", "--help")
+    english = run("--lang", "en", "who", "--help")
+    assert "户、居民、单元或事项的责任链" in chinese.stdout and "以 JSON 输出" in chinese.stdout
+    assert "The accountability chain of a household" in english.stdout
+    assert "以 JSON 输出" not in english.stdout
+
+
+def test_the_issue_loop_takes_names_for_ids(db: Path, tmp_path: Path) -> None:
+    """An issue is reported about a household by its address, by a person by their name."""
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)
+    reported = answer(
+        "issue", "report", "H1号", "--category", "service", "--by", "张书记", "--id", "IN1", db=copy
+    )
+    assert (reported["target"], reported["reported_by"]) == ("H1", "SEC1")
+    dispatched = answer(
+        "issue", "dispatch", "IN1", "--department", "县民政局", "--by", "张书记", db=copy
+    )
+    assert dispatched["timeline"][-1]["by"] == "SEC1"

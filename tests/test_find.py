@@ -18,6 +18,12 @@ from engine.finding import AmbiguousName, find, resolve
 from engine.ledger import write_folder
 
 
+@pytest.fixture(autouse=True)
+def in_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the English messages; tests/test_messages.py reads the Chinese ones."""
+    monkeypatch.setenv("GRIDCHAIN_LANG", "en")
+
+
 @pytest.fixture(scope="module")
 def county(empty_backend: Backend) -> Backend:
     rows = small()
@@ -84,9 +90,9 @@ def test_every_command_takes_a_name(store: Path) -> None:
 
 
 def test_an_ambiguous_name_lists_the_candidates_and_exits_1(store: Path) -> None:
-    result = run("who", "大水坑镇", db=store)
+    result = run("who", "大水坑镇", db=store)  # in Chinese: `run` asks for no language
     assert result.returncode == 1
-    assert "T2 (Township)" in result.stderr and "P-NAMESAKE (Person)" in result.stderr
+    assert "T2（乡镇）" in result.stderr and "P-NAMESAKE（人员）" in result.stderr
 
 
 # ---- over HTTP -----------------------------------------------------------------------------
@@ -113,11 +119,12 @@ def test_a_search_needs_a_text(server: Server) -> None:
 # ---- names beside ids where a person reads -------------------------------------------------
 
 
-def test_the_names_of_places(county: Backend) -> None:
-    assert county.names({"T1", "G2", "H1", "NOPE"}) == {
+def test_the_names_of_places_and_people(county: Backend) -> None:
+    assert county.names({"T1", "G2", "H1", "SEC1", "NOPE"}) == {
         "T1": "花马池镇",
         "G2": "二组",
         "H1": "H1号",
+        "SEC1": "张书记",
     }
 
 

@@ -32,6 +32,12 @@ from engine.snapshot import ImportMode
 from engine.timeline import escalation_step
 
 
+@pytest.fixture(autouse=True)
+def in_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the English messages; tests/test_messages.py reads the Chinese ones."""
+    monkeypatch.setenv("GRIDCHAIN_LANG", "en")
+
+
 def at(day: int, month: int = 6) -> dt.datetime:
     return dt.datetime(2024, month, day, 9, 30, tzinfo=dt.UTC)
 

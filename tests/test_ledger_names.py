@@ -22,6 +22,13 @@ from engine.ledger import read_dataset, write_folder
 from engine.model import RECORD_KINDS
 from engine.semantics import IssueFilter
 
+
+@pytest.fixture(autouse=True)
+def in_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the English messages; tests/test_messages.py reads the Chinese ones."""
+    monkeypatch.setenv("GRIDCHAIN_LANG", "en")
+
+
 EXPECTED_FILES = (
     "expected units.csv (单元.csv), households.csv (户.csv), residents.csv (居民.csv), "
     "people.csv (人员.csv), assignments.csv (包抓.csv), bodies.csv (组织.csv), "

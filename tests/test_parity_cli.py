@@ -85,8 +85,9 @@ def test_push_copies_the_embedded_store(falkordb: BoltServer, memory_db: Path) -
 
 def test_unreachable_neo4j_is_one_line_and_exit_1() -> None:
     env = clean_env(GRIDCHAIN_BACKEND="neo4j", NEO4J_URI="bolt://127.0.0.1:1")
-    line = assert_one_line_error(run("who", "H1", env=env), 1)
+    line = assert_one_line_error(run("--lang", "en", "who", "H1", env=env), 1)
     assert line.startswith("error: cannot reach Neo4j at bolt://127.0.0.1:1: ")
+    assert assert_one_line_error(run("who", "H1", env=env), 1).startswith("错误：")
 
 
 def test_push_carries_the_issue_loop_and_colour_marks(

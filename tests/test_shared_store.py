@@ -102,7 +102,8 @@ def take_step(who: Server | Path, issue: str, path: str, body: dict[str, Any]) -
         assert response.status_code == 200, response.text
         return "ok", response.json()["status"]
     options = [*CLI_STEP[path](body), "--note", body["note"]]
-    result = run("issue", path, issue, *options, "--json", db=who)
+    english = clean_env(GRIDCHAIN_LANG="en")  # the refusal names the status by its code
+    result = run("issue", path, issue, *options, "--json", db=who, env=english)
     if result.returncode == 1:
         assert "Traceback" not in result.stderr, result.stderr
         return "refused", result.stderr.strip()

@@ -28,6 +28,12 @@ BEFORE, AFTER = dt.date(2024, 6, 30), dt.date(2024, 7, 1)
 SNAPSHOT = ImportMode(EFFECTIVE)
 
 
+@pytest.fixture(autouse=True)
+def in_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the English messages; tests/test_messages.py reads the Chinese ones."""
+    monkeypatch.setenv("GRIDCHAIN_LANG", "en")
+
+
 def without(kind: str, gone: Callable[[dict[str, str]], bool], rows: Rows | None = None) -> Rows:
     """The small county's ledgers (or `rows`) with the rows of one file that `gone` picks."""
     rows = rows if rows is not None else small()

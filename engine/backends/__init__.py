@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine.backends.base import Backend
 from engine.errors import GridchainError
+from engine.lang import say
 
 BACKENDS = ("memory", "neo4j")
 
@@ -20,4 +21,9 @@ def open_backend(name: str, db: Path) -> Backend:
         from engine.backends.neo4j import Neo4jBackend, Neo4jSettings
 
         return Neo4jBackend(Neo4jSettings.from_env(os.environ))
-    raise GridchainError(f"unknown backend {name!r} (expected one of {', '.join(BACKENDS)})")
+    raise GridchainError(
+        say(
+            f"无法识别的后端 '{name}'（可填：{', '.join(BACKENDS)}）",
+            f"unknown backend {name!r} (expected one of {', '.join(BACKENDS)})",
+        )
+    )

@@ -145,8 +145,9 @@ class Backend(Protocol):
         once; NotFound for no household."""
         ...
 
-    def names(self, places: set[str]) -> dict[str, str]:
-        """The name of each stored unit of `places`, a household's address (else its id)."""
+    def names(self, ids: set[str]) -> dict[str, str]:
+        """The name of each stored unit and person of `ids`, a household's address (else its
+        id); what has no name is left out."""
         ...
 
     def households_under(self, place: str) -> list[str]:

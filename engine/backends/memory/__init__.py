@@ -163,8 +163,8 @@ class MemoryBackend:
     def record_color(self, change: ColorChange, changes: Sequence[Change] = ()) -> None:
         self.writes.record_color(change, changes)
 
-    def names(self, places: set[str]) -> dict[str, str]:
-        return self.reads.names(places)
+    def names(self, ids: set[str]) -> dict[str, str]:
+        return self.reads.names(ids)
 
     def households_under(self, place: str) -> list[str]:
         return self.reads.households_under(place)

@@ -18,7 +18,7 @@ from engine.backends.memory.store import (
     rows_with_ids,
     select,
 )
-from engine.errors import BadQuery, NotFound
+from engine.errors import NotFound
 from engine.issues import IssueHistory, history_of
 from engine.model import (
     Assignment,
@@ -127,7 +127,7 @@ class MemoryReads(semantics.ChainAnswers):
         label = self.labels({target}).get(target)
         if label is None:
             raise NotFound(target)
-        raise BadQuery(f"{target!r} is a {label}; ask about a unit, household, resident or issue")
+        raise semantics.no_chain(target, label)
 
     def levels(self, start: str, as_of: dt.date) -> list[semantics.Level]:
         day = as_of.isoformat()
@@ -216,10 +216,11 @@ class MemoryReads(semantics.ChainAnswers):
         rows = rows_with_ids(db, kind, ", ".join(COLUMNS[kind]), ids)
         return {row[0]: decode(kind, row) for row in rows}
 
-    def names(self, places: set[str]) -> dict[str, str]:
+    def names(self, ids: set[str]) -> dict[str, str]:
         db = self.file.reader()
-        found = dict(rows_with_ids(db, "units", "id, name", places))
-        found.update(rows_with_ids(db, "households", "id, COALESCE(address, id)", places))
+        found = dict(rows_with_ids(db, "units", "id, name", ids))
+        found.update(rows_with_ids(db, "households", "id, COALESCE(address, id)", ids))
+        found.update(rows_with_ids(db, "people", "id, name", ids))
         return found
 
     def households_under(self, place: str) -> list[str]:

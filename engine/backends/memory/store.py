@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import BackendUnavailable, GridchainError
+from engine.lang import say
 from engine.model import (
     BODY_KINDS,
     HISTORY_KINDS,
@@ -101,10 +102,18 @@ class StoreFile:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
         except sqlite3.DatabaseError as exc:
-            raise GridchainError(f"{self.path} is not a gridchain store: {exc}") from exc
+            raise self.not_a_store(exc) from exc
         with self.opening:
             self.opened.append(db)
         return db
+
+    def not_a_store(self, error: sqlite3.DatabaseError) -> GridchainError:
+        return GridchainError(
+            say(
+                f"{self.path} 不是 gridchain 数据库：{error}",
+                f"{self.path} is not a gridchain store: {error}",
+            )
+        )
 
     def prepare(self) -> None:
         """Create the tables of a new store, or what an older one lacks (the indexes, the history
@@ -113,12 +122,15 @@ class StoreFile:
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            raise GridchainError(f"{self.path} is not a gridchain store: {exc}") from exc
+            raise self.not_a_store(exc) from exc
         if version == SCHEMA_VERSION:
             return
         if version not in (0, 1, 2):
             raise GridchainError(
-                f"{self.path} has store version {version}, expected {SCHEMA_VERSION}"
+                say(
+                    f"{self.path} 的数据库版本是 {version}，应为 {SCHEMA_VERSION}",
+                    f"{self.path} has store version {version}, expected {SCHEMA_VERSION}",
+                )
             )
         with self.writing():
             for kind in STORED_KINDS:
@@ -152,12 +164,14 @@ class StoreFile:
         try:
             db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise BackendUnavailable(f"the store is busy or read-only: {exc}") from exc
+            raise BackendUnavailable(
+                say(f"数据库正忙或只读：{exc}", f"the store is busy or read-only: {exc}")
+            ) from exc
         try:
             yield db
         except sqlite3.OperationalError as exc:  # a full disk, a file gone read-only
             self.roll_back(db)
-            raise BackendUnavailable(f"the store could not be written: {exc}") from exc
+            raise unwritten(exc) from exc
         except BaseException:
             self.roll_back(db)
             raise
@@ -170,7 +184,7 @@ class StoreFile:
             db.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             self.roll_back(db)
-            raise BackendUnavailable(f"the store could not be written: {exc}") from exc
+            raise unwritten(exc) from exc
         self.changed()
 
     def roll_back(self, db: sqlite3.Connection) -> None:
@@ -244,3 +258,10 @@ def decode(kind: str, row: tuple[Any, ...] | sqlite3.Row) -> Any:
 def select(kind: str) -> str:
     """The columns of a kind's table, in record order, for `decode`."""
     return f"SELECT {', '.join(COLUMNS[kind])} FROM {kind}"
+
+
+def unwritten(error: sqlite3.OperationalError) -> BackendUnavailable:
+    """A write the disk refused (full, gone read-only) or a commit that failed."""
+    return BackendUnavailable(
+        say(f"数据库没能写入：{error}", f"the store could not be written: {error}")
+    )

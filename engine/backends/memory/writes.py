@@ -17,7 +17,9 @@ from engine.backends.memory.store import (
     rows_with_ids,
 )
 from engine.changes import Changes, find_changes
-from engine.errors import Conflict, IssueConflict, NotFound
+from engine.errors import Conflict, NotFound
+from engine.issues import moved_on
+from engine.lang import say
 from engine.model import Change, ColorChange, DataSet, ImportReport, Issue, IssueEvent, Record
 from engine.snapshot import RETIRED_KINDS, Retirement
 
@@ -66,9 +68,7 @@ class MemoryWrites:
             if stored != seen:
                 row = db.execute("SELECT status FROM issues WHERE id = ?", (issue.id,)).fetchone()
                 status = row[0] if row and row[0] else "reported"
-                raise IssueConflict(
-                    issue.id, status, f"issue {issue.id!r} moved on: it is {status}"
-                )
+                raise moved_on(issue.id, status)
             insert(db, "issue_events", events, replace=False)
             insert(db, "issues", [issue], replace=True)
             insert(db, "changes", changes, replace=False)
@@ -129,4 +129,9 @@ def insert(db: sqlite3.Connection, kind: str, records: Collection[Record], repla
             (encode_row(cols, record) for record in records),
         )
     except sqlite3.IntegrityError as exc:
-        raise Conflict(f"{kind}: an entry of history is already stored ({exc})") from None
+        raise Conflict(
+            say(
+                f"{kind}：这条历史记录已经存过（{exc}）",
+                f"{kind}: an entry of history is already stored ({exc})",
+            )
+        ) from None

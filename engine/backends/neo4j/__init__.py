@@ -28,8 +28,9 @@ from engine.backends.neo4j.records import props_of, record_from
 from engine.backends.neo4j.settings import Neo4jSettings as Neo4jSettings
 from engine.backends.neo4j.statements import sections, statement
 from engine.changes import find_changes
-from engine.errors import BackendUnavailable, BadQuery, GridchainError, IssueConflict, NotFound
-from engine.issues import IssueHistory, check_color, history_of, status_of
+from engine.errors import BackendUnavailable, GridchainError, NotFound
+from engine.issues import IssueHistory, check_color, history_of, moved_on, status_of
+from engine.lang import say
 from engine.model import (
     BODY_KINDS,
     DEFAULT_MEMBER_LIMIT,
@@ -149,7 +150,12 @@ class Neo4jBackend(semantics.ChainAnswers):
         except (ServiceUnavailable, SessionExpired) as exc:
             raise unreachable(self.settings.uri, exc) from exc
         except Neo4jError as exc:
-            raise GridchainError(f"Neo4j refused a statement: {exc.code}: {exc.message}") from exc
+            raise GridchainError(
+                say(
+                    f"Neo4j 拒绝了一条语句：{exc.code}: {exc.message}",
+                    f"Neo4j refused a statement: {exc.code}: {exc.message}",
+                )
+            ) from exc
 
     def read_batches(
         self, file: str, name: str, ids: list[str], **params: Any
@@ -271,9 +277,7 @@ class Neo4jBackend(semantics.ChainAnswers):
         if found["issue"] is not None:
             return found["subject"], history_of(*self.issue(target))
         if found["other"] is not None:
-            raise BadQuery(
-                f"{target!r} is a {found['other']}; ask about a unit, household, resident or issue"
-            )
+            raise semantics.no_chain(target, found["other"])
         raise NotFound(target)
 
     def levels(self, start: str, as_of: dt.date) -> list[semantics.Level]:
@@ -409,8 +413,7 @@ class Neo4jBackend(semantics.ChainAnswers):
         current, stored = self.issue(issue.id)
         if events[-1] in stored:
             return  # a retried transaction whose first attempt had committed
-        status = status_of(current)
-        raise IssueConflict(issue.id, status, f"issue {issue.id!r} moved on: it is {status}")
+        raise moved_on(issue.id, status_of(current))
 
     def issue_facts(self, statuses: tuple[str, ...], as_of: dt.date) -> list[semantics.IssueFacts]:
         rows = self.read("issues", "issues", statuses=list(statuses))
@@ -442,8 +445,8 @@ class Neo4jBackend(semantics.ChainAnswers):
         if not rows:
             raise NotFound(change.household_id, "household")
 
-    def names(self, places: set[str]) -> dict[str, str]:
-        rows = self.read_batches("find", "names_of", sorted(places))
+    def names(self, ids: set[str]) -> dict[str, str]:
+        rows = self.read_batches("find", "names_of", sorted(ids))
         return {row["id"]: row["name"] for row in rows}
 
     def households_under(self, place: str) -> list[str]:
@@ -610,7 +613,9 @@ def depth(row: neo4j.Record) -> int:
 
 def unreachable(uri: str, error: Exception) -> BackendUnavailable:
     reason = " ".join(str(error).split())  # the driver's messages span lines; users get one
-    return BackendUnavailable(f"cannot reach Neo4j at {uri}: {reason}")
+    return BackendUnavailable(
+        say(f"连不上 Neo4j（{uri}）：{reason}", f"cannot reach Neo4j at {uri}: {reason}")
+    )
 
 
 def to_date(value: str | None) -> dt.date | None:

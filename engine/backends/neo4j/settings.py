@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engine.errors import GridchainError
+from engine.lang import say
 
 # Thousands of rows per UNWIND keep Neo4j's transactions few and its memory modest; the Bolt
 # test server, which caps a request near 4 KB, is given a handful by its fixture.
@@ -24,7 +25,12 @@ class Neo4jSettings:
     def from_env(cls, env: Mapping[str, str]) -> Neo4jSettings:
         batch = env.get("GRIDCHAIN_BATCH_SIZE", str(DEFAULT_BATCH_SIZE))
         if not batch.isdigit() or int(batch) < 1:
-            raise GridchainError(f"GRIDCHAIN_BATCH_SIZE: expected a positive number, got {batch!r}")
+            raise GridchainError(
+                say(
+                    f"GRIDCHAIN_BATCH_SIZE：应为正整数，现为 '{batch}'",
+                    f"GRIDCHAIN_BATCH_SIZE: expected a positive number, got {batch!r}",
+                )
+            )
         return cls(
             uri=env.get("NEO4J_URI", "bolt://localhost:7687"),
             user=env.get("NEO4J_USER", "neo4j"),
