@@ -61,15 +61,18 @@ def gaps_listing(result: GapsResult, names: Names, links: Links, kind: str | Non
 def townships_listing(
     result: GapsResult, names: Names, households: Mapping[str, int], links: Links
 ) -> Listing:
-    """Gaps per township by name, per 1,000 households, worst first; a count opens its list."""
+    """Gaps per township by name, per 1,000 households, worst first; a count opens its list,
+    and each township its printable inspection report."""
     sheet = tables.townships_sheet(result, names, households)
     township_of = {tables.named(township, names): township for township in households}
     hrefs = {}
+    views = []
     for r, row in enumerate(sheet.rows):
-        township = township_of.get(str(row[0]))
-        if township is not None:
-            hrefs[r, 0] = hrefs[r, 1] = links.to("/view/gaps", scope=township)
-    return Listing(sheet, "/view/townships", {"scope": result.scope}, hrefs)
+        township = township_of[str(row[0])]
+        hrefs[r, 0] = hrefs[r, 1] = links.to("/view/gaps", scope=township)
+        report = links.to("/view/report", scope=township)
+        views.append(f'<a href="{report}">{say("督查报告", "inspection report")}</a>')
+    return Listing(sheet, "/view/townships", {"scope": result.scope}, hrefs, views=views)
 
 
 def kinds_listing(result: GapsResult, names: Names, links: Links) -> Listing:

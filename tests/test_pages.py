@@ -49,17 +49,18 @@ def test_the_dashboard_is_chinese_and_ranks_townships_per_1000_households(
     assert '<html lang="zh-CN">' in html
     assert "全县网格化治理督查" in html and "各乡镇缺口" in html
     townships = rows_of(html, 0)
-    assert townships[0] == ["乡镇", "缺口", "户数", "每千户缺口"]
+    assert townships[0] == ["乡镇", "缺口", "户数", "每千户缺口", ""]
     # 大水坑镇: 5 gaps in 4 households; 花马池镇: 3 in 7. The worse per household comes first.
     assert townships[1:] == [
-        ["大水坑镇 (T2)", "5", "4", "1,250.0"],
-        ["花马池镇 (T1)", "3", "7", "428.6"],
+        ["大水坑镇 (T2)", "5", "4", "1,250.0", "督查报告"],
+        ["花马池镇 (T1)", "3", "7", "428.6", "督查报告"],
     ]
     kinds = rows_of(html, 1)
     assert kinds[0] == ["缺口类型", "数量", "花马池镇 (T1)", "大水坑镇 (T2)"]
     assert ["缺指挥长", "3", "1", "2"] in kinds and ["户无网格员", "1", "1", "0"] in kinds
     hrefs = links_of(html)
     assert "/view/gaps?scope=T2&as_of=2024-06-01" in hrefs
+    assert "/view/report?scope=T2&as_of=2024-06-01" in hrefs
     assert "/view/gaps?kind=missing_commander&as_of=2024-06-01" in hrefs
     assert "/view/gaps?scope=T1&kind=uncovered_household&as_of=2024-06-01" in hrefs
 
@@ -179,7 +180,13 @@ def test_english_on_request_codes_and_ids_unchanged(inspector: httpx.Client) -> 
     english = {"Accept-Language": "en-GB,en;q=0.9"}
     html = inspector.get("/", params=DAY, headers=english).text
     assert '<html lang="en">' in html
-    assert rows_of(html, 0)[0] == ["township", "gaps", "households", "gaps per 1,000 households"]
+    assert rows_of(html, 0)[0] == [
+        "township",
+        "gaps",
+        "households",
+        "gaps per 1,000 households",
+        "",
+    ]
     assert ["missing commander", "3", "1", "2"] in rows_of(html, 1)
     assert "/view/gaps?kind=missing_commander&as_of=2024-06-01" in links_of(html)
     assert "Sign out" in html and "Search" in html

@@ -51,7 +51,7 @@ def test_the_dashboard_reads_chinese(browser: Browser, server: Server) -> None:
         assert page.get_attribute("html", "lang") == "zh-CN"
         assert page.locator("h1").inner_text() == "全县网格化治理督查（2024-06-01）"
         first = page.locator("table.list").first.locator("tr").nth(1).inner_text()
-        assert first.split("\t") == ["大水坑镇 (T2)", "5", "4", "1,250.0"]
+        assert first.split("\t") == ["大水坑镇 (T2)", "5", "4", "1,250.0", "督查报告"]
         page.get_by_role("link", name="大水坑镇 (T2)").click()
         assert page.locator("h1").inner_text() == "大水坑镇 (T2) 的覆盖缺口（2024-06-01）"
 
