@@ -23,6 +23,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# For a test that runs the chromium command itself (printing a page to PDF): it waits up to
+# five seconds of the page's own time for what the page loads.
+CHROMIUM_FLAGS = ["--headless", *CHROMIUM_ARGS, "--virtual-time-budget=5000"]
 # A page is given this long to do what is awaited (to load, to draw): a bound for a machine
 # under load, not a pace the test expects.
 PATIENCE_MS = 60_000
