@@ -19,7 +19,7 @@ from engine import tables
 from engine.lang import say
 from engine.model import BodyRef, PersonRef, TraceResult, WhoResult
 from engine.semantics import TRACE_ROLE
-from engine.vocabulary import BODY_KINDS, ISSUE_STATUSES, LABELS, ROLES
+from engine.vocabulary import BODY_KINDS, ROLES, label_name
 
 COUNTY_TRACE_ROLE = "liaison"  # a county step names the county leader in liaison (SPEC §4.3)
 
@@ -52,7 +52,7 @@ STYLE = """
 
 def kind_name(kind: str) -> str:
     """What a node of a kind is, in the reader's language (the legend's words)."""
-    return tables.vacant() if kind == "vacant" else LABELS.name(kind)
+    return tables.vacant() if kind == "vacant" else label_name(kind)
 
 
 def named(name: str, node: str) -> str:
@@ -233,21 +233,7 @@ def trace_page(result: TraceResult, names: Mapping[str, str], links: pages.Links
         at = result.path[0].unit
         graph.node(issue.id, f"{issue.id}\n{late}", "Issue", at)
         graph.link(issue.id, at, say("关于", "about"), "ABOUT")
-        status = ISSUE_STATUSES.name(issue.status)
-        issue_text = (
-            "<p>"
-            + escape(
-                say(
-                    f"事项 {issue.id}（{status}）：{issue.reported_at} 上报，"
-                    f"办结时限 {issue.due_at or '—'}，处置于 {issue.resolved_at or '—'}，"
-                    f"逾期 {issue.overdue_days} 天",
-                    f"Issue {issue.id} ({status}): reported "
-                    f"{issue.reported_at}, due {issue.due_at or '-'}, resolved "
-                    f"{issue.resolved_at or '-'}, overdue {issue.overdue_days} days",
-                )
-            )
-            + "</p>"
-        )
+        issue_text = f"<p>{escape(tables.issue_standing(issue))}</p>"
     facts = f"<table>{''.join(rows)}</table>{issue_text}"
     target = named(names.get(result.target, result.target), result.target)
     if result.issue is not None:
