@@ -21,8 +21,10 @@ import subprocess
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import pytest
+from fastapi.routing import APIRoute
 from openpyxl import Workbook
 from test_cli import clean_env, installed_gridchain
 
@@ -44,10 +46,10 @@ WORD_LISTS: dict[str, WordList] = {
 WORDS = [(name, word) for name, words in WORD_LISTS.items() for word in words.words]
 WORD_IDS = [f"{name}.{word.code}" for name, word in WORDS]
 # The questions a page may show that only read the store: the docs' examples run them as written.
-READING = {"who", "trace", "gaps", "stats", "find", "covers", "overdue", "history"}
+READING = {"who", "trace", "gaps", "stats", "find", "covers", "overdue", "history", "report"}
 # An import refuses a unit without a parent, so no ledger can show an orphan unit (SPEC §4.2).
 NOT_IN_A_LEDGER = {"orphan_unit"}
-GLOBAL_OPTIONS = {"--db", "--backend"}  # each takes a value, before the command
+GLOBAL_OPTIONS = {"--db", "--lang", "--backend"}  # each takes a value, before the command
 
 
 def pages(lang: str) -> dict[str, str]:
@@ -314,7 +316,9 @@ def test_the_import_page_shows_what_a_refused_import_says(tmp_path: Path, lang: 
     shutil.copytree(LEDGERS["zh"], folder)
     (folder / "户.csv").rename(folder / "住户.csv")
     shown = [
-        body for _, body in fenced(page(lang, "import.md"), "text") if body.startswith("error")
+        body
+        for _, body in fenced(page(lang, "import.md"), "text")
+        if body.startswith(("错误", "error"))
     ]
     assert shown == [wrong_values, refusal(folder, lang)]
 
@@ -398,6 +402,15 @@ def subcommands(*command: str) -> set[str]:
     return set(re.findall(r"^    (\w+)", listed.group(1), re.M))
 
 
+def options_before(words: list[str]) -> list[str]:
+    """The global options before the command (`--lang en`), but the store: the test picks it."""
+    before, rest = [], words[1:]
+    while rest and rest[0] in GLOBAL_OPTIONS:
+        before += rest[:2] if rest[0] != "--db" else []
+        rest = rest[2:]
+    return before
+
+
 def command_words(words: list[str]) -> tuple[list[str], list[str]]:
     """The command's name (with its issue step) and the words after it; global options go."""
     rest = words[1:]
@@ -431,6 +444,49 @@ def test_every_command_a_page_shows_exists(where: str, words: list[str]) -> None
         assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", shown), f"{where}: {option}"
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_cli_page_has_a_section_per_command(lang: str) -> None:
+    """Every command `gridchain --help` lists has its own section on the command-line page,
+    and every step of the issue loop its line there."""
+    text = page(lang, "cli.md")
+    headings = {line.split()[1] for line in text.splitlines() if line.startswith("### ")}
+    assert subcommands() <= headings
+    assert all(f"gridchain issue {step} " in text for step in subcommands("issue"))
+
+
+def app_routes() -> set[str]:
+    """Every route of the HTTP app, `METHOD /path`: those of its OpenAPI document, and the
+    pages' own it leaves out of it (login, logout, the language switch, /docs and /redoc)."""
+    from api.app import create_app
+    from api.auth import KeyRing
+    from api.routes import docs, language, session
+    from engine.backends.memory import MemoryBackend
+
+    with TemporaryDirectory() as folder:
+        backend = MemoryBackend(Path(folder) / "gridchain.db")
+        try:
+            schema = create_app(backend, KeyRing([])).openapi()
+        finally:
+            backend.close()
+    routes = {f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops}
+    for module in (docs, language, session):
+        for route in module.router.routes:
+            assert isinstance(route, APIRoute)
+            routes |= {f"{method} {route.path}" for method in route.methods}
+    return routes
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_api_page_names_every_route(lang: str) -> None:
+    """Each route stands on the API page as `METHOD /path`, with the path's own parameter
+    names (those Swagger shows), and the page names no route the app lacks."""
+    text = page(lang, "api.md")
+    shown = set(re.findall(r"`((?:GET|POST|PUT|PATCH|DELETE) /[^`?\s]*)", text))
+    routes = app_routes()
+    assert routes - shown == set(), f"docs/{lang}/api.md lacks these routes"
+    assert shown - routes == set(), f"docs/{lang}/api.md names routes the app lacks"
+
+
 def only_reads(words: list[str]) -> bool:
     """A question, or an import's dry run: what the example store can answer and keep as it is."""
     name, _ = command_words(words)
@@ -444,12 +500,19 @@ READ_ONLY = [(where, words) for where, words in COMMANDS if only_reads(words)]
 @pytest.mark.slow
 @pytest.mark.parametrize(("where", "words"), READ_ONLY, ids=[w for w, _ in READ_ONLY])
 def test_every_question_a_page_shows_runs_on_the_example(
-    stores: dict[str, Path], where: str, words: list[str]
+    stores: dict[str, Path], where: str, words: list[str], tmp_path: Path
 ) -> None:
     """The pages' questions, as written, on the store of the example ledger (the one their
-    first command builds), from the checkout (where their paths lie)."""
+    first command builds), from the checkout (where their paths lie); a file one writes
+    (`--out`) goes to a scratch folder instead, and must be there after."""
     name, rest = command_words(words)
-    gridchain(*name, *rest, db=stores["zh"])
+    written = None
+    if "--out" in rest:
+        at = rest.index("--out") + 1
+        written = tmp_path / Path(rest[at]).name
+        rest = [*rest[:at], str(written), *rest[at + 1 :]]
+    gridchain(*options_before(words), *name, *rest, db=stores["zh"])
+    assert written is None or written.stat().st_size > 0, where
 
 
 # ---- links ----------------------------------------------------------------------------------
