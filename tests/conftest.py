@@ -73,7 +73,10 @@ def neo4j_container() -> Iterator[Neo4jSettings]:
         docker.from_env().ping()
     except Exception as exc:  # any failure means: no Docker engine to start Neo4j in
         pytest.skip(f"neo4j-testcontainers: no Docker engine answers ({type(exc).__name__})")
-    from testcontainers.community.neo4j import Neo4jContainer
+    try:
+        from testcontainers.community.neo4j import Neo4jContainer
+    except ImportError:  # testcontainers before 4.x moved Neo4j into its community modules
+        from testcontainers.neo4j import Neo4jContainer  # type: ignore[no-redef]
 
     with Neo4jContainer(NEO4J_IMAGE) as container:
         yield Neo4jSettings(

@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import subprocess
+import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import neo4j
 import pytest
+import yaml
 from bolt_server import BoltServer, falkordb_bolt_server
 from conftest import (
     FALKORDB_BATCH,
@@ -390,3 +393,81 @@ def test_testcontainers_neo4j_comes_from_its_community_module() -> None:
     conftest = (Path(__file__).parent / "conftest.py").read_text(encoding="utf-8")
     assert "from testcontainers.community.neo4j import Neo4jContainer" in conftest
     assert re.search(r"^NEO4J_IMAGE = \"neo4j:5\.\d+\.\d+-community\"$", conftest, re.M)
+
+
+# ---- 8. a compose file a Neo4j user can run ----------------------------------------------------
+
+DOCKER = Path(__file__).parent.parent / "docker"
+
+
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((DOCKER / "docker-compose.yml").read_text("utf-8"))
+    return loaded
+
+
+def test_compose_publishes_on_loopback_unless_asked() -> None:
+    for name, service in compose()["services"].items():
+        for port in service.get("ports", []):
+            bind, published, inner = port.rsplit(":", 2)
+            assert bind == "${GRIDCHAIN_BIND:-127.0.0.1}", f"{name} publishes {port}"
+            assert published == inner
+
+
+def test_compose_and_dockerfile_name_exact_images() -> None:
+    services = compose()["services"]
+    assert re.fullmatch(r"neo4j:5\.\d+\.\d+-community", services["neo4j"]["image"])
+    version = tomllib.loads((DOCKER.parent / "pyproject.toml").read_text("utf-8"))["project"]
+    assert services["api"]["image"] == f"gridchain:{version['version']}"
+    dockerfile = (DOCKER / "Dockerfile").read_text("utf-8")
+    bases = re.findall(r"^FROM (\S+)", dockerfile, re.M)
+    assert bases and all(re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+", b) for b in bases)
+
+
+def test_compose_never_mounts_a_file_that_a_missing_one_would_make_a_directory() -> None:
+    """Docker makes a missing bind source a directory: only folders are bound."""
+    for service in compose()["services"].values():
+        for volume in service.get("volumes", []):
+            if isinstance(volume, str):
+                source = volume.split(":")[0]
+                assert not source.startswith((".", "/")), f"short bind mount {volume}"
+            elif volume["type"] == "bind":
+                assert (DOCKER / volume["source"]).is_dir(), volume
+
+
+def entrypoint_script(tmp_path: Path) -> list[str]:
+    """The api's entrypoint as compose runs it (`$$` is a `$`), with the keys looked for in
+    `tmp_path` and `gridchain` an echo."""
+    api = compose()["services"]["api"]
+    shell, flag, script, name = api["entrypoint"]
+    script = script.replace("$$", "$").replace("/etc/gridchain", str(tmp_path))
+    return [shell, flag, script.replace("exec gridchain", "exec echo gridchain"), name]
+
+
+def test_serve_without_keys_json_says_where_it_belongs(tmp_path: Path) -> None:
+    entrypoint = entrypoint_script(tmp_path)
+    command = compose()["services"]["api"]["command"]
+    missing = subprocess.run([*entrypoint, *command], capture_output=True, text=True)
+    assert missing.returncode == 2
+    assert missing.stderr.splitlines() == [
+        "错误：缺少 docker/keys.json：在 docker/ 下执行 cp keys.example.json keys.json，"
+        "再填入真实密钥"
+    ]
+    english = subprocess.run(
+        [*entrypoint, *command], capture_output=True, text=True, env={"GRIDCHAIN_LANG": "en"}
+    )
+    assert english.stderr.startswith("error: docker/keys.json is missing")
+    (tmp_path / "keys.json").write_text("[]", encoding="utf-8")
+    serving = subprocess.run([*entrypoint, *command], capture_output=True, text=True)
+    assert serving.stdout.split() == ["gridchain", *command]
+    (tmp_path / "keys.json").unlink()
+    importing = subprocess.run([*entrypoint, "import", "/ledgers"], capture_output=True, text=True)
+    assert (importing.returncode, importing.stdout) == (0, "gridchain import /ledgers\n")
+
+
+def test_the_readme_of_docker_imports_into_the_compose_neo4j() -> None:
+    readme = (DOCKER / "README.md").read_text("utf-8")
+    recipes = re.findall(r"^docker compose run --rm .*api (\w+)", readme, re.M)
+    assert {"demo", "import"} <= set(recipes)
+    api = compose()["services"]["api"]
+    assert api["environment"]["NEO4J_URI"] == "bolt://neo4j:7687"
+    assert api["depends_on"]["neo4j"]["condition"] == "service_healthy"
