@@ -6,6 +6,7 @@ Neo4j sends are given by the driver's own error objects."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -96,7 +97,8 @@ def test_every_session_and_query_waits_on_the_drivers_bookmarks(
     load(backend, small())
     loop.set_color(backend, "H3", "orange", "M2", dt.datetime(2024, 5, 20, 9))
     backend.who("H3", AS_OF)
-    monkeypatch.setattr(backend, "dialect", backend.dialect.__class__("neo4j", "", False))
+    on_neo4j = dataclasses.replace(backend.dialect, autocommit_reads=False)
+    monkeypatch.setattr(backend, "dialect", on_neo4j)
     backend.who("H3", AS_OF)
     assert sessions and queries
     assert all(config.get("bookmark_manager") is shared for config in sessions)
@@ -311,6 +313,19 @@ def test_errors_only_neo4j_sends_are_mapped_by_class(
 def test_a_server_out_of_reach_is_unavailable(error: Exception) -> None:
     with pytest.raises(BackendUnavailable), answering("neo4j://cluster"):
         raise error
+
+
+def test_a_refusal_over_several_lines_is_said_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRIDCHAIN_LANG", "en")
+    error = neo4j.exceptions.Neo4jError._hydrate_neo4j(
+        code="Neo.TransientError.Transaction.LeaderSwitch", message="no leader\n  try again"
+    )
+    with pytest.raises(BackendUnavailable) as busy, answering("neo4j://cluster"):
+        raise error
+    assert str(busy.value) == (
+        "Neo4j could not do it for now (retried): "
+        "Neo.TransientError.Transaction.LeaderSwitch: no leader try again"
+    )
 
 
 def test_other_client_errors_stay_the_callers() -> None:

@@ -32,29 +32,36 @@ def answering(uri: str) -> Iterator[None]:
     except TransientError as exc:
         raise BackendUnavailable(
             say(
-                f"Neo4j 暂时无法完成（已重试）：{exc.code}: {exc.message}",
-                f"Neo4j could not do it for now (retried): {exc.code}: {exc.message}",
+                f"Neo4j 暂时无法完成（已重试）：{refusal(exc)}",
+                f"Neo4j could not do it for now (retried): {refusal(exc)}",
             )
         ) from exc
     except Neo4jError as exc:
         if isinstance(exc, ConstraintError) or exc.code == CONSTRAINT_VIOLATED:
             raise Conflict(
                 say(
-                    f"Neo4j 拒绝了这次写入：与已存的数据冲突（{exc.code}: {exc.message}）",
-                    f"Neo4j refused the write: it clashes with stored data "
-                    f"({exc.code}: {exc.message})",
+                    f"Neo4j 拒绝了这次写入：与已存的数据冲突（{refusal(exc)}）",
+                    f"Neo4j refused the write: it clashes with stored data ({refusal(exc)})",
                 )
             ) from exc
         raise GridchainError(
             say(
-                f"Neo4j 拒绝了一条语句：{exc.code}: {exc.message}",
-                f"Neo4j refused a statement: {exc.code}: {exc.message}",
+                f"Neo4j 拒绝了一条语句：{refusal(exc)}",
+                f"Neo4j refused a statement: {refusal(exc)}",
             )
         ) from exc
 
 
+def refusal(error: Neo4jError) -> str:
+    return one_line(f"{error.code}: {error.message}")
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())  # the server's and driver's messages span lines; users get one
+
+
 def unreachable(uri: str, error: Exception) -> BackendUnavailable:
-    reason = " ".join(str(error).split())  # the driver's messages span lines; users get one
+    reason = one_line(str(error))
     return BackendUnavailable(
         say(f"连不上 Neo4j（{uri}）：{reason}", f"cannot reach Neo4j at {uri}: {reason}")
     )
