@@ -72,7 +72,7 @@ DESCRIPTIONS = {
     409: "Something with that id exists already, or the issue's status refuses the step.",
     413: "The upload is too large.",
     422: "A parameter, body or uploaded row was refused.",
-    503: "The backend cannot be reached.",
+    503: "The backend cannot be reached, or is busy: ask again after `Retry-After` seconds.",
 }
 
 
