@@ -379,7 +379,12 @@ def serve(args: argparse.Namespace) -> None:
     """Serve the HTTP API (OpenAPI at /docs) on the configured backend."""
     from api.auth import KeyFileError, KeyRing
     from api.server import run
+    from engine.settings import SettingsError, load
 
+    try:
+        settings = load(os.environ)
+    except SettingsError as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
     if args.keys is None:
         fail(
             say(
@@ -393,7 +398,7 @@ def serve(args: argparse.Namespace) -> None:
     except KeyFileError as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     with backend_session(args) as backend:
-        run(backend, keyring, args.host, args.port)
+        run(backend, keyring, args.host, args.port, settings)
 
 
 # ---- the issue loop: 线索上报 → 问题处置 → 结果反馈 -------------------------------------------
