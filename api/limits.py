@@ -37,7 +37,8 @@ KEYLESS_FORMS = frozenset({"/login", "/logout"})  # the pages' forms: a typed ke
 UNTIMED = frozenset({"/health"})  # a probe says how the server is, never "try later"
 # Whole-area questions and uploads: each takes a core, or the disk, for a while.
 EXPENSIVE = (
-    ("GET", re.compile(r"/(gaps|stats|issues|view/gaps|view/report|people/[^/]+/coverage)")),
+    ("GET", re.compile(r"/|/(gaps|stats|issues|people/[^/]+/coverage)")),
+    ("GET", re.compile(r"/view/(townships|kinds|gaps|report|people/[^/]+/coverage)")),
     ("POST", re.compile(re.escape(UPLOADS))),
 )
 CLOSE = (b"connection", b"close")

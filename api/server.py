@@ -11,6 +11,7 @@ applies; beyond the connection limit uvicorn answers 503.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import math
@@ -18,6 +19,7 @@ import re
 from typing import Any
 from urllib.parse import unquote_plus
 
+import h11
 import uvicorn
 import uvicorn.config
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -65,16 +67,38 @@ def log_config() -> dict[str, Any]:
 
 
 def timed_heads(header_seconds: float) -> type[H11Protocol]:
-    """Uvicorn's h11 protocol, with a new connection's head timed as an idle one is: uvicorn
-    starts its keep-alive timer only after a first answer, and stops it only when a whole head
-    has arrived, so the same timer started at once bounds a slow first head too."""
+    """Uvicorn's h11 protocol, with each request's head timed: uvicorn's keep-alive timer stops
+    at the first byte that comes, so a head sent a byte at a time would keep it open forever."""
 
     class TimedHeads(H11Protocol):
-        def connection_made(self, transport: Any) -> None:
-            super().connection_made(transport)
-            self.timeout_keep_alive_task = self.loop.call_later(
-                header_seconds, self.timeout_keep_alive_handler
-            )
+        head_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)  # type: ignore[arg-type]
+            self.time_head()
+
+        def time_head(self) -> None:
+            self.head_timer = self.loop.call_later(header_seconds, self.head_too_slow)
+
+        def head_too_slow(self) -> None:
+            if self.conn.their_state is h11.IDLE:  # still no whole head
+                self.timeout_keep_alive_handler()  # closes the connection
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.head_timer is not None and self.conn.their_state is not h11.IDLE:
+                self.head_timer.cancel()
+                self.head_timer = None
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+                self.time_head()  # the next request's head
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self.head_timer is not None:
+                self.head_timer.cancel()
+            super().connection_lost(exc)
 
     return TimedHeads
 

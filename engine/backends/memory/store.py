@@ -202,7 +202,8 @@ class StoreFile:
         self.changed()
 
     def roll_back(self, db: sqlite3.Connection) -> None:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # a full disk makes SQLite roll back by itself
+            db.execute("ROLLBACK")
         self.changed()  # what was read inside the transaction may have seen its own writes
 
     def changed(self) -> None:
