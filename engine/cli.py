@@ -377,14 +377,15 @@ def inspection_report(args: argparse.Namespace) -> None:
 
 def serve(args: argparse.Namespace) -> None:
     """Serve the HTTP API (OpenAPI at /docs) on the configured backend."""
-    from api.auth import KeyFileError, KeyRing
-    from api.server import run
     from engine.settings import SettingsError, load
 
     try:
         settings = load(os.environ)
     except SettingsError as exc:
         fail(str(exc), EXIT_BAD_INPUT)
+    from api.auth import KeyFileError, KeyRing
+    from api.server import run
+
     if args.keys is None:
         fail(
             say(
