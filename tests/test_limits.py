@@ -304,8 +304,8 @@ def test_a_key_runs_one_expensive_request_at_a_time(server: Server) -> None:
     assert busy.headers["retry-after"] == "1"
     assert busy.json()["title"] == "请求过多"
     with server.client(KEYS["t1_admin"]) as admin:  # the upload ended with its connection
-        answers = [admin.get("/gaps", params={"as_of": AS_OF}).status_code for _ in range(50)]
-    assert 200 in answers
+        asks = (admin.get("/gaps", params={"as_of": AS_OF}).status_code for _ in range(50))
+        assert any(status == 200 for status in asks)
 
 
 def test_a_question_over_the_time_limit_gets_503(tmp_path: Path) -> None:
