@@ -431,6 +431,9 @@ def test_a_full_disk_answers_507_and_health_says_so(tmp_path: Path, small_disk: 
             fillers.append(fill(small_disk, "more"))  # what the failed write gave back
             unpacked = upload(admin)
             assert unpacked.status_code == 507, unpacked.text
+            big = os.urandom(2 * MIB)  # past what is held in memory while it is received
+            spooled = admin.post("/datasets", files={"file": ("big.zip", big, "application/zip")})
+            assert spooled.status_code == 507, spooled.text
             health = anonymous.get("/health")
             assert health.status_code == 503
             assert health.json() == {
