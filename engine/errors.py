@@ -112,6 +112,10 @@ class BackendUnavailable(GridchainError):
     """The configured backend cannot be reached."""
 
 
+class StoreFull(BackendUnavailable):
+    """The store's disk is full: nothing more is written until room is made."""
+
+
 class Conflict(GridchainError):
     """A write that the stored state refuses: an id taken, a step not allowed now."""
 
