@@ -11,15 +11,23 @@ import re
 import shutil
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
+from engine import limits
 from engine.errors import ImportProblem, ImportRefused
 from engine.lang import say
-from engine.ledger import Table, is_ledger_file, kind_named, read_dataset
+from engine.ledger import (
+    Table,
+    archive_problem,
+    is_ledger_file,
+    kind_named,
+    read_dataset,
+    too_large,
+)
 
 MAX_UPLOAD_BYTES = 256 * 2**20
-MAX_UNPACKED_BYTES = 1024 * 2**20
 WORKBOOK_PART = "xl/workbook.xml"  # what makes a zip an .xlsx
+CHUNK = 2**20
 
 
 def shown_name(filename: str | None) -> str:
@@ -47,9 +55,9 @@ def read_upload(filename: str | None, upload: BinaryIO, folder: Path) -> dict[st
         ) from exc
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
-        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-            most = MAX_UNPACKED_BYTES // 2**20
-            raise refused(name, say(f"解压后超过 {most} MiB", f"unpacks to more than {most} MiB"))
+        problem = archive_problem(members, limits.max_file_bytes(None))
+        if problem:
+            raise refused(name, problem)
         if any(m.filename == WORKBOOK_PART for m in members):
             workbook = folder / (name if name.lower().endswith(".xlsx") else "upload.xlsx")
             upload.seek(0)
@@ -75,10 +83,26 @@ def unpack_csv_files(
     if not any(kind_named(PurePosixPath(base).stem) == "units" for base, _ in chosen.values()):
         raise refused(name, say("压缩包里没有 units.csv", "no units.csv in the archive"))
     for base, member in chosen.values():
+        most = limits.max_file_bytes(kind_named(PurePosixPath(base).stem))
+        if member.file_size > most:
+            raise refused(base, too_large(most))
         try:
             with archive.open(member) as packed, (folder / base).open("wb") as out:
-                shutil.copyfileobj(packed, out)
+                copy_at_most(packed, out, most, base)
+        except ImportRefused:
+            raise
         except Exception as exc:  # damaged, encrypted or oddly compressed: each its own type
             raise refused(
                 name, say(f"无法解压 {base}：{exc}", f"cannot unpack {base}: {exc}")
             ) from exc
+
+
+def copy_at_most(packed: IO[bytes], out: IO[bytes], most: int, base: str) -> None:
+    """Unpack a member a chunk at a time, refusing it the moment it passes `most` bytes,
+    whatever size its header declared."""
+    written = 0
+    while chunk := packed.read(CHUNK):
+        written += len(chunk)
+        if written > most:
+            raise refused(base, too_large(most))
+        out.write(chunk)
