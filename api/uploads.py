@@ -2,7 +2,9 @@
 
 Nothing of the archive chooses a folder on disk: each CSV is written under its own base name
 in a fresh folder, so no member name can reach outside it (no path traversal). The folder's
-reader then names each file's kind, or refuses the upload for a misnamed one.
+reader then names each file's kind, or refuses the upload for a misnamed one. Nor is anything
+unpacked before the archive's size is judged (engine/limits.py): how many files it holds, how
+large each unpacks to and how large all of them do.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 import shutil
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import IO, BinaryIO
+from typing import BinaryIO
 
 from engine import limits
 from engine.errors import ImportProblem, ImportRefused
@@ -27,7 +29,6 @@ from engine.ledger import (
 
 MAX_UPLOAD_BYTES = 256 * 2**20
 WORKBOOK_PART = "xl/workbook.xml"  # what makes a zip an .xlsx
-CHUNK = 2**20
 
 
 def shown_name(filename: str | None) -> str:
@@ -83,26 +84,15 @@ def unpack_csv_files(
     if not any(kind_named(PurePosixPath(base).stem) == "units" for base, _ in chosen.values()):
         raise refused(name, say("压缩包里没有 units.csv", "no units.csv in the archive"))
     for base, member in chosen.values():
+        # Python's zipfile unpacks no more than a member declares (and checks its CRC), so a
+        # declared size within the limit bounds what is written.
         most = limits.max_file_bytes(kind_named(PurePosixPath(base).stem))
         if member.file_size > most:
             raise refused(base, too_large(most))
         try:
             with archive.open(member) as packed, (folder / base).open("wb") as out:
-                copy_at_most(packed, out, most, base)
-        except ImportRefused:
-            raise
+                shutil.copyfileobj(packed, out)
         except Exception as exc:  # damaged, encrypted or oddly compressed: each its own type
             raise refused(
                 name, say(f"无法解压 {base}：{exc}", f"cannot unpack {base}: {exc}")
             ) from exc
-
-
-def copy_at_most(packed: IO[bytes], out: IO[bytes], most: int, base: str) -> None:
-    """Unpack a member a chunk at a time, refusing it the moment it passes `most` bytes,
-    whatever size its header declared."""
-    written = 0
-    while chunk := packed.read(CHUNK):
-        written += len(chunk)
-        if written > most:
-            raise refused(base, too_large(most))
-        out.write(chunk)

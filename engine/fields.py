@@ -66,6 +66,14 @@ def id_problem(value: str) -> str | None:
     return None
 
 
+def assignment_id_problem(value: str) -> str | None:
+    """An assignment's id: an id, or the key of one given without (who, where and when are
+    ids and a date, so it is at most three ids long)."""
+    if ASSIGNMENT_KEY.fullmatch(value):
+        return None if len(value) <= 3 * MAX_ID else too_long(value, 3 * MAX_ID)
+    return id_problem(value)
+
+
 def text_problem(value: str, most: int = MAX_TEXT, name: bool = False) -> str | None:
     if len(value) > most:
         return too_long(value, most)
@@ -90,8 +98,8 @@ def note_problem(value: str) -> str | None:
 def cell_problem(column: str, value: str, kind: str = "") -> str | None:
     """What is wrong with a ledger cell of `column` (of a file of `kind`), if anything."""
     if column in ID_COLUMNS:
-        if kind == "assignments" and column == "id" and ASSIGNMENT_KEY.fullmatch(value):
-            return None if len(value) <= 3 * MAX_ID else too_long(value, 3 * MAX_ID)
+        if kind == "assignments" and column == "id":
+            return assignment_id_problem(value)
         return id_problem(value)
     if column in NAME_COLUMNS:
         return name_problem(value)
