@@ -157,10 +157,18 @@ class RecordLines:
         self.record.append(line)
         return line
 
-    def cell_being_read(self) -> int:
-        """The index of the last cell of the record so far: delimiters between quotes (an
-        even number of quotes before them) do not count."""
-        return sum(part.count(",") for part in "".join(self.record).split('"')[::2])
+    def cell_over(self, most: int) -> int:
+        """The index of the record's first cell longer than `most` characters (else its last):
+        a delimiter counts only outside quotes, after an even number of them."""
+        index = length = 0
+        for number, part in enumerate("".join(self.record).split('"')):
+            for piece_number, piece in enumerate(part.split(",") if number % 2 == 0 else [part]):
+                if piece_number:
+                    index, length = index + 1, 0
+                length += len(piece)
+                if length > most:
+                    return index
+        return index
 
 
 def parse_csv(name: str, text: str, kind: str | None = None) -> Table:
@@ -185,7 +193,7 @@ def parse_csv(name: str, text: str, kind: str | None = None) -> Table:
             lines.record.clear()
             start = reader.line_num + 1
     except csv.Error as exc:
-        at = lines.cell_being_read()
+        at = lines.cell_over(csv.field_size_limit())
         column = table.columns[at] if at < len(table.columns) else f"#{at + 1}"
         unreadable = say(f"无法读取这一行：{exc}", f"cannot read this row: {exc}")
         if "field larger than field limit" in str(exc):
