@@ -117,8 +117,8 @@ def same_kind(shown: str, first: str, kind: str) -> ImportProblem:
 
 
 def read_csv(file: Path, kind: str) -> Table:
-    """One CSV ledger, refused when it is larger than a file of its kind may be (its size on
-    disk: an upload's files were cut off at that size as they were unpacked)."""
+    """One CSV ledger, refused before it is read when it is larger than a file of its kind may
+    be (an upload's files were judged by the same limit before they were unpacked)."""
     most = limits.max_file_bytes(kind)
     if file.stat().st_size > most:
         raise ImportRefused([ImportProblem(file.name, 0, "-", too_large(most))])
