@@ -301,13 +301,23 @@ def check_parts(path: Path) -> None:
 
 def archive_problem(members: list[zipfile.ZipInfo], most_each: int) -> str | None:
     """What makes an archive too large to unpack, if anything: too many files, one larger than
-    `most_each`, or all together more than an upload may unpack to."""
+    `most_each` or packed more tightly than a ledger packs, or all together more than an upload
+    may unpack to."""
     if len(members) > limits.MAX_MEMBERS:
         most = limits.MAX_MEMBERS
         return say(f"文件过多：至多 {most} 个", f"too many files: at most {most}")
     largest = max(members, key=lambda member: member.file_size, default=None)
     if largest is not None and largest.file_size > most_each:
         return f"{largest.filename}: {too_large(most_each)}"
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > limits.MIB and ratio > limits.MAX_RATIO:
+            return say(
+                f"{member.filename}：压缩比 {ratio:,.0f}:1 过高（至多 {limits.MAX_RATIO}:1），"
+                "不像是台账",
+                f"{member.filename}: packed {ratio:,.0f} to 1, more than a ledger packs "
+                f"(at most {limits.MAX_RATIO} to 1)",
+            )
     if sum(member.file_size for member in members) > limits.MAX_UNPACKED_BYTES:
         mib = f"{limits.MAX_UNPACKED_BYTES / limits.MIB:,.0f}"
         return say(f"解压后超过 {mib} MiB", f"unpacks to more than {mib} MiB")

@@ -37,4 +37,7 @@ def max_file_bytes(kind: str | None) -> int:
 
 
 MAX_PROBLEMS = 100  # listed by a refused import; the rest are counted
-MAX_PART_BYTES = 256 * MIB  # one part of a workbook: a sheet's XML, its shared strings
+MAX_PART_BYTES = 512 * MIB  # one part of a workbook: a sheet's XML, its shared strings
+# Unpacked to packed, of a file over a MiB: ledgers and their workbooks pack 3 to 13 times
+# smaller; a bomb (a file of one row repeated) a thousand times.
+MAX_RATIO = 100

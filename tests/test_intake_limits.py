@@ -125,9 +125,23 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(
     bomb = zipped({"units.csv": units})
     assert len(bomb) < 200 * 2**10
     response = upload(admin, "bomb.zip", bomb)
-    assert places(response) == [("units.csv", 0, "-")]
-    assert "too large" in response.json()["problems"][0]["message"]
+    assert places(response) == [("bomb.zip", 0, "-")]
+    assert "units.csv: packed" in response.json()["problems"][0]["message"]
     assert len(response.content) < 10_000
+    assert server_peak_mib(server) < MOST_SERVER_MIB
+    assert stored() == before
+
+
+def test_a_file_packed_like_a_bomb_is_refused_though_its_kind_may_be_that_large(
+    server: Server, admin: httpx.Client, stored: Any
+) -> None:
+    before = stored()
+    households = "id,unit_id\n" + "H12,G1\n" * (20 * 2**20 // 7)
+    response = upload(
+        admin, "packed.zip", zipped({"units.csv": NEW_GRID, "households.csv": households})
+    )
+    assert places(response) == [("packed.zip", 0, "-")]
+    assert "households.csv: packed" in response.json()["problems"][0]["message"]
     assert server_peak_mib(server) < MOST_SERVER_MIB
     assert stored() == before
 
