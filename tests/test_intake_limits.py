@@ -114,6 +114,13 @@ def admin(server: Server) -> Any:
         yield client
 
 
+# Each sheet declares its dimension first, as Excel writes it: opening the workbook reads only
+# that far, so what is wrong after it is met as the rows are read.
+START = (
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<dimension ref="A1:D2"/>'
+)
+
 # ---- item 2: bombs and sheets that claim more than they hold -------------------------------
 
 
@@ -192,6 +199,22 @@ def test_a_sheet_with_cells_past_the_last_column_is_refused(
     assert stored() == before
 
 
+def test_a_sheets_rows_past_its_limit_are_refused_as_they_are_read(
+    server: Server, admin: httpx.Client, stored: Any
+) -> None:
+    before = stored()
+    sheet = (
+        START + b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row>'
+        b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>G9</t></is></c></row>'
+        b"</sheetData></worksheet>"
+    )
+    response = upload(admin, "tall.xlsx", workbook(sheet_xml=sheet))
+    assert places(response) == [("tall.xlsx[units]", 100_002, "-")]
+    assert "too many rows" in response.json()["problems"][0]["message"]
+    assert server_peak_mib(server) < MOST_SERVER_MIB
+    assert stored() == before
+
+
 def test_a_refused_import_lists_its_first_100_problems_and_counts_all(
     admin: httpx.Client, stored: Any
 ) -> None:
@@ -216,12 +239,6 @@ def test_a_cell_over_the_csv_field_limit_names_file_line_and_column(
     assert stored() == before
 
 
-# Each sheet declares its dimension first, as Excel writes it: opening the workbook reads only
-# that far, so what is wrong after it is met as the rows are read.
-START = (
-    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    b'<dimension ref="A1:D2"/>'
-)
 XXE = (
     b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
     + START
