@@ -10,6 +10,7 @@ import io
 import re
 import shutil
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import httpx
 import pytest
 from counties import AS_OF, small
 from openpyxl import Workbook
-from serving import Server
+from serving import KEYS, Server
 from test_cli import answer, run
 
 from engine.ledger import write_folder
@@ -99,7 +100,7 @@ def stored(server: Server) -> Any:
     """What the store holds, as the inspector's stats and issue list say it."""
 
     def now() -> Any:
-        with server.client("inspector-key-4f1c9a2e7b") as inspector:
+        with server.client(KEYS["inspector"]) as inspector:
             stats = inspector.get("/stats", params=DAY)
             issues = inspector.get("/issues", params=DAY)
             assert stats.status_code == issues.status_code == 200, issues.text
@@ -109,8 +110,8 @@ def stored(server: Server) -> Any:
 
 
 @pytest.fixture
-def admin(server: Server) -> Any:
-    with server.client("t1-admin-key-8d3e6b1a9c") as client:
+def admin(server: Server) -> Iterator[httpx.Client]:
+    with server.client(KEYS["t1_admin"]) as client:
         yield client
 
 
@@ -427,7 +428,7 @@ def test_a_note_within_its_limit_is_kept(admin: httpx.Client) -> None:
 
 
 def test_refusals_speak_chinese_by_default(server: Server) -> None:
-    with server.client("t1-admin-key-8d3e6b1a9c") as client:
+    with server.client(KEYS["t1_admin"]) as client:
         client.headers.pop("Accept-Language")
         response = upload(
             client, "ids.zip", zipped({"units.csv": UNITS_HEADER + "G\u200b5,五组,grid,V1\n"})
