@@ -171,7 +171,7 @@ class RecordLines:
         return index
 
 
-def parse_csv(name: str, text: str, kind: str | None = None) -> Table:
+def parse_csv(name: str, text: str, kind: str) -> Table:
     lines = RecordLines(text)
     reader = csv.reader(lines)
     table = Table(name, [])
