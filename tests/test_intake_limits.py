@@ -543,6 +543,21 @@ def test_the_command_refuses_an_issue_report_with_a_long_note(store: Path, tmp_p
     assert answer("stats", "--as-of", AS_OF, db=copy) == before
 
 
+def test_the_command_refuses_a_step_with_a_long_or_invisible_note(
+    store: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "store.db"
+    shutil.copy(store, copy)
+    before = answer("trace", "I1", "--as-of", AS_OF, db=copy)
+    for note in ("长" * 4_001, "\x1b[31m红"):
+        step = ("issue", "dispatch", "I1", "--department", "县民政局", "--note", note)
+        result = run("--lang", "en", *step, db=copy)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith("error: --note: ")
+        assert "\x1b" not in result.stderr
+    assert answer("trace", "I1", "--as-of", AS_OF, db=copy) == before
+
+
 def test_the_command_names_its_problems_in_chinese_by_default(store: Path, tmp_path: Path) -> None:
     households = "id,unit_id\n" + '"Т02-V01",G1\n'
     ledger = folder_of(tmp_path, {"units.csv": NEW_GRID, "households.csv": households})
