@@ -234,7 +234,7 @@ async def on_engine_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, NotFound):
         return problem(404, str(exc))
     if isinstance(exc, ImportRefused):
-        count = len(exc.problems)
+        count = exc.total
         shown = say(
             f"导入被拒绝，未存储任何内容（{count} 个问题）",
             f"import refused, nothing stored ({count} problems)",

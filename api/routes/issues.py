@@ -16,6 +16,7 @@ from api.schemas import (
     DEFAULT_PAGE,
     DepartmentIn,
     FeedbackIn,
+    IdInPath,
     IssueIn,
     IssueStatus,
     Page,
@@ -102,25 +103,25 @@ def step(
 
 
 @router.post("/issues/{issue}/dispatch", responses=WRITE_PROBLEMS)
-def dispatch(issue: str, body: DepartmentIn, caller: Caller, svc: Svc) -> TraceIssue:
+def dispatch(issue: IdInPath, body: DepartmentIn, caller: Caller, svc: Svc) -> TraceIssue:
     """The grid blows the whistle (网格吹哨): a department is called to the issue."""
     return step(svc, caller, issue, "dispatched", actor(caller), body.department, body.note)
 
 
 @router.post("/issues/{issue}/ack", responses=WRITE_PROBLEMS)
-def acknowledge(issue: str, body: DepartmentIn, caller: Caller, svc: Svc) -> TraceIssue:
+def acknowledge(issue: IdInPath, body: DepartmentIn, caller: Caller, svc: Svc) -> TraceIssue:
     """A department called to the issue reports in (部门报到)."""
     return step(svc, caller, issue, "acknowledged", body.department, body.department, body.note)
 
 
 @router.post("/issues/{issue}/resolve", responses=WRITE_PROBLEMS)
-def resolve(issue: str, body: ResolveIn, caller: Caller, svc: Svc) -> TraceIssue:
+def resolve(issue: IdInPath, body: ResolveIn, caller: Caller, svc: Svc) -> TraceIssue:
     """The issue is dealt with (问题处置), by a department called to it or a person."""
     return step(svc, caller, issue, "resolved", body.by, note=body.note)
 
 
 @router.post("/issues/{issue}/feedback", responses=WRITE_PROBLEMS)
-def feedback(issue: str, body: FeedbackIn, caller: Caller, svc: Svc) -> TraceIssue:
+def feedback(issue: IdInPath, body: FeedbackIn, caller: Caller, svc: Svc) -> TraceIssue:
     """The reporter's feedback (结果反馈): satisfied closes it, unsatisfied sends it back to
     the departments (status `dispatched`)."""
     kind = feedback_kind(body.satisfied)
