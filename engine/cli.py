@@ -377,6 +377,12 @@ def inspection_report(args: argparse.Namespace) -> None:
 
 def serve(args: argparse.Namespace) -> None:
     """Serve the HTTP API (OpenAPI at /docs) on the configured backend."""
+    from engine.settings import SettingsError, load
+
+    try:
+        settings = load(os.environ)
+    except SettingsError as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
     from api.auth import KeyFileError, KeyRing
     from api.server import run
 
@@ -393,7 +399,7 @@ def serve(args: argparse.Namespace) -> None:
     except KeyFileError as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     with backend_session(args) as backend:
-        run(backend, keyring, args.host, args.port)
+        run(backend, keyring, args.host, args.port, settings)
 
 
 # ---- the issue loop: 线索上报 → 问题处置 → 结果反馈 -------------------------------------------
