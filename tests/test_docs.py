@@ -454,6 +454,25 @@ def test_the_cli_page_has_a_section_per_command(lang: str) -> None:
     assert all(f"gridchain issue {step} " in text for step in subcommands("issue"))
 
 
+def variables_read() -> set[str]:
+    """Every GRIDCHAIN_ variable the engine or the API reads: each is named in their source."""
+    sources = [*(CHECKOUT / "engine").rglob("*.py"), *(CHECKOUT / "api").rglob("*.py")]
+    return {
+        name
+        for source in sources
+        for name in re.findall(r"[\"'](GRIDCHAIN_[A-Z_]+)[\"']", source.read_text(encoding="utf-8"))
+    }
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_cli_page_names_every_setting(lang: str) -> None:
+    """Each variable stands in the command-line page's table of settings."""
+    rows = [line for line in page(lang, "cli.md").splitlines() if line.startswith("| `")]
+    read = variables_read()
+    assert len(read) > 10
+    assert {name for name in read if not any(f"`{name}`" in row for row in rows)} == set()
+
+
 def app_routes() -> set[str]:
     """Every route of the HTTP app, `METHOD /path`: those of its OpenAPI document, and the
     pages' own it leaves out of it (login, logout, the language switch, /docs and /redoc)."""
