@@ -1,8 +1,8 @@
-"""Single records: a resident (personal data masked by role) and a person's responsibilities."""
+"""Single records: a resident (personal data masked by role) and a person's responsibilities
+(a township admin's view of them: those inside its township)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 
 from fastapi import APIRouter, Response
@@ -12,10 +12,10 @@ from api.auth import Caller, Principal
 from api.masking import mask_id_number, mask_phone
 from api.problems import problem_responses
 from api.schemas import DEFAULT_PAGE, Page, PersonPage
-from api.scopes import require_person, require_read, sees_personal_data, township_of
+from api.scopes import held_in, require_person, require_read, sees_personal_data, township_of
 from api.services import AsOf, Limit, Offset, Svc, day
 from engine.backends.base import Backend
-from engine.model import CoversResult, ResidentView
+from engine.model import CoversResult, PersonView, ResidentView
 
 router = APIRouter(tags=["records"], responses=problem_responses(401, 403, 404, 422))
 
@@ -33,7 +33,7 @@ def resident(resident: str, caller: Caller, svc: Svc, as_of: AsOf = None) -> Res
     """A resident, its household and the household's path; phone and ID number in full only
     for inspectors and the admin of the resident's township."""
     found = svc.backend.resident(resident)
-    require_read(caller, svc.backend, resident, day(as_of))
+    require_read(caller, svc.backend, resident)
     return as_seen_by(caller, svc.backend, found)
 
 
@@ -46,9 +46,10 @@ def person(
     offset: Offset = 0,
     limit: Limit = DEFAULT_PAGE,
 ) -> PersonPage:
-    """What a person is responsible for (one page of it) and how many households that covers."""
-    found = svc.backend.person(person, day(as_of))
-    require_person(caller, svc.backend, found)
+    """What a person is responsible for (one page of it) and how many households that covers;
+    a township admin reads what the person holds in its township."""
+    require_person(caller, svc.backend, person)
+    found = township_part(caller, svc.backend, svc.backend.person(person, day(as_of)))
     return PersonPage(
         id=found.id,
         name=found.name,
@@ -66,6 +67,32 @@ def person(
 @router.get("/people/{person}/coverage", response_model=CoversResult)
 def coverage(person: str, caller: Caller, svc: Svc, as_of: AsOf = None) -> Response:
     """What a person is responsible for on a day: each active assignment, the households under
-    its place and the gaps inside it (the reverse of an accountability chain)."""
-    require_person(caller, svc.backend, svc.backend.person(person, dt.date.today()))
-    return json_answer(svc.covers(person, day(as_of)))
+    its place and the gaps inside it (the reverse of an accountability chain); a township admin
+    reads those in its township."""
+    require_person(caller, svc.backend, person)
+    found = svc.covers(person, day(as_of))
+    if caller.role != "township_admin":
+        return json_answer(found)
+    inside = [
+        covered
+        for covered in found.assignments
+        if township_of(svc.backend.path_of(covered.unit)) == caller.township
+    ]
+    return json_answer(replace(found, assignments=inside))
+
+
+def township_part(caller: Principal, backend: Backend, person: PersonView) -> PersonView:
+    """A person as the caller reads them: for a township admin, what they hold in its township
+    and the households that covers."""
+    if caller.role != "township_admin":
+        return person
+    held = held_in(backend, person, caller.township)
+    if len(held) == len(person.responsibilities):
+        return person
+    covered = {
+        household
+        for responsibility in held
+        if responsibility.role == "grid_member"
+        for household in backend.households_under(responsibility.target)
+    }
+    return replace(person, responsibilities=held, households_covered=len(covered))

@@ -75,14 +75,12 @@ def gap_list(
 @router.get("/view/who/{node}")
 def who_view(node: str, caller: PageCaller, svc: Svc, as_of: AsOf = None) -> HTMLResponse:
     """The accountability chain drawn as a graph."""
-    today = day(as_of)
-    require_read(caller, svc.backend, node, today)
-    return page(graphview.who_page(svc.backend.who(node, today)))
+    require_read(caller, svc.backend, node)
+    return page(graphview.who_page(svc.backend.who(node, day(as_of))))
 
 
 @router.get("/view/trace/{node}")
 def trace_view(node: str, caller: PageCaller, svc: Svc, as_of: AsOf = None) -> HTMLResponse:
     """The reverse trace drawn as a graph."""
-    today = day(as_of)
-    require_read(caller, svc.backend, node, today)
-    return page(graphview.trace_page(svc.backend.trace(node, today)))
+    require_read(caller, svc.backend, node)
+    return page(graphview.trace_page(svc.backend.trace(node, day(as_of))))
