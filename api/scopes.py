@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 
 from fastapi import HTTPException
 
@@ -20,7 +21,7 @@ from api.auth import Principal
 from engine.backends.base import Backend
 from engine.errors import NotFound
 from engine.lang import say
-from engine.model import Issue, NodeRef, PersonView, Responsibility
+from engine.model import CoversResult, Issue, NodeRef, PersonView, Responsibility
 from engine.vocabulary import KEY_ROLES
 
 # The levels through which a grid-member assignment covers a household (SPEC §4).
@@ -136,6 +137,35 @@ def held_in(backend: Backend, person: PersonView, township: str | None) -> list[
     return [
         r for r in person.responsibilities if township_of(backend.path_of(r.target)) == township
     ]
+
+
+def person_seen_by(caller: Principal, backend: Backend, person: PersonView) -> PersonView:
+    """A person as the caller reads them: for a township admin, what they hold in its township
+    and the households that covers."""
+    if caller.role != "township_admin":
+        return person
+    held = held_in(backend, person, caller.township)
+    if len(held) == len(person.responsibilities):
+        return person
+    covered = {
+        household
+        for responsibility in held
+        if responsibility.role == "grid_member"
+        for household in backend.households_under(responsibility.target)
+    }
+    return replace(person, responsibilities=held, households_covered=len(covered))
+
+
+def coverage_seen_by(caller: Principal, backend: Backend, coverage: CoversResult) -> CoversResult:
+    """What a person covers, as the caller reads it: for a township admin, in its township."""
+    if caller.role != "township_admin":
+        return coverage
+    inside = [
+        covered
+        for covered in coverage.assignments
+        if township_of(backend.path_of(covered.unit)) == caller.township
+    ]
+    return replace(coverage, assignments=inside)
 
 
 def require_assignable(caller: Principal, backend: Backend, person: str) -> None:

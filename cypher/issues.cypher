@@ -57,11 +57,15 @@ FOREACH (name IN row.called |
   MERGE (i)-[:DISPATCHED_TO]->(d))
 
 // :name record_color
+// A mark's seq is its place in the household's history: marks of one second keep their order.
 MATCH (h:Unit {id: $household})
 WHERE h.label = 'Household'
 SET h.color = $color
+WITH h
+OPTIONAL MATCH (earlier:ColorChange)-[:OF]->(h)
+WITH h, coalesce(max(earlier.seq), 0) AS last
 MERGE (c:ColorChange {id: $id})
-SET c = $props
+SET c = $props, c.seq = last + 1
 MERGE (c)-[:OF]->(h)
 WITH h
 FOREACH (change IN $changes |
@@ -70,11 +74,14 @@ FOREACH (change IN $changes |
 RETURN h.id AS id
 
 // :name merge_color_change
+// A mark copied from another store keeps its seq; a new one follows the household's last.
 UNWIND $rows AS row
 MATCH (h:Unit {id: row.props.household_id})
 WHERE h.label = 'Household'
+OPTIONAL MATCH (earlier:ColorChange)-[:OF]->(h)
+WITH row, h, coalesce(max(earlier.seq), 0) AS last
 MERGE (c:ColorChange {id: row.id})
-SET c = row.props
+SET c = row.props, c.seq = coalesce(row.props.seq, last + 1)
 MERGE (c)-[:OF]->(h)
 
 // :name color_history

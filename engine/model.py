@@ -207,6 +207,9 @@ class ColorChange(Record):
     color: str
     by: str
     at: dt.datetime
+    # The mark's place in its household's history, given when it is stored: marks made in the
+    # same second keep the order they were made in.
+    seq: int | None = None
 
 
 @immutable

@@ -138,4 +138,4 @@ def test_a_gaps_table_reads_names_beside_ids(store: Path) -> None:
 def test_the_dashboard_names_its_townships(server: Server) -> None:
     with server.client(KEYS["inspector"]) as inspector:
         page = inspector.get("/", params={"as_of": AS_OF.isoformat()}).text
-    assert "花马池镇</a> (T1)" in page and "大水坑镇</a> (T2)" in page
+    assert "花马池镇 (T1)</a>" in page and "大水坑镇 (T2)</a>" in page

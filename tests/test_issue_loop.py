@@ -8,14 +8,17 @@ issues, the later ones report and move issues of their own."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
-from conftest import as_json
+from conftest import as_json, load
 from counties import AS_OF, small
 
 from engine import loop
 from engine.backends.base import Backend
+from engine.backends.memory import MemoryBackend
 from engine.errors import BadQuery, Conflict, ImportRefused, IssueConflict, NotFound
 from engine.intake import take_in
 from engine.issues import (
@@ -26,7 +29,7 @@ from engine.issues import (
     new_report,
 )
 from engine.ledger import tables_from_rows
-from engine.model import Issue, TraceIssue
+from engine.model import ColorChange, Issue, TraceIssue
 from engine.semantics import IssueFilter
 from engine.snapshot import ImportMode
 from engine.timeline import escalation_step
@@ -42,9 +45,7 @@ def at(day: int, month: int = 6) -> dt.datetime:
     return dt.datetime(2024, month, day, 9, 30, tzinfo=dt.UTC)
 
 
-def step(
-    backend: Backend, issue: str, kind: str, day: int, department: str | None = None
-) -> Issue:
+def step(backend: Backend, issue: str, kind: str, day: int, department: str | None = None) -> Issue:
     change = IssueChange(issue, kind, department or "SEC1", "test", at(day), department)
     return loop.transition(backend, change).issue
 
@@ -83,8 +84,12 @@ def test_due_days_and_the_period_come_from_the_environment() -> None:
 
 @pytest.mark.parametrize(
     "env",
-    [{"GRIDCHAIN_SLA_DAYS": "[1]"}, {"GRIDCHAIN_SLA_DAYS": '{"x": 0}'},
-     {"GRIDCHAIN_SLA_DAYS": "{"}, {"GRIDCHAIN_ESCALATION_DAYS": "0"}],
+    [
+        {"GRIDCHAIN_SLA_DAYS": "[1]"},
+        {"GRIDCHAIN_SLA_DAYS": '{"x": 0}'},
+        {"GRIDCHAIN_SLA_DAYS": "{"},
+        {"GRIDCHAIN_ESCALATION_DAYS": "0"},
+    ],
 )
 def test_a_bad_policy_is_refused(env: dict[str, str]) -> None:
     with pytest.raises(Exception, match="GRIDCHAIN_"):
@@ -104,7 +109,10 @@ def test_an_imported_issue_is_known_by_the_steps_its_row_implies(small_county: B
     ]
     resolved = history_of(*small_county.issue("I2"))
     assert [e.kind for e in resolved.events] == [
-        "reported", "dispatched", "acknowledged", "resolved"
+        "reported",
+        "dispatched",
+        "acknowledged",
+        "resolved",
     ]
     assert resolved.events[-1].at.date() == dt.date(2024, 5, 15)
     with pytest.raises(NotFound):
@@ -132,8 +140,11 @@ def test_the_timeline_shows_who_held_a_late_issue_and_for_how_long(
 
 @pytest.mark.parametrize(
     ("day", "level", "holder", "late"),
-    [("2024-05-10", "Household", "M2", 0), ("2024-05-12", "Grid", None, 2),
-     ("2024-05-14", "Village", "TV1", 4)],
+    [
+        ("2024-05-10", "Household", "M2", 0),
+        ("2024-05-12", "Grid", None, 2),
+        ("2024-05-14", "Village", "TV1", 4),
+    ],
 )
 def test_who_holds_a_late_issue_depends_on_the_day_asked(
     small_county: Backend, day: str, level: str, holder: str | None, late: int
@@ -146,7 +157,10 @@ def test_who_holds_a_late_issue_depends_on_the_day_asked(
 def test_a_resolved_issue_is_held_by_nobody(small_county: Backend) -> None:
     issue = traced(small_county, "I2")
     assert (issue.status, issue.overdue_days, issue.level, issue.holder) == (
-        "resolved", 3, None, None
+        "resolved",
+        3,
+        None,
+        None,
     )
     assert [(e.event, e.level, e.held_days) for e in issue.timeline] == [
         ("reported", "Household", 0),
@@ -161,10 +175,19 @@ def test_overdue_lists_what_is_late_and_who_holds_it(small_county: Backend) -> N
     result = loop.issue_list(small_county, AS_OF, IssueFilter(overdue=True))
     [late] = result.issues
     assert as_json(late) == {
-        "id": "I1", "target": "H3", "category": "service", "status": "dispatched",
-        "reported_by": "M2", "reported_at": "2024-05-01", "due_at": "2024-05-10",
-        "resolved_at": None, "departments": ["县民政局"], "color": "yellow", "overdue_days": 22,
-        "level": "County", "holder": {"id": "L1", "name": "李副县长", "role": "liaison"},
+        "id": "I1",
+        "target": "H3",
+        "category": "service",
+        "status": "dispatched",
+        "reported_by": "M2",
+        "reported_at": "2024-05-01",
+        "due_at": "2024-05-10",
+        "resolved_at": None,
+        "departments": ["县民政局"],
+        "color": "yellow",
+        "overdue_days": 22,
+        "level": "County",
+        "holder": {"id": "L1", "name": "李副县长", "role": "liaison"},
         "path": ["H3", "G2", "V1", "T1", "C"],
     }
 
@@ -201,12 +224,19 @@ def test_bad_issue_filters_are_refused(small_county: Backend) -> None:
 
 def test_a_report_gets_its_category_due_date_and_a_first_step(small_county: Backend) -> None:
     new = new_report(
-        target="H1", category="dispute", reporter="M1", recorded_by="test", at=at(2),
-        issue_id="I3", note="邻里纠纷",
+        target="H1",
+        category="dispute",
+        reporter="M1",
+        recorded_by="test",
+        at=at(2),
+        issue_id="I3",
+        note="邻里纠纷",
     )
     issue = loop.report(small_county, new)
     assert (issue.status, issue.due_at, issue.extra) == (
-        "reported", dt.date(2024, 6, 9), {"note": "邻里纠纷"}
+        "reported",
+        dt.date(2024, 6, 9),
+        {"note": "邻里纠纷"},
     )
     stored, events = small_county.issue("I3")
     assert stored == issue
@@ -229,7 +259,12 @@ def test_the_loop_reopens_on_unsatisfied_feedback_and_closes_on_satisfied(
         step(small_county, "I3", "acknowledged", 7, "县信访局").status,
     ]
     assert statuses == [
-        "dispatched", "dispatched", "acknowledged", "resolved", "dispatched", "acknowledged"
+        "dispatched",
+        "dispatched",
+        "acknowledged",
+        "resolved",
+        "dispatched",
+        "acknowledged",
     ]
     assert small_county.issue("I3")[0].resolved_at is None  # reopened: not resolved after all
     assert step(small_county, "I3", "resolved", 8).resolved_at == dt.date(2024, 6, 8)
@@ -292,7 +327,9 @@ def test_the_first_step_of_an_imported_issue_stores_its_ledger_steps(
     issue, events = small_county.issue("I1")
     assert issue.status == "acknowledged"
     assert [(e.seq, e.kind, e.recorded_by) for e in events] == [
-        (1, "reported", "import"), (2, "dispatched", "import"), (3, "acknowledged", "test"),
+        (1, "reported", "import"),
+        (2, "dispatched", "import"),
+        (3, "acknowledged", "test"),
     ]
     assert listed(small_county, overdue=True) == ["I1"]  # acknowledged, still late
 
@@ -331,13 +368,54 @@ def test_a_colour_change_is_kept_with_who_and_when_and_counts_at_once(
     assert small_county.gaps(AS_OF, color="orange").gaps == []
 
 
+def marks_in_one_second(county: Backend) -> None:
+    """Green, then orange, in the same second; their random ids sort the other way round."""
+    for mark_id, colour in (("H2@ffff", "green"), ("H2@0000", "orange")):
+        county.record_color(
+            ColorChange(id=mark_id, household_id="H2", color=colour, by="M1", at=at(3))
+        )
+
+
+def test_marks_made_in_one_second_keep_their_order(small_county: Backend) -> None:
+    marks_in_one_second(small_county)
+    history = small_county.color_history("H2")
+    assert (history.color, [c.color for c in history.changes[-2:]]) == (
+        "orange",
+        ["green", "orange"],
+    )
+
+
+def test_marks_keep_their_order_when_the_store_is_opened_again(tmp_path: Path) -> None:
+    """And a store from before marks were numbered gets them numbered in the order it holds."""
+    store = MemoryBackend(tmp_path / "g.db")
+    load(store, small())
+    marks_in_one_second(store)
+    store.close()
+    with sqlite3.connect(tmp_path / "g.db") as db:  # the store as version 3 left it
+        db.execute("DROP INDEX color_changes_in_order")
+        db.execute("ALTER TABLE color_changes DROP COLUMN seq")
+        db.execute("PRAGMA user_version = 3")
+    reopened = MemoryBackend(tmp_path / "g.db")
+    try:
+        assert [c.color for c in reopened.color_history("H2").changes] == ["green", "orange"]
+        loop.set_color(reopened, "H2", "red", "M1", at(3))
+        assert [c.color for c in reopened.color_history("H2").changes] == [
+            "green",
+            "orange",
+            "red",
+        ]
+    finally:
+        reopened.close()
+
+
 def test_gaps_by_colour_keep_only_households_of_that_colour(small_county: Backend) -> None:
     red = small_county.gaps(AS_OF, color="red")
     assert [(g.kind, g.id) for g in red.gaps] == [("unattended_high_risk", "H10")]
     assert red.summary.total == 1
     quarantined = small_county.gaps(AS_OF, scope="G4", color="green")
     assert [(g.kind, g.id) for g in quarantined.gaps] == [
-        ("empty_household", "H8"), ("incomplete_four_to_one", "H9"),
+        ("empty_household", "H8"),
+        ("incomplete_four_to_one", "H9"),
     ]
 
 

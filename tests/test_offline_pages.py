@@ -26,4 +26,4 @@ def test_a_page_fetches_only_from_its_own_server(server: Server, page: str) -> N
         assert "cdn.jsdelivr.net" not in html and "fonts.googleapis.com" not in html
         for url in fetched:
             if url.startswith("/"):
-                assert client.get(url).status_code == 200, url
+                assert client.get(url, follow_redirects=True).status_code == 200, url

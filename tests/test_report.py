@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from browsing import CHROMIUM_FLAGS, find_chromium
 from counties import AS_OF, Rows, small
 from serving import KEYS, Server
-from test_api_views import CHROMIUM_FLAGS, find_chromium
 from test_cli import assert_one_line_error, clean_env, run
 
 from engine.lang import speaking

@@ -12,10 +12,17 @@ from api.auth import Caller, Principal
 from api.masking import mask_id_number, mask_phone
 from api.problems import problem_responses
 from api.schemas import DEFAULT_PAGE, Page, PersonPage
-from api.scopes import held_in, require_person, require_read, sees_personal_data, township_of
+from api.scopes import (
+    coverage_seen_by,
+    person_seen_by,
+    require_person,
+    require_read,
+    sees_personal_data,
+    township_of,
+)
 from api.services import AsOf, Limit, Offset, Svc, day
 from engine.backends.base import Backend
-from engine.model import CoversResult, PersonView, ResidentView
+from engine.model import CoversResult, ResidentView
 
 router = APIRouter(tags=["records"], responses=problem_responses(401, 403, 404, 422))
 
@@ -49,7 +56,7 @@ def person(
     """What a person is responsible for (one page of it) and how many households that covers;
     a township admin reads what the person holds in its township."""
     require_person(caller, svc.backend, person)
-    found = township_part(caller, svc.backend, svc.backend.person(person, day(as_of)))
+    found = person_seen_by(caller, svc.backend, svc.backend.person(person, day(as_of)))
     return PersonPage(
         id=found.id,
         name=found.name,
@@ -70,29 +77,4 @@ def coverage(person: str, caller: Caller, svc: Svc, as_of: AsOf = None) -> Respo
     its place and the gaps inside it (the reverse of an accountability chain); a township admin
     reads those in its township."""
     require_person(caller, svc.backend, person)
-    found = svc.covers(person, day(as_of))
-    if caller.role != "township_admin":
-        return json_answer(found)
-    inside = [
-        covered
-        for covered in found.assignments
-        if township_of(svc.backend.path_of(covered.unit)) == caller.township
-    ]
-    return json_answer(replace(found, assignments=inside))
-
-
-def township_part(caller: Principal, backend: Backend, person: PersonView) -> PersonView:
-    """A person as the caller reads them: for a township admin, what they hold in its township
-    and the households that covers."""
-    if caller.role != "township_admin":
-        return person
-    held = held_in(backend, person, caller.township)
-    if len(held) == len(person.responsibilities):
-        return person
-    covered = {
-        household
-        for responsibility in held
-        if responsibility.role == "grid_member"
-        for household in backend.households_under(responsibility.target)
-    }
-    return replace(person, responsibilities=held, households_covered=len(covered))
+    return json_answer(coverage_seen_by(caller, svc.backend, svc.covers(person, day(as_of))))

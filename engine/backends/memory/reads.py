@@ -198,8 +198,8 @@ class MemoryReads(semantics.ChainAnswers):
         if row is None:
             raise NotFound(household, "household")
         changes = db.execute(
-            # In the order they were committed: several may share a second.
-            "SELECT color, by, at FROM color_changes WHERE household_id = ? ORDER BY rowid",
+            # In the order they were made: several may share a second.
+            "SELECT color, by, at FROM color_changes WHERE household_id = ? ORDER BY seq",
             (household,),
         )
         return ColorHistory.of(

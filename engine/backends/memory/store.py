@@ -30,8 +30,9 @@ from engine.model import (
 
 STORED_KINDS = RECORD_KINDS + HISTORY_KINDS
 # Version 1 stores had the tables without the indexes the point questions read by, version 2
-# no history of changes; what they lack is added when such a store is first opened.
-SCHEMA_VERSION = 3
+# no history of changes, version 3 no order of colour marks; what they lack is added when such
+# a store is first opened.
+SCHEMA_VERSION = 4
 INDEXES = {
     "units_by_parent": "units (parent_id)",
     "households_by_unit": "households (unit_id)",
@@ -42,7 +43,7 @@ INDEXES = {
     "issues_by_target": "issues (target_id)",
     "issues_by_status": "issues (status)",
     "issue_events_of": "issue_events (issue_id, seq)",
-    "color_changes_of": "color_changes (household_id)",
+    "color_changes_in_order": "color_changes (household_id, seq)",
     "changes_of": "changes (record)",
 }
 # The history of changes is append-only: the store itself refuses to rewrite or delete it.
@@ -64,6 +65,17 @@ BODY_LABEL = (
 SCAN_RATIO = 4
 # How long a writer waits for another process's write to finish before it gives up.
 BUSY_SECONDS = 30.0
+
+
+def number_colour_marks(db: sqlite3.Connection) -> None:
+    """Give an older store's colour marks their order: the order they were committed in."""
+    db.execute("ALTER TABLE color_changes ADD COLUMN seq")
+    db.execute("DROP INDEX IF EXISTS color_changes_of")  # color_changes_in_order replaces it
+    db.execute(
+        "UPDATE color_changes SET seq = (SELECT COUNT(*) FROM color_changes AS earlier "
+        "WHERE earlier.household_id = color_changes.household_id "
+        "AND earlier.rowid <= color_changes.rowid)"
+    )
 
 
 def columns_of(kind: str) -> list[str]:
@@ -125,7 +137,7 @@ class StoreFile:
             raise self.not_a_store(exc) from exc
         if version == SCHEMA_VERSION:
             return
-        if version not in (0, 1, 2):
+        if version not in (0, 1, 2, 3):
             raise GridchainError(
                 say(
                     f"{self.path} 的数据库版本是 {version}，应为 {SCHEMA_VERSION}",
@@ -137,6 +149,8 @@ class StoreFile:
                 # Names come from the fixed record types above, never from input.
                 cols = ", ".join(COLUMNS[kind])
                 db.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({cols}, PRIMARY KEY (id))")
+            if 0 < version < 4:
+                number_colour_marks(db)
             for name, target in INDEXES.items():
                 db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
             for name, trigger in APPEND_ONLY.items():

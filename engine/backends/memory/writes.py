@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from typing import Any
 
 from engine.backends.base import Progress, no_progress
@@ -45,6 +46,10 @@ class MemoryWrites:
             if dry_run:
                 return changes.report(retirement, dry_run=True)
             written = [(kind, records_to_write(data, kind, changes)) for kind in STORED_KINDS]
+            written = [
+                (kind, numbered(db, records) if kind == "color_changes" else records)
+                for kind, records in written
+            ]
             total = sum(len(records) for _, records in written)
             done = 0
             progress(done, total)
@@ -80,8 +85,28 @@ class MemoryWrites:
             )
             if updated.rowcount == 0:
                 raise NotFound(change.household_id, "household")
-            insert(db, "color_changes", [change], replace=False)
+            insert(db, "color_changes", numbered(db, [change]), replace=False)
             insert(db, "changes", changes, replace=False)
+
+
+def numbered(db: sqlite3.Connection, marks: Sequence[Record]) -> list[Record]:
+    """Colour marks, each with its place in its household's history (after what is stored)."""
+    last: dict[str, int] = {}
+    found: list[Record] = []
+    for mark in marks:
+        assert isinstance(mark, ColorChange)  # only colour marks are numbered
+        if mark.seq is None:
+            household = mark.household_id
+            if household not in last:
+                row = db.execute(
+                    "SELECT COALESCE(MAX(seq), 0) FROM color_changes WHERE household_id = ?",
+                    (household,),
+                ).fetchone()
+                last[household] = row[0]
+            last[household] += 1
+            mark = replace(mark, seq=last[household])
+        found.append(mark)
+    return found
 
 
 def write_retirement(db: sqlite3.Connection, retirement: Retirement) -> None:

@@ -474,7 +474,7 @@ class Neo4jBackend(semantics.ChainAnswers):
             raise NotFound(household, "household")
         changes = sorted(
             (record_from(ColorChange, dict(props)) for props in rows[0]["changes"]),
-            key=lambda c: (c.at, c.id),
+            key=lambda c: (c.seq or 0, c.at, c.id),  # a mark stored before seq: by its time
         )
         return ColorHistory.of(
             household=household,
