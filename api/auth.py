@@ -92,8 +92,8 @@ class KeyRing:
 
     @classmethod
     def load(cls, path: Path) -> KeyRing:
-        """The keys of a keys file, each strong enough to serve with (`subjects_known` then
-        checks whom they name against the store)."""
+        """The keys of a keys file, each strong enough to serve with; whom they name is checked
+        against the store by `require_stored_subjects`."""
         where = say(f"密钥文件 {path}", f"keys file {path}")
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
@@ -138,7 +138,7 @@ class KeyRing:
             )
         return cls([(entry.key, principal_of(entry)) for entry in entries], where)
 
-    def subjects_known(self, backend: Backend) -> None:
+    def require_stored_subjects(self, backend: Backend) -> None:
         """Every township and person a key names is stored as one: a key for a township that
         does not exist could otherwise create it."""
         labels = backend.known_labels(

@@ -395,7 +395,7 @@ def serve(args: argparse.Namespace) -> None:
         fail(str(exc), EXIT_BAD_INPUT)
     with backend_session(args) as backend:
         try:
-            keyring.subjects_known(backend)
+            keyring.require_stored_subjects(backend)
         except KeyFileError as exc:
             fail(str(exc), EXIT_BAD_INPUT)
         run(backend, keyring, args.host, args.port)
