@@ -348,5 +348,5 @@ def test_the_command_says_an_id_names_nothing_in_either_language(tmp_path: Path)
     chinese = gridchain("--db", store, "who", "T99")
     english = gridchain("--db", store, "who", "T99", lang="en")
     assert (chinese.returncode, english.returncode) == (1, 1)
-    assert chinese.stderr.rstrip().endswith(" 找不到编号 T99")
-    assert english.stderr.rstrip().endswith(" no node with id 'T99'")
+    assert chinese.stderr.rstrip() == "错误：找不到编号 T99"
+    assert english.stderr.rstrip() == "error: no node with id 'T99'"
