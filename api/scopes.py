@@ -116,7 +116,7 @@ def require_report(caller: Principal, backend: Backend, target: str) -> None:
 
 def require_person(caller: Principal, backend: Backend, person: str) -> None:
     """A person is read by inspectors, by itself, and by the admin of a township it serves in
-    today (who then sees only what it holds there: `held_in`)."""
+    today (who then reads only what it holds there: `person_seen_by`, `coverage_seen_by`)."""
     if caller.role == "inspector" or caller.person == person:
         return
     if caller.role == "grid_member":
