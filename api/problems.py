@@ -32,6 +32,9 @@ from engine.errors import (
 from engine.lang import current, say
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# A backend that does not answer is asked again after this long: a Neo4j cluster elects a new
+# leader, or a restarted server comes back, within seconds.
+RETRY_AFTER_SECONDS = 5
 
 
 class FieldError(BaseModel):
@@ -69,7 +72,7 @@ DESCRIPTIONS = {
     409: "Something with that id exists already, or the issue's status refuses the step.",
     413: "The upload is too large.",
     422: "A parameter, body or uploaded row was refused.",
-    503: "The backend cannot be reached.",
+    503: "The backend cannot be reached, or is busy: ask again after `Retry-After` seconds.",
 }
 
 
@@ -243,7 +246,7 @@ async def on_engine_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, Conflict):
         return problem(409, str(exc))
     if isinstance(exc, BackendUnavailable):
-        return problem(503, str(exc))
+        return problem(503, str(exc), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     return problem(400, str(exc))
 
 

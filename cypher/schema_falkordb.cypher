@@ -1,5 +1,5 @@
 // The Bolt test server (FalkorDB): no constraint DDL and no IF NOT EXISTS, so plain
-// indexes; a repeated one is refused and the refusal ignored.
+// indexes, each created only when `db.indexes()` does not list it (a repeat is refused).
 
 // :name unit_id
 CREATE INDEX FOR (n:Unit) ON (n.id)

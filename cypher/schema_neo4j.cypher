@@ -1,4 +1,5 @@
-// Neo4j 5: uniqueness of ids per kind, and an index to find an assignment by its id.
+// Neo4j 5: uniqueness of ids per kind, the assignment's too where the server can enforce it
+// on a relationship (engine/backends/neo4j/schema.py picks the assignment statements).
 
 // :name unit_id
 CREATE CONSTRAINT unit_id IF NOT EXISTS FOR (n:Unit) REQUIRE n.id IS UNIQUE
@@ -16,7 +17,16 @@ CREATE CONSTRAINT body_id IF NOT EXISTS FOR (n:Body) REQUIRE n.id IS UNIQUE
 CREATE CONSTRAINT issue_id IF NOT EXISTS FOR (n:Issue) REQUIRE n.id IS UNIQUE
 
 // :name assignment_id
+// Before Neo4j 5.7 (no relationship constraints): the assignment id indexed, not enforced.
 CREATE INDEX assignment_id IF NOT EXISTS FOR ()-[r:RESPONSIBLE_FOR]-() ON (r.id)
+
+// :name assignment_id_index_replaced
+// From Neo4j 5.7 the constraint below indexes the id itself; the index above would block it.
+DROP INDEX assignment_id IF EXISTS
+
+// :name assignment_id_unique
+CREATE CONSTRAINT assignment_id_unique IF NOT EXISTS
+FOR ()-[r:RESPONSIBLE_FOR]-() REQUIRE r.id IS UNIQUE
 
 // :name issue_event_id
 CREATE CONSTRAINT issue_event_id IF NOT EXISTS FOR (n:IssueEvent) REQUIRE n.id IS UNIQUE

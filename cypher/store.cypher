@@ -103,7 +103,13 @@ MATCH (reporter:Person {id: row.target})
 MERGE (issue)-[:REPORTED_BY]->(reporter)
 
 // :name merge_assignment
+// An assignment id that moved to another person or place leaves its old edge behind first:
+// one edge per id, on servers that cannot enforce it too.
 UNWIND $rows AS row
+OPTIONAL MATCH (holder:Person)-[moved:RESPONSIBLE_FOR {id: row.id}]->(place:Unit)
+WHERE holder.id <> row.props.person_id OR place.id <> row.props.target_id
+DELETE moved
+WITH DISTINCT row
 MATCH (person:Person {id: row.props.person_id})
 MATCH (target:Unit {id: row.props.target_id})
 MERGE (person)-[r:RESPONSIBLE_FOR {id: row.id}]->(target)

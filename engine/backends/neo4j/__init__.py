@@ -1,7 +1,9 @@
 """The Neo4j backend: the rules of SPEC §4 stated in Cypher, so the server does the work.
 
 One driver per process; reads through `execute_query` routed to readers; writes in
-`UNWIND` batches with `MERGE` on ids. Every statement comes from `cypher/` by name.
+`UNWIND` batches with `MERGE` on ids, one batch per managed (retried) transaction. Every
+session and query shares the driver's bookmark manager, so on a cluster a read waits for the
+writes made before it. Every statement comes from `cypher/` by name.
 """
 
 from __future__ import annotations
@@ -9,28 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
-from neo4j.exceptions import (
-    AuthError,
-    DatabaseError,
-    Neo4jError,
-    ServiceUnavailable,
-    SessionExpired,
-)
+from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from engine import history, semantics
 from engine.backends.base import Progress, no_progress
-from engine.backends.neo4j import dialect
+from engine.backends.neo4j import dialect, schema
+from engine.backends.neo4j.failures import answering, unreachable
 from engine.backends.neo4j.records import props_of, record_from
 from engine.backends.neo4j.settings import Neo4jSettings as Neo4jSettings
-from engine.backends.neo4j.statements import sections, statement
+from engine.backends.neo4j.statements import statement
 from engine.changes import find_changes
-from engine.errors import BackendUnavailable, GridchainError, NotFound
+from engine.errors import NotFound
 from engine.issues import IssueHistory, check_color, history_of, moved_on, status_of
-from engine.lang import say
 from engine.model import (
     BODY_KINDS,
     DEFAULT_MEMBER_LIMIT,
@@ -119,43 +115,36 @@ class Neo4jBackend(semantics.ChainAnswers):
             self.dialect = dialect.detect(self.driver, self.database)
         except (ServiceUnavailable, AuthError, OSError, ValueError) as exc:
             raise unreachable(settings.uri, exc) from exc
-        self.apply_schema()
+        with self.answering():
+            schema.apply(self.driver, self.database, self.dialect)
 
     # ---- talking to the server ---------------------------------------------------------
 
-    def apply_schema(self) -> None:
-        for name in sections(self.dialect.schema_file):
-            # The test server refuses an index it already has; Neo4j is told IF NOT EXISTS.
-            with suppress(DatabaseError):
-                self.driver.execute_query(
-                    statement(self.dialect.schema_file, name), database_=self.database
-                )
+    def answering(self) -> AbstractContextManager[None]:
+        return answering(self.settings.uri)
+
+    def session(self, database: str | None) -> neo4j.Session:
+        """A session that first waits for every write this driver saw committed (the bookmark
+        manager `execute_query` uses too), and whose own writes later reads wait for."""
+        return self.driver.session(
+            database=database, bookmark_manager=self.driver.execute_query_bookmark_manager
+        )
 
     def read(self, file: str, name: str, **params: Any) -> list[neo4j.Record]:
         query = statement(file, name)
         with self.answering():
             if self.dialect.autocommit_reads:
-                with self.driver.session() as session:
+                # No database: the test server reads a named one's name as its graph's.
+                with self.session(None) as session:
                     return list(session.run(query, params))
             records, _, _ = self.driver.execute_query(
-                query, params, database_=self.database, routing_=neo4j.RoutingControl.READ
+                query,
+                params,
+                database_=self.database,
+                routing_=neo4j.RoutingControl.READ,
+                bookmark_manager_=self.driver.execute_query_bookmark_manager,
             )
             return records
-
-    @contextmanager
-    def answering(self) -> Iterator[None]:
-        """Driver errors as one line for the user; transient ones were retried already."""
-        try:
-            yield
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise unreachable(self.settings.uri, exc) from exc
-        except Neo4jError as exc:
-            raise GridchainError(
-                say(
-                    f"Neo4j 拒绝了一条语句：{exc.code}: {exc.message}",
-                    f"Neo4j refused a statement: {exc.code}: {exc.message}",
-                )
-            ) from exc
 
     def read_batches(
         self, file: str, name: str, ids: list[str], **params: Any
@@ -169,7 +158,7 @@ class Neo4jBackend(semantics.ChainAnswers):
                 row for batch in batched(ids, size) for row in tx.run(query, ids=batch, **params)
             ]
 
-        with self.answering(), self.driver.session(database=self.database) as session:
+        with self.answering(), self.session(self.database) as session:
             if self.dialect.autocommit_reads:
                 return run_all(session)
             return session.execute_read(run_all)
@@ -177,18 +166,16 @@ class Neo4jBackend(semantics.ChainAnswers):
     def write(
         self, query: LiteralString, rows: list[Row], progress: Progress, done: int, total: int
     ) -> int:
-        size = self.settings.batch_size
+        """Each batch its own transaction: the server holds one batch's changes at a time, and
+        the driver retries just that batch (MERGE on ids makes a repeat harmless)."""
 
-        def run_all(tx: neo4j.ManagedTransaction, batches: list[list[Row]]) -> None:
-            for batch in batches:
-                tx.run(query, rows=batch).consume()
+        def run_batch(tx: neo4j.ManagedTransaction, batch: list[Row]) -> None:
+            tx.run(query, rows=batch).consume()
 
-        with self.answering(), self.driver.session(database=self.database) as session:
-            batches = list(batched(rows, size))
-            # Several batches share a transaction: fewer round trips, still bounded memory.
-            for group in batched(batches, 50):
-                session.execute_write(run_all, group)
-                done += sum(len(b) for b in group)
+        with self.answering(), self.session(self.database) as session:
+            for batch in batched(rows, self.settings.batch_size):
+                session.execute_write(run_batch, batch)
+                done += len(batch)
                 progress(done, total)
         return done
 
@@ -216,7 +203,7 @@ class Neo4jBackend(semantics.ChainAnswers):
         def run(tx: neo4j.ManagedTransaction) -> list[neo4j.Record]:
             return list(tx.run(query, params))
 
-        with self.answering(), self.driver.session(database=self.database) as session:
+        with self.answering(), self.session(self.database) as session:
             return session.execute_write(run)
 
     def store(
@@ -609,13 +596,6 @@ def batched(items: list[T], size: int) -> Iterable[list[T]]:
 
 def depth(row: neo4j.Record) -> int:
     return int(row["depth"])
-
-
-def unreachable(uri: str, error: Exception) -> BackendUnavailable:
-    reason = " ".join(str(error).split())  # the driver's messages span lines; users get one
-    return BackendUnavailable(
-        say(f"连不上 Neo4j（{uri}）：{reason}", f"cannot reach Neo4j at {uri}: {reason}")
-    )
 
 
 def to_date(value: str | None) -> dt.date | None:
