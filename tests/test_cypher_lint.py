@@ -6,33 +6,21 @@ CPU, hence `slow`."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
 from dataclasses import fields
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from graph_schema import LINT
+from graph_schema import lint_input as lint_input_module
 
 from engine.backends.neo4j.statements import sections
 from engine.model import ALL_LABELS, Household, IssueEvent
 
-LINT = Path(__file__).resolve().parent.parent / ".ci" / "cypher-lint"
 PACKAGE = "@neo4j-cypher/language-support"
 VERSIONS = ("CYPHER 5", "CYPHER 25")
-
-
-def lint_input_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("lint_input", LINT / "lint_input.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 lint_input = lint_input_module()
 
 
