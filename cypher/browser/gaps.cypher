@@ -1,7 +1,8 @@
 // gaps — coverage gaps under a scope unit (a township, a village, or the county for all),
 // judged on $as_of with the rules of SPEC §4.2, one statement per gap kind. Each returns the
 // gap node itself as `n` (Browser draws it), with its id, level and containment path up to
-// the county for the Table view, and what the kind's rule looked at: the 4-to-1 team a
+// the county for the Table view (an orphan's path is itself, an overloaded member's empty, as
+// `gridchain gaps` gives them), and what the kind's rule looked at: the 4-to-1 team a
 // quarantined household has, whoever is assigned to a high-risk one, how many households an
 // overloaded grid member covers. `gridchain gaps` lists every kind with a summary.
 //
