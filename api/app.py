@@ -9,10 +9,12 @@ from importlib.metadata import version
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.exceptions import HTTPException
 
-from api import problems
+from api import problems, storage
 from api.auth import KeyRing, LoginRequired, to_login
 from api.language import ChooseLanguage
+from api.limits import GuardBodies, NoStore, PerKeyLimit, TimeLimit
 from api.routes import (
     areas,
     assignments,
@@ -32,8 +34,11 @@ from api.routes import (
 )
 from api.services import Services
 from api.sessions import FailedLogins, Sessions, SessionSettings
+from api.storage import StoreState, WatchWrites
 from api.urls import RefuseKeyInUrl
 from engine.backends.base import Backend
+from engine.errors import StoreFull
+from engine.settings import Limits
 
 DESCRIPTION = """
 Who is accountable, where the coverage gaps are, and the reverse trace, for dashboards and
@@ -51,7 +56,10 @@ class GridchainAPI(FastAPI):
 
 
 def create_app(
-    backend: Backend, keys: KeyRing, session_settings: SessionSettings | None = None
+    backend: Backend,
+    keys: KeyRing,
+    session_settings: SessionSettings | None = None,
+    limits: Limits | None = None,
 ) -> FastAPI:
     app = GridchainAPI(
         title="gridchain",
@@ -65,9 +73,20 @@ def create_app(
     app.state.keys = keys
     app.state.sessions = Sessions(session_settings or SessionSettings())
     app.state.failed_logins = FailedLogins()
+    app.state.store = StoreState()
+    limits = limits or Limits()
     problems.install(app)
     app.add_exception_handler(LoginRequired, to_login)
-    # The last added runs first: the language is chosen before a refusal is written.
+    app.add_exception_handler(StoreFull, storage.on_store_full)
+    app.add_exception_handler(HTTPException, storage.on_http_error)
+    # The last added runs first: the language is chosen before a refusal is written, the key
+    # is checked before a body is read, and a key's request is counted until its work ends
+    # (after a time limit's 503, too).
+    app.add_middleware(PerKeyLimit, limits=limits)
+    app.add_middleware(TimeLimit, limits=limits)
+    app.add_middleware(WatchWrites, state=app.state.store)
+    app.add_middleware(GuardBodies, keys=keys, limits=limits)
+    app.add_middleware(NoStore)
     app.add_middleware(RefuseKeyInUrl)
     app.add_middleware(ChooseLanguage)
     for module in (

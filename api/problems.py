@@ -89,6 +89,7 @@ TITLES_ZH = {
     429: "请求过多",
     500: "服务器内部错误",
     503: "服务不可用",
+    507: "存储空间不足",
 }
 
 
@@ -233,7 +234,7 @@ async def on_engine_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, NotFound):
         return problem(404, str(exc))
     if isinstance(exc, ImportRefused):
-        count = len(exc.problems)
+        count = exc.total
         shown = say(
             f"导入被拒绝，未存储任何内容（{count} 个问题）",
             f"import refused, nothing stored ({count} problems)",

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+from fastapi import Path
+from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
+from engine import fields
 from engine.lang import say
 from engine.model import GapsResult, PersonView, immutable
 
+T = TypeVar("T")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -22,7 +26,34 @@ def iso_date(value: object) -> object:
     raise ValueError(say("应为 YYYY-MM-DD 格式的日期", "expected a date as YYYY-MM-DD"))
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]
+def obeying(rule: Callable[[T], str | None]) -> AfterValidator:
+    """A validator of one of engine/fields.py's rules, refusing with its words."""
+
+    def check(value: T) -> T:
+        problem = rule(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(iso_date), obeying(fields.day_problem)]
+# The fields of a body by what they hold (engine/fields.py has the rules, as for a ledger's
+# cells); the pattern and lengths are also what the OpenAPI document says.
+Id = Annotated[
+    str,
+    Field(min_length=1, max_length=fields.MAX_ID, json_schema_extra={"pattern": fields.ID_PATTERN}),
+    obeying(fields.id_problem),
+]
+Text = Annotated[str, Field(min_length=1, max_length=fields.MAX_TEXT), obeying(fields.text_problem)]
+Note = Annotated[str, Field(max_length=fields.MAX_NOTE), obeying(fields.note_problem)]
+# An id in a path: /issues/{issue}/resolve, /households/{household}/color; an assignment's
+# may be the key it was given by (P1>G1:grid_head@2024-01-01).
+IdInPath = Annotated[
+    str, Path(json_schema_extra={"pattern": fields.ID_PATTERN}), obeying(fields.id_problem)
+]
+AssignmentInPath = Annotated[str, Path(), obeying(fields.assignment_id_problem)]
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 
@@ -58,9 +89,9 @@ class AssignmentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(None, min_length=1, description="Default: who>where:role@since.")
-    person_id: str = Field(min_length=1)
-    target_id: str = Field(min_length=1, description="A unit or household.")
+    id: Id | None = Field(None, description="Default: who>where:role@since.")
+    person_id: Id
+    target_id: Id = Field(description="A unit or household.")
     role: Role
     since: IsoDate | None = None
     until: IsoDate | None = None
@@ -77,20 +108,19 @@ class IssueIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    target: str = Field(
-        min_length=1,
+    target: Id = Field(
         validation_alias=AliasChoices("target", "target_id"),
         description="The household or unit it is about (`target_id` is accepted too).",
     )
-    category: str = Field(min_length=1)
+    category: Text
     due_at: IsoDate | None = Field(None, description="Default: the category's due days.")
-    note: str | None = None
-    id: str | None = Field(None, min_length=1, description="Default: a new id.")
-    reported_by: str | None = Field(
-        None, min_length=1, description="A person id; a grid member reports as itself."
+    note: Note | None = None
+    id: Id | None = Field(None, description="Default: a new id.")
+    reported_by: Id | None = Field(
+        None, description="A person id; a grid member reports as itself."
     )
     reported_at: IsoDate | None = Field(None, description="Default today.")
-    department: str | None = None
+    department: Text | None = None
 
 
 class DepartmentIn(BaseModel):
@@ -98,15 +128,15 @@ class DepartmentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    department: str = Field(min_length=1)
-    note: str | None = None
+    department: Text
+    note: Note | None = None
 
 
 class ResolveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    by: str = Field(min_length=1, description="Who resolved it: a department or a person.")
-    note: str | None = None
+    by: Text = Field(description="Who resolved it: a department or a person.")
+    note: Note | None = None
 
 
 class FeedbackIn(BaseModel):
@@ -115,7 +145,7 @@ class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     satisfied: bool
-    note: str | None = None
+    note: Note | None = None
 
 
 Color = Literal["green", "blue", "yellow", "orange", "red"]

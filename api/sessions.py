@@ -16,8 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from engine.errors import BadQuery
-from engine.lang import say
+from engine.settings import seconds
 
 if TYPE_CHECKING:  # api.auth finds a page's caller by its session
     from api.auth import Principal
@@ -42,24 +41,6 @@ class SessionSettings:
             idle_seconds=seconds(environ, IDLE_ENV, cls.idle_seconds),
             lifetime_seconds=seconds(environ, LIFETIME_ENV, cls.lifetime_seconds),
         )
-
-
-def seconds(environ: Mapping[str, str], name: str, default: float) -> float:
-    text = environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise BadQuery(
-            say(
-                f"{name}={text!r}：应为正的秒数",
-                f"{name}={text!r}: expected a positive number of seconds",
-            )
-        )
-    return value
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 Nothing of the archive chooses a folder on disk: each CSV is written under its own base name
 in a fresh folder, so no member name can reach outside it (no path traversal). The folder's
-reader then names each file's kind, or refuses the upload for a misnamed one.
+reader then names each file's kind, or refuses the upload for a misnamed one. Nor is anything
+unpacked before the archive's size is judged (engine/limits.py): how many files it holds, how
+large each unpacks to and how large all of them do.
 """
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from engine import limits
 from engine.errors import ImportProblem, ImportRefused
 from engine.lang import say
-from engine.ledger import Table, is_ledger_file, kind_named, read_dataset
+from engine.ledger import (
+    Table,
+    archive_problem,
+    is_ledger_file,
+    kind_named,
+    read_dataset,
+    too_large,
+)
 
-MAX_UPLOAD_BYTES = 256 * 2**20
-MAX_UNPACKED_BYTES = 1024 * 2**20
 WORKBOOK_PART = "xl/workbook.xml"  # what makes a zip an .xlsx
 
 
@@ -47,9 +55,9 @@ def read_upload(filename: str | None, upload: BinaryIO, folder: Path) -> dict[st
         ) from exc
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
-        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-            most = MAX_UNPACKED_BYTES // 2**20
-            raise refused(name, say(f"解压后超过 {most} MiB", f"unpacks to more than {most} MiB"))
+        problem = archive_problem(members, limits.max_file_bytes(None))
+        if problem:
+            raise refused(name, problem)
         if any(m.filename == WORKBOOK_PART for m in members):
             workbook = folder / (name if name.lower().endswith(".xlsx") else "upload.xlsx")
             upload.seek(0)
@@ -75,6 +83,11 @@ def unpack_csv_files(
     if not any(kind_named(PurePosixPath(base).stem) == "units" for base, _ in chosen.values()):
         raise refused(name, say("压缩包里没有 units.csv", "no units.csv in the archive"))
     for base, member in chosen.values():
+        # Python's zipfile unpacks no more than a member declares (and checks its CRC), so a
+        # declared size within the limit bounds what is written.
+        most = limits.max_file_bytes(kind_named(PurePosixPath(base).stem))
+        if member.file_size > most:
+            raise refused(base, too_large(most))
         try:
             with archive.open(member) as packed, (folder / base).open("wb") as out:
                 shutil.copyfileobj(packed, out)

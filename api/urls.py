@@ -8,7 +8,8 @@ is not written down either.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit
+import re
+from urllib.parse import unquote_plus, urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -16,10 +17,17 @@ from api.problems import problem
 from engine.lang import say
 
 KEY_PARAMS = frozenset({"key"})
+# Python reads only `&` between parameters, but some servers and proxies read `;` too: a
+# `?as_of=…;key=K` holds a key all the same.
+QUERY_SEPARATORS = "&;"
 
 
 def holds_key(query: str) -> bool:
-    return any(name in KEY_PARAMS for name, _ in parse_qsl(query, keep_blank_values=True))
+    """Whether any parameter, split on `&` or `;`, is named `key` in any case or encoding."""
+    parts = re.split(f"[{QUERY_SEPARATORS}]", query)
+    return any(
+        unquote_plus(part.partition("=")[0]).strip().casefold() in KEY_PARAMS for part in parts
+    )
 
 
 class RefuseKeyInUrl:

@@ -378,6 +378,12 @@ def inspection_report(args: argparse.Namespace) -> None:
 
 def serve(args: argparse.Namespace) -> None:
     """Serve the HTTP API (OpenAPI at /docs) on the configured backend."""
+    from engine.settings import SettingsError, load
+
+    try:
+        settings = load(os.environ)
+    except SettingsError as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
     from api.auth import KeyFileError, KeyRing
     from api.server import run
 
@@ -398,7 +404,7 @@ def serve(args: argparse.Namespace) -> None:
             keyring.require_stored_subjects(backend)
         except KeyFileError as exc:
             fail(str(exc), EXIT_BAD_INPUT)
-        run(backend, keyring, args.host, args.port)
+        run(backend, keyring, args.host, args.port, settings)
 
 
 def keygen(args: argparse.Namespace) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from engine.limits import MAX_PROBLEMS
+
 
 def say(zh: str, en: str) -> str:
     # engine.lang raises a GridchainError itself, so it is read when an error is made, not when
@@ -64,13 +66,17 @@ class GridchainError(Exception):
 
 
 class ImportRefused(GridchainError):
-    """The data set has bad rows; nothing of it was stored."""
+    """The data set has bad rows; nothing of it was stored. It keeps the first LISTED problems
+    and the count of all (`total`): a bad million-row file refused with every row listed would
+    be an answer larger than the file."""
 
     SHOWN = 20
+    LISTED = MAX_PROBLEMS
 
-    def __init__(self, problems: list[ImportProblem]) -> None:
-        self.problems = problems
-        count = len(problems)
+    def __init__(self, problems: list[ImportProblem], total: int | None = None) -> None:
+        self.problems = problems[: self.LISTED]
+        self.total = max(total or 0, len(problems))
+        count = self.total
         lines = [f"  {p}" for p in problems[: self.SHOWN]]
         if count > self.SHOWN:
             more = count - self.SHOWN
@@ -110,6 +116,10 @@ class BadQuery(GridchainError):
 
 class BackendUnavailable(GridchainError):
     """The configured backend cannot be reached."""
+
+
+class StoreFull(BackendUnavailable):
+    """The store's disk is full: nothing more is written until room is made."""
 
 
 class Conflict(GridchainError):

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from engine import issues, vocabulary
-from engine.errors import BadQuery, ImportProblem, ImportRefused, either
+from engine import fields, issues, vocabulary
+from engine.errors import BadQuery, ImportProblem, ImportRefused, either, header_of
 from engine.lang import say
 from engine.ledger import Table
 from engine.model import (
@@ -82,13 +82,16 @@ class Reference:
 
 @dataclass
 class Validation:
-    problems: list[ImportProblem] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)  # the first listed ones
+    total: int = 0  # of all problems found
     labels: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     references: list[Reference] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)  # of the table being read
 
     def fail(self, file: str, line: int, column: str, message: str) -> None:
-        self.problems.append(ImportProblem(file, line, column, message))
+        self.total += 1
+        if len(self.problems) < ImportRefused.LISTED:
+            self.problems.append(ImportProblem(file, line, column, message))
 
     def claim(self, node_id: str, label: str, file: str, line: int) -> None:
         first = self.labels.get(node_id)
@@ -148,7 +151,7 @@ def checked(tables: dict[str, Table], known: KnownLabels) -> DataSet:
     resolve_references(check, known, cyclic)
     if check.problems:
         check.problems.sort(key=lambda p: (p.file, p.line))
-        raise ImportRefused(check.problems)
+        raise ImportRefused(check.problems, check.total)
     data.origins = {record: (file, line) for record, (_, file, line) in check.labels.items()}
     return data
 
@@ -167,7 +170,24 @@ def rows_of(
     if table is None:
         return []
     check.extra_columns = [c for c in table.columns if c and c not in KNOWN_COLUMNS[kind]]
-    return [parse(table.file, line, row, check) for line, row in table.rows]
+    file = table.file
+    return [
+        parse(file, line, row, check) if cells_ok(kind, file, line, row, check) else None
+        for line, row in table.rows
+    ]
+
+
+def cells_ok(kind: str, file: str, line: int, row: dict[str, str], check: Validation) -> bool:
+    """Whether every cell of the row is a good id, name or text of its column (engine/fields.py);
+    a row that is not is refused before it is read any further."""
+    ok = True
+    for column, value in row.items():
+        if value:
+            problem = fields.cell_problem(column, value, kind)
+            if problem:
+                check.fail(file, line, column, problem)
+                ok = False
+    return ok
 
 
 def required(file: str, line: int, row: dict[str, str], check: Validation, *columns: str) -> bool:
@@ -228,7 +248,7 @@ def date_of(
     if not value:
         return True, None
     try:
-        return True, dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         check.fail(
             file,
@@ -240,6 +260,11 @@ def date_of(
             ),
         )
         return False, None
+    problem = fields.day_problem(day)
+    if problem:
+        check.fail(file, line, column, problem)
+        return False, None
+    return True, day
 
 
 def unit_row(file: str, line: int, row: dict[str, str], check: Validation) -> Unit | None:
@@ -407,6 +432,9 @@ def issue_row(file: str, line: int, row: dict[str, str], check: Validation) -> I
         return None
     (_, reported_at), (_, due_at), (_, resolved_at) = dates
     assert reported_at is not None  # required above
+    later = ((due_at, "due_at"), (resolved_at, "resolved_at"))
+    if not in_order(file, line, reported_at, later, check):
+        return None
     if due_at is None:
         # A ledger row without a due date is due when a report through the API would be.
         try:
@@ -426,6 +454,30 @@ def issue_row(file: str, line: int, row: dict[str, str], check: Validation) -> I
         status=optional(row, "status") or ("resolved" if resolved_at else "reported"),
         extra=extra_of(row, check),
     )
+
+
+def in_order(
+    file: str,
+    line: int,
+    reported_at: dt.date,
+    days: Iterable[tuple[dt.date | None, str]],
+    check: Validation,
+) -> bool:
+    """An issue is not due or resolved before it was reported."""
+    ok = True
+    for day, column in days:
+        if day is not None and day < reported_at:
+            check.fail(
+                file,
+                line,
+                column,
+                say(
+                    f"{header_of(file, column)}（{day}）早于上报日期（{reported_at}）",
+                    f"{column} ({day}) is before reported_at ({reported_at})",
+                ),
+            )
+            ok = False
+    return ok
 
 
 def resolve_references(check: Validation, known: KnownLabels, cyclic: set[str]) -> None:

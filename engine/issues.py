@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 from engine import vocabulary
-from engine.errors import BadQuery, GridchainError, IssueConflict, either
+from engine.errors import BadQuery, IssueConflict, either
 from engine.lang import say
 from engine.model import COLORS, ISSUE_STATUSES, ColorChange, Issue, IssueEvent
+from engine.settings import refused, whole_number
 
 # event kind -> {status before: status after}; any other pair is an illegal transition.
 TRANSITIONS: dict[str, dict[str, str]] = {
@@ -51,6 +52,8 @@ DEFAULT_DUE_DAYS: dict[str, int] = {
     "*": 7,
 }
 DEFAULT_ESCALATION_DAYS = 3
+SLA_ENV = "GRIDCHAIN_SLA_DAYS"
+ESCALATION_ENV = "GRIDCHAIN_ESCALATION_DAYS"
 
 
 @dataclass(frozen=True)
@@ -78,34 +81,22 @@ class IssuePolicy:
         """GRIDCHAIN_SLA_DAYS: a JSON object of days per category, over the defaults;
         GRIDCHAIN_ESCALATION_DAYS: days per escalation step."""
         due_days = dict(DEFAULT_DUE_DAYS)
-        raw = env.get("GRIDCHAIN_SLA_DAYS")
+        raw = env.get(SLA_ENV, "").strip()
         if raw:
             try:
                 given = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise GridchainError(
-                    say(
-                        f"GRIDCHAIN_SLA_DAYS：不是 JSON（{exc}）",
-                        f"GRIDCHAIN_SLA_DAYS: not JSON ({exc})",
-                    )
-                ) from None
+            except json.JSONDecodeError:
+                given = None
             if not isinstance(given, dict) or not all(positive(v) for v in given.values()):
-                raise GridchainError(
-                    say(
-                        'GRIDCHAIN_SLA_DAYS：应为 {"类别": 天数, ...}，天数为正整数',
-                        'GRIDCHAIN_SLA_DAYS: expected {"category": days, ...} with positive days',
-                    )
+                raise refused(
+                    SLA_ENV,
+                    raw,
+                    ' JSON 对象 {"类别": 天数, ...}，天数为正整数',
+                    'a JSON object {"category": days, ...} with positive whole days',
                 )
             due_days.update(given)
-        period = env.get("GRIDCHAIN_ESCALATION_DAYS", str(DEFAULT_ESCALATION_DAYS))
-        if not period.isdigit() or int(period) < 1:
-            raise GridchainError(
-                say(
-                    f"GRIDCHAIN_ESCALATION_DAYS：应为正整数，现为 '{period}'",
-                    f"GRIDCHAIN_ESCALATION_DAYS: expected a positive number, got {period!r}",
-                )
-            )
-        return cls(due_days, int(period))
+        period = whole_number(env, ESCALATION_ENV, DEFAULT_ESCALATION_DAYS)
+        return cls(due_days, period)
 
 
 def positive(value: object) -> bool:

@@ -9,12 +9,13 @@ Each text is written once where it is used, in both languages: `say("责任链",
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Literal, TypeGuard
 
 from engine.errors import GridchainError
+from engine.settings import SettingsError
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -28,14 +29,15 @@ def is_lang(text: object) -> TypeGuard[Lang]:
     return text in LANGS
 
 
-def from_env() -> Lang:
+def from_env(environ: Mapping[str, str] | None = None) -> Lang:
     """The language `GRIDCHAIN_LANG` asks for (`zh-CN` reads as `zh`), else Chinese."""
-    wanted = os.environ.get(ENV, "").strip()
+    wanted = (os.environ if environ is None else environ).get(ENV, "").strip()
     if not wanted:
         return DEFAULT
     primary = wanted.split("-")[0].split("_")[0].casefold()
     if not is_lang(primary):
-        raise GridchainError(f"{ENV}={wanted!r}: 只支持 zh 或 en (only zh or en)")
+        # In both languages at once: which one to speak is what the value failed to say.
+        raise SettingsError(ENV, f"{ENV}={wanted!r}: 只支持 zh 或 en (only zh or en)")
     return primary
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from collections.abc import Iterator, Mapping
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine import limits
 from engine.errors import ImportProblem, ImportRefused
 from engine.lang import say
 from engine.model import RECORD_KINDS
@@ -61,11 +63,7 @@ def read_folder(folder: Path) -> dict[str, Table]:
         problems.append(ImportProblem("units.csv", 0, "-", missing))
     if problems:
         raise ImportRefused(problems)
-    return {
-        kind: parse_csv(named[kind].name, decode(named[kind]))
-        for kind in RECORD_KINDS
-        if kind in named
-    }
+    return {kind: read_csv(named[kind], kind) for kind in RECORD_KINDS if kind in named}
 
 
 def is_ledger_file(name: str) -> bool:
@@ -118,6 +116,20 @@ def same_kind(shown: str, first: str, kind: str) -> ImportProblem:
     )
 
 
+def read_csv(file: Path, kind: str) -> Table:
+    """One CSV ledger, refused before it is read when it is larger than a file of its kind may
+    be (an upload's files were judged by the same limit before they were unpacked)."""
+    most = limits.max_file_bytes(kind)
+    if file.stat().st_size > most:
+        raise ImportRefused([ImportProblem(file.name, 0, "-", too_large(most))])
+    return parse_csv(file.name, decode(file), kind)
+
+
+def too_large(most: int) -> str:
+    mib = f"{most / limits.MIB:,.0f}"
+    return say(f"文件过大：至多 {mib} MiB", f"too large: at most {mib} MiB")
+
+
 def decode(file: Path) -> str:
     data = file.read_bytes()
     for encoding in ENCODINGS:
@@ -129,19 +141,90 @@ def decode(file: Path) -> str:
     raise ImportRefused([ImportProblem(file.name, 0, "-", unreadable)])
 
 
-def parse_csv(name: str, text: str) -> Table:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None:
-        empty = say("文件是空的（没有表头）", "the file is empty (no header)")
-        raise ImportRefused([ImportProblem(name, 1, "-", empty)])
-    table = Table(name, [column_of(c) for c in header])
-    start = reader.line_num + 1
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            table.rows.append((start, row_of(table.columns, cells)))
+class RecordLines:
+    """The lines of a CSV text, keeping those of the record being read: when the csv module
+    refuses a record (a cell over its field size limit), they tell which cell it was."""
+
+    def __init__(self, text: str) -> None:
+        self.source = io.StringIO(text, newline="")
+        self.record: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.source)
+        self.record.append(line)
+        return line
+
+    def cell_over(self, most: int) -> int:
+        """The index of the record's first cell longer than `most` characters (else its last):
+        a delimiter counts only outside quotes, after an even number of them."""
+        index = length = 0
+        for number, part in enumerate("".join(self.record).split('"')):
+            for piece_number, piece in enumerate(part.split(",") if number % 2 == 0 else [part]):
+                if piece_number:
+                    index, length = index + 1, 0
+                length += len(piece)
+                if length > most:
+                    return index
+        return index
+
+
+def parse_csv(name: str, text: str, kind: str) -> Table:
+    lines = RecordLines(text)
+    reader = csv.reader(lines)
+    table = Table(name, [])
+    start = 1
+    try:
+        header = next(reader, None)
+        if header is None:
+            empty = say("文件是空的（没有表头）", "the file is empty (no header)")
+            raise ImportRefused([ImportProblem(name, 1, "-", empty)])
+        table.columns = header_columns(name, header)
+        most = limits.max_rows(kind) + 1  # and the header
+        lines.record.clear()
         start = reader.line_num + 1
+        for cells in reader:
+            if reader.line_num > most:
+                raise ImportRefused([too_many_rows(name, reader.line_num, most - 1)])
+            if any(cell.strip() for cell in cells):
+                table.rows.append((start, row_of(table.columns, cells)))
+            lines.record.clear()
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        at = lines.cell_over(csv.field_size_limit())
+        column = table.columns[at] if at < len(table.columns) else f"#{at + 1}"
+        unreadable = say(f"无法读取这一行：{exc}", f"cannot read this row: {exc}")
+        if "field larger than field limit" in str(exc):
+            most_chars = f"{csv.field_size_limit():,}"
+            unreadable = say(
+                f"单元格过长：超过 {most_chars} 个字符", f"a cell over {most_chars} characters"
+            )
+        raise ImportRefused([ImportProblem(name, start, column, unreadable)]) from None
     return table
+
+
+def header_columns(name: str, header: Iterable[str]) -> list[str]:
+    columns = [column_of(cell) for cell in header]
+    while columns and not columns[-1]:
+        columns.pop()  # a spreadsheet's empty cells after the last header are no columns
+    if len(columns) > limits.MAX_COLUMNS:
+        raise ImportRefused([too_wide(name, 1)])
+    return columns
+
+
+def too_wide(name: str, line: int) -> ImportProblem:
+    most = limits.MAX_COLUMNS
+    return ImportProblem(
+        name, line, "-", say(f"列数过多：至多 {most} 列", f"too many columns: at most {most}")
+    )
+
+
+def too_many_rows(name: str, line: int, most: int) -> ImportProblem:
+    return ImportProblem(
+        name, line, "-", say(f"行数过多：至多 {most:,} 行", f"too many rows: at most {most:,}")
+    )
 
 
 def row_of(columns: list[str], cells: list[str]) -> dict[str, str]:
@@ -151,11 +234,11 @@ def row_of(columns: list[str], cells: list[str]) -> dict[str, str]:
 def read_workbook(path: Path) -> dict[str, Table]:
     from openpyxl import load_workbook
 
+    check_parts(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many unrelated types for a damaged file
-        unreadable = say(f"无法读取这个工作簿：{exc}", f"not a readable workbook: {exc}")
-        raise ImportRefused([ImportProblem(path.name, 0, "-", unreadable)]) from exc
+        raise ImportRefused([unreadable_book(path.name, exc)]) from exc
     tables: dict[str, Table] = {}
     problems: list[ImportProblem] = []
     try:
@@ -165,15 +248,24 @@ def read_workbook(path: Path) -> dict[str, Table]:
             if stem.casefold().endswith(".csv"):
                 stem = stem[: -len(".csv")]  # a sheet may keep the name of its file
             kind = kind_named(stem)
-            rows = sheet.iter_rows(values_only=True)
-            if kind is None:
-                # An empty sheet holds nothing to lose: Excel's Sheet2 and Sheet3 are left alone.
-                if any(cell is not None for row in rows for cell in row):
-                    problems.append(unknown_name(shown, stem, say("工作表", "sheet"), ""))
-            elif kind in tables:
-                problems.append(same_kind(shown, tables[kind].file, kind))
-            else:
-                tables[kind] = sheet_table(shown, rows)
+            # The sheet's declared dimension (A1:XFD20000) would have every row padded to it:
+            # rows are read as the sheet's XML holds them, and bounded as they come.
+            sheet.reset_dimensions()
+            rows = bounded_rows(shown, sheet.iter_rows(values_only=True), kind)
+            try:
+                if kind is None:
+                    # An empty sheet holds nothing to lose: Excel's Sheet2 and Sheet3 are left
+                    # alone.
+                    if any(cell is not None for _, row in rows for cell in row):
+                        problems.append(unknown_name(shown, stem, say("工作表", "sheet"), ""))
+                elif kind in tables:
+                    problems.append(same_kind(shown, tables[kind].file, kind))
+                else:
+                    tables[kind] = sheet_table(shown, rows)
+            except ImportRefused:
+                raise
+            except Exception as exc:  # a damaged sheet: its XML, an entity, a bad cell
+                raise ImportRefused([unreadable_book(shown, exc)]) from exc
     finally:
         book.close()
     if "units" not in tables:
@@ -184,13 +276,78 @@ def read_workbook(path: Path) -> dict[str, Table]:
     return tables
 
 
-def sheet_table(name: str, rows: Iterator[tuple[object, ...]]) -> Table:
-    header = next(rows, None)
-    if header is None:
+def unreadable_book(shown: str, exc: Exception) -> ImportProblem:
+    reason = f"{type(exc).__name__}: {exc}"[:200]
+    return ImportProblem(
+        shown,
+        0,
+        "-",
+        say(f"无法读取这个工作簿：{reason}", f"not a readable workbook: {reason}"),
+    )
+
+
+def check_parts(path: Path) -> None:
+    """A workbook is a zip: its parts are refused when there are too many or they unpack to
+    too much, before any is read (Python's zipfile never unpacks more than a part declares)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except Exception as exc:  # zipfile raises several unrelated types for what is no zip
+        raise ImportRefused([unreadable_book(path.name, exc)]) from exc
+    problem = archive_problem(parts, limits.MAX_PART_BYTES)
+    if problem:
+        raise ImportRefused([ImportProblem(path.name, 0, "-", problem)])
+
+
+def archive_problem(members: list[zipfile.ZipInfo], most_each: int) -> str | None:
+    """What makes an archive too large to unpack, if anything: too many files, one larger than
+    `most_each` or packed more tightly than a ledger packs, or all together more than an upload
+    may unpack to."""
+    if len(members) > limits.MAX_MEMBERS:
+        most = limits.MAX_MEMBERS
+        return say(f"文件过多：至多 {most} 个", f"too many files: at most {most}")
+    largest = max(members, key=lambda member: member.file_size, default=None)
+    if largest is not None and largest.file_size > most_each:
+        return f"{largest.filename}: {too_large(most_each)}"
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > limits.MIB and ratio > limits.MAX_RATIO:
+            return say(
+                f"{member.filename}：压缩比 {ratio:,.0f}:1 过高（至多 {limits.MAX_RATIO}:1），"
+                "不像是台账",
+                f"{member.filename}: packed {ratio:,.0f} to 1, more than a ledger packs "
+                f"(at most {limits.MAX_RATIO} to 1)",
+            )
+    if sum(member.file_size for member in members) > limits.MAX_UNPACKED_BYTES:
+        mib = f"{limits.MAX_UNPACKED_BYTES / limits.MIB:,.0f}"
+        return say(f"解压后超过 {mib} MiB", f"unpacks to more than {mib} MiB")
+    return None
+
+
+def bounded_rows(
+    name: str, rows: Iterator[tuple[object, ...]], kind: str | None
+) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """A sheet's rows with their line numbers, refused past the rows a file of `kind` may hold
+    or with a value past the last column a ledger may have."""
+    most = limits.max_rows(kind) + 1  # and the header
+    for line, cells in enumerate(rows, start=1):
+        if line > most:
+            raise ImportRefused([too_many_rows(name, line, most - 1)])
+        if len(cells) > limits.MAX_COLUMNS:
+            beyond = cells[limits.MAX_COLUMNS :]
+            if beyond.count(None) != len(beyond):
+                raise ImportRefused([too_wide(name, line)])
+            cells = cells[: limits.MAX_COLUMNS]
+        yield line, cells
+
+
+def sheet_table(name: str, rows: Iterator[tuple[int, tuple[object, ...]]]) -> Table:
+    first = next(rows, None)
+    if first is None:
         empty = say("工作表是空的（没有表头）", "the sheet is empty (no header)")
         raise ImportRefused([ImportProblem(name, 1, "-", empty)])
-    table = Table(name, [column_of(cell_text(c)) for c in header])
-    for line, cells in enumerate(rows, start=2):
+    table = Table(name, header_columns(name, [cell_text(c) for c in first[1]]))
+    for line, cells in rows:
         texts = [cell_text(c) for c in cells]
         if any(texts):
             table.rows.append((line, row_of(table.columns, texts)))

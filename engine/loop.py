@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from engine import history, semantics
+from engine import fields, history, semantics
 from engine.backends.base import Backend
-from engine.errors import Conflict, NotFound
+from engine.errors import BadQuery, Conflict, NotFound
 from engine.importer import validate
 from engine.intake import no_check
 from engine.issues import IssueChange, IssueHistory, Report, apply, color_change, history_of
@@ -41,11 +41,27 @@ def no_step_check(issue: Issue) -> None:
     """For callers that need no say on who takes a step (the command line)."""
 
 
+def refuse_bad_words(change: IssueChange) -> None:
+    """A step's department, doer and note obey the rules of a ledger's text (engine/fields.py),
+    as the API's bodies do before they get here; the command line's, named by its options,
+    are checked only here."""
+    words = (
+        ("department", change.department, fields.text_problem),
+        ("by", change.by, fields.text_problem),
+        ("note", change.note, fields.note_problem),
+    )
+    for name, value, rule in words:
+        problem = rule(value) if value else None
+        if problem:
+            raise BadQuery(f"--{name}: {problem}")
+
+
 def transition(
     backend: Backend, change: IssueChange, authorise: Callable[[Issue], None] = no_step_check
 ) -> IssueHistory:
     """Take a step of an issue's loop as its stored history allows it; `authorise` may refuse
     it given the issue as stored."""
+    refuse_bad_words(change)
     with backend.writing():
         issue, stored = backend.issue(change.issue)
         authorise(issue)

@@ -5,24 +5,31 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from functools import cache
 
-from engine.errors import GridchainError
+from engine.settings import refused
 
 COUNTY_ZONE = "Asia/Shanghai"
+ENV = "GRIDCHAIN_ZONE"
+
+
+def from_env(environ: Mapping[str, str]) -> dt.tzinfo:
+    """The zone GRIDCHAIN_ZONE names (an IANA name), else the county's."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = environ.get(ENV, "").strip() or COUNTY_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise refused(
+            ENV, name, f"时区名，如 {COUNTY_ZONE}", f"a time zone name, e.g. {COUNTY_ZONE}"
+        ) from None
 
 
 @cache
 def county_zone() -> dt.tzinfo:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    name = os.environ.get("GRIDCHAIN_ZONE", COUNTY_ZONE)
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise GridchainError(
-            f"GRIDCHAIN_ZONE: no time zone {name!r} (e.g. {COUNTY_ZONE})"
-        ) from None
+    return from_env(os.environ)
 
 
 def county_time(at: dt.datetime) -> str:

@@ -56,7 +56,11 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
 
 def test_health_needs_no_key_and_names_the_backend(server: Server) -> None:
     with server.client() as anonymous:
-        assert anonymous.get("/health").json() == {"status": "ok", "backend": "memory"}
+        assert anonymous.get("/health").json() == {
+            "status": "ok",
+            "backend": "memory",
+            "store": {"writable": True},
+        }
 
 
 def test_docs_need_no_key(server: Server) -> None:

@@ -174,6 +174,7 @@ def test_lists_follow_the_keys_scope(server: Server, inspector: httpx.Client) ->
             "as_of": AS_OF.isoformat(),
             "scope": "T2",
             "issues": [],
+            "page": {"offset": 0, "limit": 100, "total": 0},
         }
         refused(t2.get("/issues", params={"scope": "T1"}), 403)
     with server.client(KEYS["m1_member"]) as m1:

@@ -11,6 +11,7 @@ import pytest
 from counties import AS_OF, Rows, small
 from openpyxl import Workbook
 
+from engine import fields
 from engine.backends.memory import MemoryBackend
 from engine.errors import ImportRefused
 from engine.importer import validate
@@ -558,3 +559,49 @@ def test_rows_given_twice_in_one_import_are_refused_not_merged(
     # assignments.csv has no id column: the row's own id is who, where, as what, from when
     [(file, line, _)] = refusal(backend, tmp_path / "ledger")
     assert (file, line) == ("assignments.csv", line_of(24))
+
+
+# ---- what one cell may be (engine/fields.py) -----------------------------------------------
+
+
+@pytest.mark.parametrize("good", ["C", "H0003576", "P1.a_b-c:d", "x" * 64])
+def test_ids_of_printable_ascii_are_taken(good: str) -> None:
+    assert fields.cell_problem("id", good) is None
+
+
+@pytest.mark.parametrize("bad", ["x" * 65, "Т02", "H 1", "H/1", "H\u200b1", "H\x1b1", "H\x001"])
+def test_other_ids_are_refused(bad: str) -> None:
+    assert fields.id_problem(bad) is not None
+
+
+def test_only_an_assignment_may_be_known_by_its_key() -> None:
+    key = "M2>H4:grid_member@2024-01-01"
+    assert fields.cell_problem("id", key, "assignments") is None
+    assert fields.cell_problem("id", key, "households") is not None
+
+
+def test_text_may_run_over_lines_a_name_may_not() -> None:
+    assert fields.cell_problem("address", "花马池镇\n柳杨堡村\t一组") is None
+    assert fields.cell_problem("note", "长" * fields.MAX_NOTE) is None
+    assert fields.cell_problem("note", "长" * (fields.MAX_NOTE + 1)) is not None
+    assert fields.cell_problem("name", "一\n组") is not None
+    assert fields.cell_problem("address", "见\u202e附件") is not None
+
+
+def test_an_escape_is_shown_by_its_code_point_never_raw() -> None:
+    problem = fields.cell_problem("name", "\x1b[31m五组")
+    assert problem is not None
+    assert "U+001B" in problem
+    assert "\x1b" not in problem
+
+
+def test_a_refusal_of_many_problems_keeps_the_first_100_and_counts_all(
+    tmp_path: Path, backend: MemoryBackend
+) -> None:
+    rows = small()
+    rows["households"] += [{"id": f"H{n}x", "unit_id": "G99"} for n in range(150)]
+    write_folder(rows, tmp_path / "ledger")
+    with pytest.raises(ImportRefused) as refused:
+        import_folder(backend, tmp_path / "ledger")
+    assert (len(refused.value.problems), refused.value.total) == (100, 150)
+    assert "150" in str(refused.value)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException
 
 from api.auth import Caller
 from api.problems import problem_responses
-from api.schemas import AssignmentEnd, AssignmentIn
+from api.schemas import AssignmentEnd, AssignmentIn, AssignmentInPath
 from api.scopes import require_assignable, require_read, require_write, require_writer
 from api.services import Svc, cells
 from engine.errors import NotFound
@@ -20,7 +20,7 @@ WRITE_PROBLEMS = problem_responses(400, 409)
 
 
 @router.get("/assignments/{assignment}")
-def get_assignment(assignment: str, caller: Caller, svc: Svc) -> Assignment:
+def get_assignment(assignment: AssignmentInPath, caller: Caller, svc: Svc) -> Assignment:
     """One assignment, read by whoever may read its target, and by the person holding it."""
     found = svc.backend.assignment(assignment)
     if caller.person != found.person_id:
@@ -56,7 +56,7 @@ def create_assignment(body: AssignmentIn, caller: Caller, svc: Svc) -> Assignmen
 
 @router.post("/assignments/{assignment}/end", responses=problem_responses(400))
 def end_assignment(
-    assignment: str, caller: Caller, svc: Svc, body: AssignmentEnd | None = None
+    assignment: AssignmentInPath, caller: Caller, svc: Svc, body: AssignmentEnd | None = None
 ) -> Assignment:
     """Set the last active day of an assignment (default today); durable when answered."""
     require_writer(caller)

@@ -8,7 +8,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Query, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 
 from api.auth import Caller
 from api.placement import outside
@@ -16,7 +16,8 @@ from api.problems import problem_responses
 from api.schemas import IsoDate
 from api.scopes import forbidden, require_writer
 from api.services import Svc
-from api.uploads import MAX_UPLOAD_BYTES, read_upload
+from api.storage import disk_full, no_room
+from api.uploads import read_upload
 from engine.lang import say
 from engine.model import DataSet, ImportReport
 from engine.snapshot import ImportMode
@@ -49,12 +50,7 @@ def upload_dataset(
     before and no longer holds is retired inside the township (SPEC §5.1). Any bad row
     refuses all of it (422, each problem with file, line and column); an accepted one is
     durable when answered."""
-    township = require_writer(caller)
-    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
-        most = MAX_UPLOAD_BYTES // 2**20
-        raise HTTPException(
-            413, say(f"上传文件不能超过 {most} MiB", f"uploads are limited to {most} MiB")
-        )
+    township = require_writer(caller)  # (its size was bounded as it arrived: api.limits)
 
     def authorise(data: DataSet) -> None:
         strays = list(islice(outside(data, svc.backend, township), SHOWN_STRAYS))
@@ -64,8 +60,13 @@ def upload_dataset(
                 say(f"不在乡镇 {township!r} 内：{shown}", f"outside township {township!r}: {shown}")
             )
 
-    with tempfile.TemporaryDirectory(prefix="gridchain-upload-") as folder:
-        tables = read_upload(file.filename, file.file, Path(folder))
-        mode = ImportMode(effective or dt.date.today(), merge=merge, within=township)
-        _, report = svc.write(tables, authorise, mode, dry_run)
+    try:
+        with tempfile.TemporaryDirectory(prefix="gridchain-upload-") as folder:
+            tables = read_upload(file.filename, file.file, Path(folder))
+            mode = ImportMode(effective or dt.date.today(), merge=merge, within=township)
+            _, report = svc.write(tables, authorise, mode, dry_run)
+    except OSError as exc:
+        if disk_full(exc):
+            raise no_room() from exc
+        raise
     return report

@@ -6,19 +6,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
+from api.answers import json_answer
 from api.auth import Caller, Principal, actor
 from api.problems import problem_responses, refused_fields
 from api.routes.areas import ColorFilter, Scope
-from api.schemas import DepartmentIn, FeedbackIn, IssueIn, IssueStatus, ResolveIn
+from api.schemas import (
+    DEFAULT_PAGE,
+    DepartmentIn,
+    FeedbackIn,
+    IdInPath,
+    IssueIn,
+    IssueStatus,
+    Page,
+    ResolveIn,
+)
 from api.scopes import area_scope, forbidden, require_report, require_step
-from api.services import AsOf, Services, Svc, day
+from api.services import AsOf, Limit, Offset, Services, Svc, day
 from engine import loop
 from engine.errors import ImportRefused
 from engine.issues import IssueChange, feedback_kind, new_report, now
 from engine.lang import say
-from engine.model import DataSet, Issue, IssuesResult, TraceIssue
+from engine.model import DataSet, Issue, IssuesResult, TraceIssue, immutable
 from engine.semantics import IssueFilter
 
 router = APIRouter(tags=["issues"], responses=problem_responses(401, 403, 404, 422))
@@ -93,32 +103,39 @@ def step(
 
 
 @router.post("/issues/{issue}/dispatch", responses=WRITE_PROBLEMS)
-def dispatch(issue: str, body: DepartmentIn, caller: Caller, svc: Svc) -> TraceIssue:
+def dispatch(issue: IdInPath, body: DepartmentIn, caller: Caller, svc: Svc) -> TraceIssue:
     """The grid blows the whistle (网格吹哨): a department is called to the issue."""
     return step(svc, caller, issue, "dispatched", actor(caller), body.department, body.note)
 
 
 @router.post("/issues/{issue}/ack", responses=WRITE_PROBLEMS)
-def acknowledge(issue: str, body: DepartmentIn, caller: Caller, svc: Svc) -> TraceIssue:
+def acknowledge(issue: IdInPath, body: DepartmentIn, caller: Caller, svc: Svc) -> TraceIssue:
     """A department called to the issue reports in (部门报到)."""
     return step(svc, caller, issue, "acknowledged", body.department, body.department, body.note)
 
 
 @router.post("/issues/{issue}/resolve", responses=WRITE_PROBLEMS)
-def resolve(issue: str, body: ResolveIn, caller: Caller, svc: Svc) -> TraceIssue:
+def resolve(issue: IdInPath, body: ResolveIn, caller: Caller, svc: Svc) -> TraceIssue:
     """The issue is dealt with (问题处置), by a department called to it or a person."""
     return step(svc, caller, issue, "resolved", body.by, note=body.note)
 
 
 @router.post("/issues/{issue}/feedback", responses=WRITE_PROBLEMS)
-def feedback(issue: str, body: FeedbackIn, caller: Caller, svc: Svc) -> TraceIssue:
+def feedback(issue: IdInPath, body: FeedbackIn, caller: Caller, svc: Svc) -> TraceIssue:
     """The reporter's feedback (结果反馈): satisfied closes it, unsatisfied sends it back to
     the departments (status `dispatched`)."""
     kind = feedback_kind(body.satisfied)
     return step(svc, caller, issue, kind, actor(caller), note=body.note)
 
 
-@router.get("/issues")
+@immutable
+class IssuesPage(IssuesResult):
+    """`issues` is one page of them; `page.total` counts them all."""
+
+    page: Page
+
+
+@router.get("/issues", response_model=IssuesPage)
 def list_issues(
     caller: Caller,
     svc: Svc,
@@ -126,12 +143,22 @@ def list_issues(
     overdue: Annotated[bool, Query(description="Only what is late and still open.")] = False,
     scope: Scope = None,
     color: ColorFilter = None,
+    offset: Offset = 0,
+    limit: Limit = DEFAULT_PAGE,
     as_of: AsOf = None,
-) -> IssuesResult:
+) -> Response:
     """Issues, the latest first, each with who in its chain holds it now; a grid member
-    sees the issues it reported."""
+    sees the issues it reported. `issues` is one page."""
     if caller.role == "grid_member":
         wanted = IssueFilter(status, overdue, scope, color, reported_by=caller.person)
     else:
         wanted = IssueFilter(status, overdue, area_scope(caller, svc.backend, scope), color)
-    return svc.issues(day(as_of), wanted)
+    found = svc.issues(day(as_of), wanted)
+    return json_answer(
+        IssuesPage(
+            as_of=found.as_of,
+            scope=found.scope,
+            issues=found.issues[offset : offset + limit],
+            page=Page(offset=offset, limit=limit, total=len(found.issues)),
+        )
+    )

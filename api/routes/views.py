@@ -40,7 +40,7 @@ PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
         "img-src data: blob:; font-src data:; worker-src blob:; base-uri 'none'; "
-        "form-action 'self'"
+        "form-action 'self'; frame-ancestors 'none'"
     ),
 }
 ExportFormat = Annotated[

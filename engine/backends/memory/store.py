@@ -18,7 +18,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from engine.errors import BackendUnavailable, GridchainError
+from engine.errors import BackendUnavailable, GridchainError, StoreFull
 from engine.lang import say
 from engine.model import (
     BODY_KINDS,
@@ -202,7 +202,8 @@ class StoreFile:
         self.changed()
 
     def roll_back(self, db: sqlite3.Connection) -> None:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # a full disk makes SQLite roll back by itself
+            db.execute("ROLLBACK")
         self.changed()  # what was read inside the transaction may have seen its own writes
 
     def changed(self) -> None:
@@ -276,6 +277,13 @@ def select(kind: str) -> str:
 
 def unwritten(error: sqlite3.OperationalError) -> BackendUnavailable:
     """A write the disk refused (full, gone read-only) or a commit that failed."""
+    if error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_FULL:  # the primary code of any extended one
+        return StoreFull(
+            say(
+                f"磁盘已满，数据库没能写入（{error}）",
+                f"the disk is full: the store could not be written ({error})",
+            )
+        )
     return BackendUnavailable(
         say(f"数据库没能写入：{error}", f"the store could not be written: {error}")
     )

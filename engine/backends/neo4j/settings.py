@@ -1,12 +1,12 @@
-"""How to reach Neo4j: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE."""
+"""How to reach Neo4j: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE; and how much to
+send it at once: GRIDCHAIN_BATCH_SIZE."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from engine.errors import GridchainError
-from engine.lang import say
+from engine.settings import whole_number
 
 # Thousands of rows per UNWIND keep Neo4j's transactions few and its memory modest; the Bolt
 # test server, which caps a request near 4 KB, is given a handful by its fixture.
@@ -17,24 +17,16 @@ DEFAULT_BATCH_SIZE = 2000
 class Neo4jSettings:
     uri: str
     user: str
-    password: str
+    password: str = field(repr=False)  # a settings object may be printed; this never is
     database: str | None
     batch_size: int = DEFAULT_BATCH_SIZE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Neo4jSettings:
-        batch = env.get("GRIDCHAIN_BATCH_SIZE", str(DEFAULT_BATCH_SIZE))
-        if not batch.isdigit() or int(batch) < 1:
-            raise GridchainError(
-                say(
-                    f"GRIDCHAIN_BATCH_SIZE：应为正整数，现为 '{batch}'",
-                    f"GRIDCHAIN_BATCH_SIZE: expected a positive number, got {batch!r}",
-                )
-            )
         return cls(
             uri=env.get("NEO4J_URI", "bolt://localhost:7687"),
             user=env.get("NEO4J_USER", "neo4j"),
             password=env.get("NEO4J_PASSWORD", ""),
             database=env.get("NEO4J_DATABASE") or None,
-            batch_size=int(batch),
+            batch_size=whole_number(env, "GRIDCHAIN_BATCH_SIZE", DEFAULT_BATCH_SIZE),
         )
