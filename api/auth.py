@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -21,12 +22,29 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from api import sessions
+from engine.backends.base import Backend
 from engine.errors import GridchainError
 from engine.history import ORIGIN, Origin
 from engine.lang import say
 
 Role = Literal["inspector", "township_admin", "grid_member"]
-MIN_KEY_LENGTH = 16
+
+# What a key must be for the server to start (SPEC §8). `gridchain keygen` makes one of 43
+# random characters (256 bits). The rules refuse what people type instead: a key pasted from
+# the documentation, a short one, and one whose characters repeat or come from one small set.
+MIN_KEY_LENGTH = 32
+# Fewer different characters than this is a pattern, not chance: a random key of 32 hex digits
+# has fewer about once in ten thousand, one from `gridchain keygen` never.
+MIN_DISTINCT_CHARACTERS = 10
+# Length × log2 of the sets its characters come from (digits 10, lower case 26, upper case 26,
+# other printable ASCII 32): a key of 32 hex digits has 165, one of digits only needs 39 of them.
+MIN_KEY_BITS = 128
+CHARACTER_SETS = (str.isdigit, str.islower, str.isupper)
+SET_SIZES = (10, 26, 26)
+OTHER_PRINTABLE = 32
+# Every example key in the documentation and docker/keys.example.json carries this mark, so
+# none of them can start a server (tests/test_keys.py holds them to it).
+EXAMPLE_MARK = "change-me"
 
 
 @dataclass(frozen=True)
@@ -45,7 +63,7 @@ class KeyFileError(GridchainError):
 class KeyEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    key: str = Field(min_length=MIN_KEY_LENGTH)
+    key: str  # its strength is judged by `weakness`, in words that never show it
 
 
 class InspectorKey(KeyEntry):
@@ -68,11 +86,14 @@ KEYS_FILE = TypeAdapter(
 
 
 class KeyRing:
-    def __init__(self, entries: list[tuple[str, Principal]]) -> None:
+    def __init__(self, entries: list[tuple[str, Principal]], source: str = "") -> None:
         self.entries = [(key.encode(), principal) for key, principal in entries]
+        self.source = source  # "keys file PATH", for what is wrong with an entry later
 
     @classmethod
     def load(cls, path: Path) -> KeyRing:
+        """The keys of a keys file, each strong enough to serve with; whom they name is checked
+        against the store by `require_stored_subjects`."""
         where = say(f"密钥文件 {path}", f"keys file {path}")
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
@@ -82,6 +103,14 @@ class KeyRing:
             raise KeyFileError(
                 f"{where}: " + say(f"不是 JSON 文本（{exc}）", f"not JSON text ({exc})")
             ) from exc
+        if not isinstance(raw, list):
+            raise KeyFileError(
+                f"{where}: "
+                + say(
+                    f"应是一个 JSON 列表，每把密钥一项，而它是{json_kind(raw)}",
+                    f"must be a JSON list with one entry per key, not {json_kind(raw)}",
+                )
+            )
         try:
             entries = KEYS_FILE.validate_python(raw)
         except ValidationError as exc:
@@ -90,6 +119,13 @@ class KeyRing:
                 f"{describe(error['loc'])}: {error['msg']}" for error in exc.errors()
             )
             raise KeyFileError(f"{where}: {reasons}") from None
+        weak = [
+            f"{describe((index,))}: {reason}"
+            for index, entry in enumerate(entries)
+            if (reason := weakness(entry.key)) is not None
+        ]
+        if weak:
+            raise KeyFileError(f"{where}: " + "; ".join(weak))
         keys = [entry.key for entry in entries]
         if len(set(keys)) != len(keys):
             raise KeyFileError(
@@ -100,7 +136,21 @@ class KeyRing:
                 f"{where}: "
                 + say("没有密钥，谁也无法调用 API", "no keys, so nobody could call the API")
             )
-        return cls([(entry.key, principal_of(entry)) for entry in entries])
+        return cls([(entry.key, principal_of(entry)) for entry in entries], where)
+
+    def require_stored_subjects(self, backend: Backend) -> None:
+        """Every township and person a key names is stored as one: a key for a township that
+        does not exist could otherwise create it."""
+        labels = backend.known_labels(
+            {name for _, p in self.entries for name in (p.township, p.person) if name is not None}
+        )
+        unknown = [
+            f"{describe((index,))}: {reason}"
+            for index, (_, principal) in enumerate(self.entries)
+            if (reason := unknown_subject(principal, labels)) is not None
+        ]
+        if unknown:
+            raise KeyFileError(f"{self.source}: " + "; ".join(unknown))
 
     def lookup(self, offered: str) -> Principal | None:
         candidate = offered.encode("utf-8", "replace")
@@ -110,6 +160,77 @@ class KeyRing:
             if hmac.compare_digest(key, candidate) and found is None:
                 found = principal
         return found
+
+
+def weakness(key: str) -> str | None:
+    """Why a key may not serve, or None; in words that never repeat any of it."""
+    if not key.strip():
+        return say("密钥是空白的", "the key is blank")
+    if EXAMPLE_MARK in key.lower():
+        return say(
+            "这是文档中公开的示例密钥（含 change-me）：请用 gridchain keygen 生成自己的密钥",
+            "a published example key (it holds change-me): make your own with gridchain keygen",
+        )
+    if not (key.isascii() and key.isprintable()) or any(char.isspace() for char in key):
+        return say(
+            "密钥只能由可打印的 ASCII 字符组成，不能含空格",
+            "a key is printable ASCII characters without spaces",
+        )
+    if len(key) < MIN_KEY_LENGTH:
+        return say(
+            f"密钥短于 {MIN_KEY_LENGTH} 个字符",
+            f"the key is shorter than {MIN_KEY_LENGTH} characters",
+        )
+    if len(set(key)) < MIN_DISTINCT_CHARACTERS:
+        return say(
+            f"密钥太容易猜：不同的字符少于 {MIN_DISTINCT_CHARACTERS} 个",
+            f"the key is easy to guess: fewer than {MIN_DISTINCT_CHARACTERS} different characters",
+        )
+    if estimated_bits(key) < MIN_KEY_BITS:
+        return say(
+            f"密钥太容易猜：按长度和字符种类估计不到 {MIN_KEY_BITS} 位（只用数字时至少要 39 个）",
+            f"the key is easy to guess: under {MIN_KEY_BITS} bits by its length and kinds of "
+            "characters (digits alone need 39 of them)",
+        )
+    return None
+
+
+def estimated_bits(key: str) -> float:
+    """What guessing the key costs if its characters were drawn at random from the sets they
+    come from: the most it can be worth."""
+    alphabet = sum(
+        size
+        for belongs, size in zip(CHARACTER_SETS, SET_SIZES, strict=True)
+        if any(map(belongs, key))
+    )
+    if any(not any(belongs(char) for belongs in CHARACTER_SETS) for char in key):
+        alphabet += OTHER_PRINTABLE
+    return len(key) * math.log2(alphabet)
+
+
+def unknown_subject(principal: Principal, labels: dict[str, str]) -> str | None:
+    """Why the township or person a key names cannot be the key's, or None."""
+    if principal.township is not None and labels.get(principal.township) != "Township":
+        return say(
+            f"存储中没有乡镇 {principal.township!r}",
+            f"no township {principal.township!r} in the store",
+        )
+    if principal.person is not None and labels.get(principal.person) != "Person":
+        return say(
+            f"存储中没有人员 {principal.person!r}", f"no person {principal.person!r} in the store"
+        )
+    return None
+
+
+def json_kind(value: object) -> str:
+    """What a JSON value is, in words: the top of a keys file that is not a list."""
+    if isinstance(value, dict):
+        return say("一个对象", "an object")
+    if isinstance(value, str):
+        return say("一个字符串", "a string")
+    if value is None:
+        return "null"
+    return say("一个数值或布尔值", "a number or a boolean")
 
 
 def describe(loc: tuple[int | str, ...]) -> str:

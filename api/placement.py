@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from api.scopes import township_of
+from api.scopes import assignable, township_of
 from engine.backends.base import Backend
 from engine.errors import NotFound
-from engine.model import DataSet
+from engine.model import Assignment, DataSet
 
 
 class Placement:
@@ -59,8 +59,15 @@ def outside(data: DataSet, backend: Backend, township: str) -> Iterator[str]:
         if place.township(assignment.target_id) != township:
             yield assignment.id
             continue
-        before = known_assignment_target(backend, assignment.id)
-        if before is not None and place.stored_township(before) != township:
+        before = stored_assignment(backend, assignment.id)
+        if before is not None and place.stored_township(before.target_id) != township:
+            yield assignment.id
+            continue
+        # The same hold as POST /assignments: another township's person is the county's to
+        # assign; a new person of this data set has served nowhere yet.
+        if (before is None or before.person_id != assignment.person_id) and not assignable(
+            backend, assignment.person_id, township
+        ):
             yield assignment.id
     # A person is one record across days: renaming one who served elsewhere, even long ago,
     # would rewrite that township's past chains too.
@@ -70,8 +77,8 @@ def outside(data: DataSet, backend: Backend, township: str) -> Iterator[str]:
             yield person.id
 
 
-def known_assignment_target(backend: Backend, assignment: str) -> str | None:
+def stored_assignment(backend: Backend, assignment: str) -> Assignment | None:
     try:
-        return backend.assignment(assignment).target_id
+        return backend.assignment(assignment)
     except NotFound:
         return None

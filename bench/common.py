@@ -312,7 +312,7 @@ def township(db: Path) -> str:
 
 # ---- the server ----------------------------------------------------------------------------
 
-INSPECTOR = "bench-inspector-key-5e2b7c91"
+INSPECTOR = "bench-inspector-key-5e2b7c91d0a4f6e3"
 ADMIN = "bench-township-admin-key-3f8a6d40"
 
 

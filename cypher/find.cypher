@@ -5,19 +5,19 @@
 MATCH (n:Unit)
 WHERE coalesce(n.name, n.address, '') CONTAINS $text
 RETURN n.id AS id, n.label AS label, coalesce(n.name, n.address) AS name
-ORDER BY coalesce(n.name, n.address) <> $text, n.id
+ORDER BY name <> $text, id
 LIMIT $limit
 UNION ALL
 MATCH (n:Person)
 WHERE n.name CONTAINS $text
 RETURN n.id AS id, 'Person' AS label, n.name AS name
-ORDER BY n.name <> $text, n.id
+ORDER BY name <> $text, id
 LIMIT $limit
 UNION ALL
 MATCH (n:Resident)
 WHERE n.name CONTAINS $text
 RETURN n.id AS id, 'Resident' AS label, n.name AS name
-ORDER BY n.name <> $text, n.id
+ORDER BY name <> $text, id
 LIMIT $limit
 
 // :name households_under

@@ -48,8 +48,8 @@ MATCH (child:Unit {id: row.id})
 OPTIONAL MATCH (child)-[old:IN]->(previous:Unit)
 WHERE previous.id <> row.target
 DELETE old
-WITH DISTINCT child, row
-MATCH (parent:Unit {id: row.target})
+WITH DISTINCT child, row.target AS target
+MATCH (parent:Unit {id: target})
 MERGE (child)-[:IN]->(parent)
 
 // :name link_resident_household
@@ -58,8 +58,8 @@ MATCH (resident:Resident {id: row.id})
 OPTIONAL MATCH (resident)-[old:MEMBER_OF]->(previous:Household)
 WHERE previous.id <> row.target
 DELETE old
-WITH DISTINCT resident, row
-MATCH (household:Unit {id: row.target})
+WITH DISTINCT resident, row.target AS target
+MATCH (household:Unit {id: target})
 MERGE (resident)-[:MEMBER_OF]->(household)
 
 // :name link_body_unit
@@ -68,8 +68,8 @@ MATCH (body:Body {id: row.id})
 OPTIONAL MATCH (body)-[old:SERVES]->(previous:Unit)
 WHERE previous.id <> row.target
 DELETE old
-WITH DISTINCT body, row
-MATCH (unit:Unit {id: row.target})
+WITH DISTINCT body, row.target AS target
+MATCH (unit:Unit {id: target})
 MERGE (body)-[:SERVES]->(unit)
 
 // :name link_body_holder
@@ -78,8 +78,8 @@ MATCH (body:Body {id: row.id})
 OPTIONAL MATCH (previous:Person)-[old:HOLDS]->(body)
 WHERE previous.id <> row.target
 DELETE old
-WITH DISTINCT body, row
-MATCH (holder:Person {id: row.target})
+WITH DISTINCT body, row.target AS target
+MATCH (holder:Person {id: target})
 MERGE (holder)-[:HOLDS]->(body)
 
 // :name link_issue_subject
@@ -88,8 +88,8 @@ MATCH (issue:Issue {id: row.id})
 OPTIONAL MATCH (issue)-[old:ABOUT]->(previous:Unit)
 WHERE previous.id <> row.target
 DELETE old
-WITH DISTINCT issue, row
-MATCH (subject:Unit {id: row.target})
+WITH DISTINCT issue, row.target AS target
+MATCH (subject:Unit {id: target})
 MERGE (issue)-[:ABOUT]->(subject)
 
 // :name link_issue_reporter
@@ -98,8 +98,8 @@ MATCH (issue:Issue {id: row.id})
 OPTIONAL MATCH (issue)-[old:REPORTED_BY]->(previous:Person)
 WHERE previous.id <> row.target
 DELETE old
-WITH DISTINCT issue, row
-MATCH (reporter:Person {id: row.target})
+WITH DISTINCT issue, row.target AS target
+MATCH (reporter:Person {id: target})
 MERGE (issue)-[:REPORTED_BY]->(reporter)
 
 // :name merge_assignment

@@ -36,6 +36,7 @@ from engine.model import (
     TraceResult,
 )
 from engine.semantics import IssueFilter
+from engine.vocabulary import KEY_ROLES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -399,7 +400,62 @@ def serve(args: argparse.Namespace) -> None:
     except KeyFileError as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     with backend_session(args) as backend:
+        try:
+            keyring.require_stored_subjects(backend)
+        except KeyFileError as exc:
+            fail(str(exc), EXIT_BAD_INPUT)
         run(backend, keyring, args.host, args.port, settings)
+
+
+def keygen(args: argparse.Namespace) -> None:
+    """Make a new random API key: its keys-file entry is printed, or added to --add FILE
+    (created readable by its owner only), and then the key alone is printed, for its holder."""
+    import json
+    import secrets
+
+    subject = {"township_admin": "--township", "grid_member": "--person"}.get(args.role)
+    given = {name: getattr(args, name) for name in ("township", "person") if getattr(args, name)}
+    if [f"--{name}" for name in given] != ([subject] if subject else []):
+        fail(
+            say(
+                f"--role {args.role} 需要 {subject}，且只要它",
+                f"--role {args.role} takes {subject} and no other",
+            )
+            if subject
+            else say(
+                f"--role {args.role} 不带 --township 或 --person",
+                f"--role {args.role} takes neither --township nor --person",
+            ),
+            EXIT_BAD_INPUT,
+        )
+    entry = {"key": secrets.token_urlsafe(32), "role": args.role, **given}
+    if args.add is None:
+        print(json.dumps(entry, ensure_ascii=False))
+        return
+    where = f"--add {args.add}"
+    try:
+        entries = json.loads(args.add.read_text(encoding="utf-8")) if args.add.exists() else []
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(say(f"{where}：无法读取（{exc}）", f"{where}: cannot be read ({exc})"), EXIT_BAD_INPUT)
+    if not isinstance(entries, list):
+        fail(say(f"{where}：不是 JSON 列表", f"{where}: not a JSON list"), EXIT_BAD_INPUT)
+    lines = ",\n".join(f"  {json.dumps(e, ensure_ascii=False)}" for e in [*entries, entry])
+    try:  # a new file is its owner's alone; one that exists keeps its mode and owner
+        with os.fdopen(os.open(args.add, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.write(f"[\n{lines}\n]\n")
+    except OSError as exc:
+        fail(
+            say(f"{where}：无法写入（{exc.strerror}）", f"{where}: {exc.strerror}"), EXIT_BAD_INPUT
+        )
+    print(entry["key"])
+    sys.stderr.write(
+        say(
+            f"已作为第 {len(entries) + 1} 项加入 {args.add}；上面的密钥交给它的持有人，"
+            "serve 重新启动后生效\n",
+            f"added to {args.add} as entry {len(entries) + 1}; the key above is for its holder, "
+            "and serves once serve starts again\n",
+        )
+    )
 
 
 # ---- the issue loop: 线索上报 → 问题处置 → 结果反馈 -------------------------------------------
@@ -507,6 +563,8 @@ SUMMARIES = {
     "demo": "生成盐池县示例数据，导入，并展示 gridchain 的回答。",
     "push": "把内置存储（--db）复制到配置的 Neo4j；重复执行结果一致。",
     "serve": "在配置的后端上提供 HTTP API（OpenAPI 文档在 /docs）。",
+    "keygen": "生成一个新的随机 API 密钥：打印它在密钥文件中的一项，或用 --add 加入文件"
+    "（新建的文件只有所有者可读），然后只打印密钥，交给它的持有人。",
     "report_issue": "上报事项（线索上报）。",
     "dispatch_issue": "网格吹哨：把部门叫到事项上来。",
     "acknowledge_issue": "被叫到的部门报到（部门报到）。",
@@ -877,6 +935,23 @@ def parser() -> argparse.ArgumentParser:
             'JSON list of API keys: {"key": K, "role": inspector | township_admin '
             '(+ "township") | grid_member (+ "person")}. Env: GRIDCHAIN_KEYS.',
         ),
+    )
+
+    made = command(commands, "keygen", keygen)
+    made.add_argument(
+        "--role", required=True, choices=KEY_ROLES.codes, help=say("密钥的角色。", "Its role.")
+    )
+    made.add_argument(
+        "--township", metavar="ID", help=say("乡镇管理员的乡镇。", "A township admin's township.")
+    )
+    made.add_argument(
+        "--person", metavar="ID", help=say("网格员本人的人员编号。", "A grid member's person id.")
+    )
+    made.add_argument(
+        "--add",
+        metavar="FILE",
+        type=Path,
+        help=say("把这一项加入密钥文件（没有则新建）。", "Add the entry to this keys file."),
     )
     return top
 

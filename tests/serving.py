@@ -23,12 +23,13 @@ from engine.ledger import tables_from_rows
 GRIDCHAIN = Path(sys.executable).parent / "gridchain"
 STARTUP_SECONDS = 30
 
-# The keys of the small county's test key file, by who holds them.
+# The keys of the small county's test key file, by who holds them: random past their name,
+# as long as a server accepts (api.auth.MIN_KEY_LENGTH).
 KEYS = {
-    "inspector": "inspector-key-4f1c9a2e7b",
-    "t1_admin": "t1-admin-key-8d3e6b1a9c",
-    "t2_admin": "t2-admin-key-2a7f4c8e1d",
-    "m1_member": "m1-member-key-6b9d2e4f7a",
+    "inspector": "inspector-ZXK1NcnIV0OMgy3JeJ1UghkeG2AT2lXP",
+    "t1_admin": "t1-admin-GWSXPUsW4Nagu3qO7PxOgac7fA7_yoVy",
+    "t2_admin": "t2-admin-8gaoiKWGPDGdg7JJ-KrRrP4n9fJOzWuU",
+    "m1_member": "m1-member-9oK0dq8rDVS9r6g5Rf-AxDiF84MXvmWe",
 }
 KEY_FILE = [
     {"key": KEYS["inspector"], "role": "inspector"},

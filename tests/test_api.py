@@ -75,7 +75,7 @@ def test_docs_need_no_key(server: Server) -> None:
     [
         (None, "needs --keys"),
         ('[{"key": "0123456789abcdef0", "role": "mayor"}]', "does not match any of the expected"),
-        ('[{"key": "short", "role": "inspector"}]', "at least 16 characters"),
+        ('[{"key": "short", "role": "inspector"}]', "shorter than 32 characters"),
         ("not json", "not JSON"),
     ],
 )

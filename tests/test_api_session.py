@@ -299,7 +299,7 @@ def test_an_idle_session_expires(short_sessions: Server) -> None:
 
 
 def test_bad_session_settings_stop_the_server_at_start(tmp_path: Path) -> None:
-    command = [str(GRIDCHAIN), "--db", str(tmp_path / "g.db"), "serve"]
+    command = [str(GRIDCHAIN), "--db", str(small_county_store(tmp_path)), "serve"]
     result = subprocess.run(
         [*command, "--keys", str(key_file(tmp_path))],
         capture_output=True,

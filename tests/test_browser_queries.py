@@ -1,21 +1,31 @@
 """The Neo4j Browser kit (SPEC §6): the ready queries of `cypher/browser/` run on the Bolt
-backends against the hand-made county, the style file styles every label, and the compose
-file and Dockerfile (no Docker engine here to build them) say what the deployment needs."""
+backends against the hand-made county (a query for every gap kind, finding what the memory
+backend finds), and the compose file and Dockerfile (no Docker engine here to build them) say
+what the deployment needs. The style file is read as Browser reads it in test_grass.py."""
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import neo4j
 import pytest
-from counties import AS_OF
+from conftest import load
+from counties import AS_OF, small
 
 from engine.backends.base import Backend
+from engine.backends.memory import MemoryBackend
 from engine.backends.neo4j.statements import sections
-from engine.model import ALL_LABELS
+from engine.model import (
+    FOUR_TO_ONE_TEAM,
+    GAP_KINDS,
+    HIGH_RISK_COLORS,
+    QUARANTINE,
+    RESPONSIBLE_KINDS,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER = ROOT / "cypher" / "browser"
@@ -24,26 +34,22 @@ DOCKER = ROOT / "docker"
 EXPECTED_SECTIONS = {
     "who": {"who"},
     "trace": {"trace", "trace_issue"},
-    "gaps": {
-        "gaps_missing_commander",
-        "gaps_missing_grid_head",
-        "gaps_uncovered_household",
-        "gaps_empty_household",
-    },
+    "gaps": {f"gaps_{kind}" for kind in GAP_KINDS},
 }
+COUNTY = "C"
 
 
 # ---- the ready queries, on every backend that speaks Cypher ------------------------------
 
 
-def run(backend: Backend, file: str, name: str, target: str) -> list[neo4j.Record]:
-    """A ready query with Browser's `:param id` and `:param as_of`."""
+def run(backend: Backend, file: str, name: str, target: str, limit: int = 50) -> list[neo4j.Record]:
+    """A ready query with Browser's `:param id`, `:param as_of` and `:param limit`."""
     if backend.name == "memory":
         pytest.skip("Browser queries are Cypher")
     driver: neo4j.Driver = backend.driver  # type: ignore[attr-defined]
     database: str | None = backend.database  # type: ignore[attr-defined]
     query = sections(f"browser/{file}")[name]
-    params: dict[str, Any] = {"id": target, "as_of": AS_OF.isoformat()}
+    params: dict[str, Any] = {"id": target, "as_of": AS_OF.isoformat(), "limit": limit}
     records, _, _ = driver.execute_query(query, params, database_=database)
     return records
 
@@ -150,35 +156,97 @@ def test_gaps_find_empty_households(small_county: Backend) -> None:
     assert gap_ids(small_county, "gaps_empty_household", "C") == ["H8"]
 
 
-# ---- the style file ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MemoryBackend]:
+    """The memory backend on the same county: the gaps `gridchain gaps` reports."""
+    backend = MemoryBackend(tmp_path_factory.mktemp("reference") / "gridchain.db")
+    load(backend, small())
+    yield backend
+    backend.close()
 
 
-def grass_blocks() -> dict[str, str]:
-    text = (BROWSER / "style.grass").read_text(encoding="utf-8")
-    # A block closes at a `}` alone on its line: captions hold braces ('{name}').
-    blocks = re.findall(r"^((?:node|relationship)(?:\.\w+)?)\s*\{(.*?)^\}", text, re.M | re.S)
-    return dict(blocks)
+def found(backend: Backend, kind: str, scope: str, limit: int = 50) -> list[tuple[Any, ...]]:
+    rows = run(backend, "gaps", f"gaps_{kind}", scope, limit)
+    return [(row["id"], row["level"], list(row["path"])) for row in rows]
 
 
-def test_style_gives_every_label_a_colour_and_a_caption() -> None:
-    blocks = grass_blocks()
-    for label in (*ALL_LABELS, "Unit", "Body", "Department"):
-        body = blocks.get(f"node.{label}")
-        assert body is not None, f"style.grass has no node.{label} block"
-        assert re.search(r"caption:\s*'\{\w+\}'", body), f"node.{label} has no caption"
-        assert re.search(r"\bcolor:\s*#[0-9A-Fa-f]{6}", body), f"node.{label} has no color"
+def expected(
+    reference: MemoryBackend, kind: str, scope: str, limit: int = 50
+) -> list[tuple[Any, ...]]:
+    """What `gridchain gaps` finds: a county's id in Browser stands for everywhere."""
+    where = None if scope == COUNTY else scope
+    gaps = reference.gaps(AS_OF, where, kind=kind, member_limit=limit).gaps
+    return [(gap.id, gap.level, gap.path) for gap in gaps]
 
 
-def test_style_puts_the_shared_labels_first() -> None:
-    order = list(grass_blocks())
-    nodes = [name for name in order if name.startswith("node.")]
-    assert nodes[:2] == ["node.Unit", "node.Body"]
+@pytest.mark.parametrize("kind", GAP_KINDS)
+@pytest.mark.parametrize("scope", [COUNTY, "T1", "T2", "V3", "G4"])
+def test_each_gap_query_finds_what_gridchain_gaps_finds(
+    small_county: Backend, reference: MemoryBackend, kind: str, scope: str
+) -> None:
+    assert found(small_county, kind, scope) == expected(reference, kind, scope)
 
 
-def test_style_captions_assignments_with_their_role() -> None:
-    blocks = grass_blocks()
-    assert "caption: '{role}'" in blocks["relationship.RESPONSIBLE_FOR"]
-    assert "relationship.IN" in blocks
+def test_the_county_has_a_gap_of_most_kinds(reference: MemoryBackend) -> None:
+    """The parity above compares something: only orphans and overloads need their own data."""
+    kinds = {gap.kind for gap in reference.gaps(AS_OF).gaps}
+    assert kinds == set(GAP_KINDS) - {"orphan_unit", "overloaded_member"}
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+@pytest.mark.parametrize("scope", [COUNTY, "T1", "T2"])
+def test_overloaded_members_over_each_limit(
+    small_county: Backend, reference: MemoryBackend, limit: int, scope: str
+) -> None:
+    kind = "overloaded_member"
+    assert found(small_county, kind, scope, limit) == expected(reference, kind, scope, limit)
+
+
+def test_an_overloaded_member_is_shown_with_the_households_covered(small_county: Backend) -> None:
+    rows = run(small_county, "gaps", "gaps_overloaded_member", COUNTY, limit=2)
+    assert [(row["n"]["id"], row["households"]) for row in rows] == [("M4", 3), ("M5", 4)]
+
+
+def test_a_quarantined_household_is_shown_with_the_team_it_has(small_county: Backend) -> None:
+    (row,) = run(small_county, "gaps", "gaps_incomplete_four_to_one", COUNTY)
+    assert (row["n"]["id"], row["members"]) == ("H9", 3)
+    assert hanging(row["team"]) == {(f, "four_to_one", "H9") for f in ("F1", "F2", "F3")}
+
+
+def test_a_high_risk_household_is_shown_with_its_colour(small_county: Backend) -> None:
+    (row,) = run(small_county, "gaps", "gaps_unattended_high_risk", COUNTY)
+    assert (row["n"]["id"], row["color"], row["assigned"]) == ("H10", "red", [])
+
+
+def test_an_orphan_unit_is_found_from_the_county_and_from_itself(small_county: Backend) -> None:
+    """A unit whose IN edge is gone (data written after an import): on the Bolt server, the
+    query finds what the engine's own gaps find on the same graph."""
+    if small_county.name == "memory":
+        pytest.skip("Browser queries are Cypher")
+    driver: neo4j.Driver = small_county.driver  # type: ignore[attr-defined]
+    database: str | None = small_county.database  # type: ignore[attr-defined]
+    cut = "MATCH (:Unit {id: 'V3'})-[edge:IN]->(:Unit {id: 'T2'}) DELETE edge"
+    mend = "MATCH (v:Unit {id: 'V3'}), (t:Unit {id: 'T2'}) MERGE (v)-[:IN]->(t)"
+    driver.execute_query(cut, database_=database)
+    try:
+        engine = small_county.gaps(AS_OF, kind="orphan_unit").gaps
+        assert [(gap.id, gap.level, gap.path) for gap in engine] == [("V3", "Village", ["V3"])]
+        assert found(small_county, "orphan_unit", COUNTY) == [("V3", "Village", ["V3"])]
+        assert found(small_county, "orphan_unit", "V3") == [("V3", "Village", ["V3"])]
+        assert found(small_county, "orphan_unit", "T2") == []
+    finally:
+        driver.execute_query(mend, database_=database)
+    assert found(small_county, "orphan_unit", COUNTY) == []
+
+
+def test_the_gap_queries_judge_by_the_engines_rules() -> None:
+    """Browser takes no rule from the engine, so each is written into the query: the same."""
+    queries = sections("browser/gaps")
+    team = queries["gaps_incomplete_four_to_one"]
+    assert f"n.status = '{QUARANTINE}'" in team and f"members < {FOUR_TO_ONE_TEAM}" in team
+    high_risk = queries["gaps_unattended_high_risk"]
+    assert f"n.color IN {list(HIGH_RISK_COLORS)}" in high_risk
+    assert f"c.kind IN {list(RESPONSIBLE_KINDS)}" in high_risk
 
 
 # ---- the deployment ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException
 from api.auth import Caller
 from api.problems import problem_responses
 from api.schemas import AssignmentEnd, AssignmentIn, AssignmentInPath
-from api.scopes import require_read, require_write, require_writer
+from api.scopes import require_assignable, require_read, require_write, require_writer
 from api.services import Svc, cells
 from engine.errors import NotFound
 from engine.lang import say
@@ -24,19 +24,21 @@ def get_assignment(assignment: AssignmentInPath, caller: Caller, svc: Svc) -> As
     """One assignment, read by whoever may read its target, and by the person holding it."""
     found = svc.backend.assignment(assignment)
     if caller.person != found.person_id:
-        require_read(caller, svc.backend, found.target_id, dt.date.today())
+        require_read(caller, svc.backend, found.target_id)
     return found
 
 
 @router.post("/assignments", status_code=201, responses=WRITE_PROBLEMS)
 def create_assignment(body: AssignmentIn, caller: Caller, svc: Svc) -> Assignment:
     """Assign a person to a unit or household; validated as a row of assignments.csv, durable
-    when answered."""
+    when answered. A township admin assigns, in its township, the people serving in it today
+    and those who never served elsewhere; the county assigns anyone else (by an import)."""
     require_writer(caller)
 
     def authorise(data: DataSet) -> None:
         new = data.assignments[0]
         require_write(caller, svc.backend, new.target_id)
+        require_assignable(caller, svc.backend, new.person_id)
         try:
             svc.backend.assignment(new.id)
         except NotFound:

@@ -18,15 +18,13 @@ router = APIRouter(tags=["chains"], responses=problem_responses(401, 403, 404, 4
 def accountability(node: str, caller: Caller, svc: Svc, as_of: AsOf = None) -> Response:
     """The chain of a unit, household, resident or issue: the target first, the county last,
     every active assignment and vacancy at each level."""
-    today = day(as_of)
-    require_read(caller, svc.backend, node, today)
-    return json_answer(svc.backend.who(node, today))
+    require_read(caller, svc.backend, node)
+    return json_answer(svc.backend.who(node, day(as_of)))
 
 
 @router.get("/trace/{node}", response_model=TraceResult)
 def trace(node: str, caller: Caller, svc: Svc, as_of: AsOf = None) -> Response:
     """The escalation path from a household or issue up to the county, bottom up, with an
     issue's timeline and overdue days."""
-    today = day(as_of)
-    require_read(caller, svc.backend, node, today)
-    return json_answer(svc.backend.trace(node, today))
+    require_read(caller, svc.backend, node)
+    return json_answer(svc.backend.trace(node, day(as_of)))

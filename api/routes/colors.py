@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter
 
 from api.auth import Caller, actor
@@ -22,12 +20,12 @@ router = APIRouter(tags=["households"], responses=problem_responses(401, 403, 40
 def set_color(household: IdInPath, body: ColorIn, caller: Caller, svc: Svc) -> ColorHistory:
     """Mark a household with a colour, by a township admin in its township or by the grid
     member covering it; the change is kept with who made it and when. Durable when answered."""
-    require_report(caller, svc.backend, household, dt.date.today())
+    require_report(caller, svc.backend, household)
     return loop.set_color(svc.backend, household, body.color, actor(caller), now())
 
 
 @router.get("/households/{household}/color")
 def color_history(household: IdInPath, caller: Caller, svc: Svc) -> ColorHistory:
     """A household's colour and every change of it, oldest first."""
-    require_read(caller, svc.backend, household, dt.date.today())
+    require_read(caller, svc.backend, household)
     return svc.backend.color_history(household)

@@ -3,7 +3,6 @@ may read the record itself."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -50,19 +49,18 @@ def require_history(caller: Principal, backend: Backend, record: str) -> None:
     """The record as it stands decides who reads its history (scopes judged today)."""
     if caller.role == "inspector":
         return
-    today = dt.date.today()
     try:
-        require_read(caller, backend, record, today)  # a unit, household, resident or issue
+        require_read(caller, backend, record)  # a unit, household, resident or issue
         return
     except (NotFound, BadQuery):
         pass
     try:
-        require_read(caller, backend, backend.assignment(record).target_id, today)
+        require_read(caller, backend, backend.assignment(record).target_id)
         return
     except NotFound:
         pass
     try:
-        require_person(caller, backend, backend.person(record, today))
+        require_person(caller, backend, record)
         return
     except NotFound:
         pass

@@ -73,7 +73,7 @@ def report_issue(body: IssueIn, caller: Caller, svc: Svc) -> TraceIssue:
     )
 
     def authorise(data: DataSet) -> None:
-        require_report(caller, svc.backend, data.issues[0].target_id, dt.date.today())
+        require_report(caller, svc.backend, data.issues[0].target_id)
 
     try:
         loop.report(svc.backend, new, authorise)
@@ -96,7 +96,7 @@ def step(
     change = IssueChange(issue, kind, by, actor(caller), now(), department, note)
 
     def authorise(record: Issue) -> None:
-        require_step(caller, svc.backend, record, kind, dt.date.today())
+        require_step(caller, svc.backend, record, kind)
 
     loop.transition(svc.backend, change, authorise)
     return state_of(svc, issue)

@@ -1,8 +1,8 @@
-"""Single records: a resident (personal data masked by role) and a person's responsibilities."""
+"""Single records: a resident (personal data masked by role) and a person's responsibilities
+(a township admin's view of them: those inside its township)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 
 from fastapi import APIRouter, Response
@@ -12,7 +12,14 @@ from api.auth import Caller, Principal
 from api.masking import mask_id_number, mask_phone
 from api.problems import problem_responses
 from api.schemas import DEFAULT_PAGE, Page, PersonPage
-from api.scopes import require_person, require_read, sees_personal_data, township_of
+from api.scopes import (
+    coverage_seen_by,
+    person_seen_by,
+    require_person,
+    require_read,
+    sees_personal_data,
+    township_of,
+)
 from api.services import AsOf, Limit, Offset, Svc, day
 from engine.backends.base import Backend
 from engine.model import CoversResult, ResidentView
@@ -33,7 +40,7 @@ def resident(resident: str, caller: Caller, svc: Svc, as_of: AsOf = None) -> Res
     """A resident, its household and the household's path; phone and ID number in full only
     for inspectors and the admin of the resident's township."""
     found = svc.backend.resident(resident)
-    require_read(caller, svc.backend, resident, day(as_of))
+    require_read(caller, svc.backend, resident)
     return as_seen_by(caller, svc.backend, found)
 
 
@@ -46,9 +53,10 @@ def person(
     offset: Offset = 0,
     limit: Limit = DEFAULT_PAGE,
 ) -> PersonPage:
-    """What a person is responsible for (one page of it) and how many households that covers."""
-    found = svc.backend.person(person, day(as_of))
-    require_person(caller, svc.backend, found)
+    """What a person is responsible for (one page of it) and how many households that covers;
+    a township admin reads what the person holds in its township."""
+    require_person(caller, svc.backend, person)
+    found = person_seen_by(caller, svc.backend, svc.backend.person(person, day(as_of)))
     return PersonPage(
         id=found.id,
         name=found.name,
@@ -66,6 +74,7 @@ def person(
 @router.get("/people/{person}/coverage", response_model=CoversResult)
 def coverage(person: str, caller: Caller, svc: Svc, as_of: AsOf = None) -> Response:
     """What a person is responsible for on a day: each active assignment, the households under
-    its place and the gaps inside it (the reverse of an accountability chain)."""
-    require_person(caller, svc.backend, svc.backend.person(person, dt.date.today()))
-    return json_answer(svc.covers(person, day(as_of)))
+    its place and the gaps inside it (the reverse of an accountability chain); a township admin
+    reads those in its township."""
+    require_person(caller, svc.backend, person)
+    return json_answer(coverage_seen_by(caller, svc.backend, svc.covers(person, day(as_of))))

@@ -18,7 +18,7 @@ from api.problems import problem_responses
 from api.routes.areas import Scope
 from api.routes.search import Text, readable
 from api.schemas import DEFAULT_PAGE
-from api.scopes import area_scope, require_person, require_read
+from api.scopes import area_scope, coverage_seen_by, require_person, require_read
 from api.services import AsOf, Limit, Offset, Services, Svc, day
 from engine import finding, tables
 from engine.lang import say
@@ -255,8 +255,8 @@ def coverage(
     as_of: AsOf = None,
 ) -> Response:
     """What a person covers: each assignment, its households and the gaps inside it."""
-    require_person(caller, svc.backend, svc.backend.person(person, dt.date.today()))
-    result = svc.covers(person, day(as_of))
+    require_person(caller, svc.backend, person)
+    result = coverage_seen_by(caller, svc.backend, svc.covers(person, day(as_of)))
     names = svc.backend.names({held.unit for held in result.assignments})
     at = links(request, as_of)
     return listed(listings.covers_listing(result, names, at), format, "coverage", at)
@@ -267,9 +267,8 @@ def who_view(
     request: Request, node: str, caller: PageCaller, svc: Svc, as_of: AsOf = None
 ) -> HTMLResponse:
     """The accountability chain drawn as a graph."""
-    today = day(as_of)
-    require_read(caller, svc.backend, node, today)
-    return page(graphview.who_page(svc.backend.who(node, today), links(request, as_of)))
+    require_read(caller, svc.backend, node)
+    return page(graphview.who_page(svc.backend.who(node, day(as_of)), links(request, as_of)))
 
 
 @router.get("/view/trace/{node}")
@@ -277,8 +276,7 @@ def trace_view(
     request: Request, node: str, caller: PageCaller, svc: Svc, as_of: AsOf = None
 ) -> HTMLResponse:
     """The reverse trace drawn as a graph, its units by name."""
-    today = day(as_of)
-    require_read(caller, svc.backend, node, today)
-    result = svc.backend.trace(node, today)
+    require_read(caller, svc.backend, node)
+    result = svc.backend.trace(node, day(as_of))
     names = svc.backend.names({step.unit for step in result.path} | {node})
     return page(graphview.trace_page(result, names, links(request, as_of)))
