@@ -16,6 +16,9 @@ from serving import GRIDCHAIN, KEYS, Server
 from api.auth import Principal
 from api.scopes import sees_personal_data
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 DAY = {"as_of": AS_OF.isoformat()}
 PROBLEM = "application/problem+json"
 

@@ -16,6 +16,9 @@ import pytest
 from counties import AS_OF
 from serving import KEYS, Server, key_file, small_county_store
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 DAY = {"as_of": AS_OF.isoformat()}
 PROBLEM = "application/problem+json"
 

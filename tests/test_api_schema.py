@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from serving import KEYS, Server
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 ST = Path(sys.executable).parent / "st"
 # Real ids, offered half of the time, so cases reach answers and not only 404s.
 CONFIG = """

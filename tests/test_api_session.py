@@ -19,6 +19,9 @@ from api.auth import Principal
 from api.sessions import FailedLogins, Sessions, SessionSettings
 from api.urls import local_path
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 PROBLEM = "application/problem+json"
 COOKIE = "gridchain_session"
 WRONG_KEY = "a-key-nobody-holds-00000000"

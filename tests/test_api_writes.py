@@ -14,6 +14,9 @@ from counties import AS_OF, assignments, issues, units
 from openpyxl import Workbook
 from serving import KEYS, Server
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 DAY = {"as_of": AS_OF.isoformat()}
 PROBLEM = "application/problem+json"
 NEW_MEMBER = {"person_id": "M2", "target_id": "H4", "role": "grid_member", "since": "2024-01-01"}

@@ -24,6 +24,9 @@ from engine.ledger import write_folder
 from engine.model import RECORD_KINDS
 from engine.vocabulary import FILES
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 AS_OF = "2024-06-01"
 
 

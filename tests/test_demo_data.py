@@ -11,6 +11,9 @@ import pytest
 from engine.demo_data import REFERENCE_DAY, DataRows, generate_county
 from engine.importer import COLUMNS
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 AS_OF = REFERENCE_DAY
 SEED_UNITS = {"township": 9, "village": 119, "grid": 2009}
 SEED_BODIES = {"party_org": 33, "pioneer_team": 495, "pioneer_post": 683, "volunteer_team": 171}

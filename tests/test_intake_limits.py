@@ -23,6 +23,9 @@ from test_cli import answer, run
 
 from engine.ledger import write_folder
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 DAY = {"as_of": AS_OF.isoformat()}
 UNITS_HEADER = "id,name,level,parent_id\n"
 NEW_GRID = UNITS_HEADER + "G5,五组,grid,V1\n"

@@ -32,6 +32,9 @@ from engine.backends.memory import MemoryBackend
 from engine.importer import validate
 from engine.ledger import tables_from_rows
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 CHECKOUT = Path(__file__).parent.parent
 EXAMPLE_KEYS = CHECKOUT / "docker" / "keys.example.json"
 # A refused start answers at once; a server that starts instead is stopped after this long.

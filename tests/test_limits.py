@@ -22,6 +22,9 @@ import httpx
 import pytest
 from serving import KEYS, Server, key_file, small_county_store
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 AS_OF = "2024-06-01"
 MIB = 2**20
 GIB = 2**30

@@ -43,6 +43,9 @@ from engine.importer import validate
 from engine.issues import IssueChange
 from engine.ledger import tables_from_rows
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def bolt() -> Iterator[BoltServer]:

@@ -8,6 +8,9 @@ import re
 import pytest
 from serving import KEYS, Server
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 # Where a page makes the browser fetch something: src and href attributes, CSS url(), and
 # script URLs written into the page's own code.
 FETCHED = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')]+)""")

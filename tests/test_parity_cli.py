@@ -13,6 +13,9 @@ from test_cli import AS_OF, assert_one_line_error, clean_env, import_counts, run
 
 from engine.ledger import write_folder
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 QUERIES = [
     ("who", "H5"),
     ("who", "R1"),

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,9 @@ from engine.importer import validate
 from engine.jsonout import to_json
 from engine.ledger import tables_from_rows
 from engine.model import PERSON_KINDS, RECORD_KINDS, ROLES, ImportReport
+
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
 
 AS_OF = dt.date(2024, 6, 1)
 DAY = dt.timedelta(days=1)
