@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 from api.routes.language import switch_links
 from engine.lang import current, say
-from engine.sheets import FORMATS, Cell, Sheet
+from engine.sheets import FORMATS, Cell, Sheet, cell_text
 
 STYLE = """
 body{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;margin:0;color:#222}
@@ -144,22 +144,12 @@ def sheet_html(listing: Listing) -> str:
 
 
 def cell_html(cell: Cell, number: bool, href: str | None) -> str:
-    text = escape(cell_text(cell))
+    text = escape(cell_text(cell, missing=""))
     if href is not None and cell not in (None, 0, ""):
         text = f'<a href="{href}">{text}</a>'
     if not number:
         return f"<td>{text}</td>"
     return f'<td class="number{" zero" if cell == 0 else ""}">{text}</td>'
-
-
-def cell_text(cell: Cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, float):
-        return f"{cell:,.1f}"
-    if isinstance(cell, int):
-        return f"{cell:,}"
-    return str(cell)
 
 
 def exports(listing: Listing, links: Links) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine import tables
-from engine.sheets import Cell, Sheet
+from engine.sheets import Cell, Sheet, cell_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,8 +37,6 @@ def draw(console: Console, *sheets: Sheet) -> None:
 def shown(cell: Cell) -> tuple[str, str]:
     """A cell's text and style: a missing value dimmed, numbers grouped, a vacancy in red."""
     if cell is None:
-        return "—", "dim"
-    if isinstance(cell, int):
-        return f"{cell:,}", ""
-    text = str(cell)
+        return cell_text(cell), "dim"
+    text = cell_text(cell)
     return text, "red" if text.startswith(tables.vacant()) else ""

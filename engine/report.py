@@ -28,7 +28,7 @@ from engine.model import (
     Unit,
     WhoResult,
 )
-from engine.sheets import Cell, Sheet
+from engine.sheets import Cell, Sheet, cell_text
 from engine.tables import Names, named
 from engine.vocabulary import BODY_KINDS, GAP_KINDS, ISSUE_STATUSES, LABELS, ROLES
 from engine.zone import county_time
@@ -500,20 +500,6 @@ def cell_class(cell: Cell, right: bool) -> str:
         isinstance(cell, str) and (len(cell) <= SHORT_WORD or ONE_WORD.fullmatch(cell))
     )
     return ' class="w"' if whole else ""
-
-
-def cell_text(cell: Cell) -> str:
-    if cell is None:
-        return "—"
-    if isinstance(cell, bool):
-        return str(cell)
-    if isinstance(cell, int):
-        return f"{cell:,}"
-    if isinstance(cell, float):
-        return f"{cell:,.1f}"
-    if isinstance(cell, dt.date):
-        return cell.isoformat()
-    return cell
 
 
 # ---- the command -----------------------------------------------------------------------------

@@ -40,6 +40,22 @@ class Sheet:
         self.rows.append(cells)
 
 
+def cell_text(cell: Cell, missing: str = "—") -> str:
+    """A cell as a person reads it in a table: numbers grouped by thousands, a rate to one
+    decimal, a day as ISO; `missing` where there is no value."""
+    if cell is None:
+        return missing
+    if isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, int):
+        return f"{cell:,}"
+    if isinstance(cell, float):
+        return f"{cell:,.1f}"
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    return cell
+
+
 def is_format(text: object) -> TypeGuard[Format]:
     return text in FORMATS
 
