@@ -44,12 +44,21 @@ ISSUE_STATUSES = vocabulary.ISSUE_STATUSES.codes
 
 GAP_KINDS = vocabulary.GAP_KINDS.codes
 DEFAULT_MEMBER_LIMIT = 50
+MONITORED_GROUPS = vocabulary.MONITORED_GROUPS.codes
+VISIT_KINDS = vocabulary.VISIT_KINDS.codes
+# A monitored household is visited at least this often unless its group's interval is set
+# otherwise (SPEC §4.5: the days up to and including the day asked about).
+DEFAULT_VISIT_DAYS = 30
+# The levels a scorecard ranks units at, and `person`, which ranks the people (SPEC §4.5).
+SCORECARD_LEVELS = ("grid", "village", "township")
+SCORECARD_BY = (*SCORECARD_LEVELS, "person")
 ALL_LABELS = (
     *UNIT_LABELS,
     "Person",
     "Resident",
     *BODY_KINDS.values(),
     "Issue",
+    "Sweep",
 )
 
 # The API's type of a gap kind: vocabulary.GAP_KINDS spelled out for the type checker (a test
@@ -60,10 +69,13 @@ GapKind = Literal[
     "missing_commander",
     "missing_grid_head",
     "orphan_unit",
+    "overdue_visit",
     "overloaded_member",
     "uncovered_household",
     "unattended_high_risk",
+    "unvisited_household",
 ]
+ScorecardBy = Literal["grid", "village", "township", "person"]
 
 
 # Records are slotted dataclasses, not pydantic models: the importer has checked every value
@@ -103,13 +115,15 @@ class Unit(Record):
 
 @immutable
 class Household(Record):
-    """A household (户) in a grid or building, with its five-colour mark and status."""
+    """A household (户) in a grid or building, with its five-colour mark, its status and the
+    monitored groups (重点人群) it is in, by code, in the vocabulary's order."""
 
     unit_id: str
     address: str | None = None
     color: str | None = None
     status: str | None = None
     points: str | None = None
+    groups: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -161,6 +175,31 @@ class Body(Record):
     kind: str
     unit_id: str
     holder_id: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@immutable
+class Visit(Record):
+    """A person at a household on a day (走访、巡查、服务). Whether it counts for the household
+    depends on what the visitor was assigned to that day (SPEC §4.5); it is kept either way."""
+
+    person_id: str
+    household_id: str
+    visited_at: dt.date
+    kind: str = "visit"
+    note: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@immutable
+class Sweep(Record):
+    """A named round of door-to-door visits (摸排) over the households under `scope_id`, from
+    `starts` to `ends`, both days included."""
+
+    name: str
+    scope_id: str
+    starts: dt.date
+    ends: dt.date
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -246,6 +285,8 @@ class DataSet:
     assignments: list[Assignment] = field(default_factory=list)
     bodies: list[Body] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)
+    sweeps: list[Sweep] = field(default_factory=list)
     issue_events: list[IssueEvent] = field(default_factory=list)
     color_changes: list[ColorChange] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
@@ -253,7 +294,17 @@ class DataSet:
     origins: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
-RECORD_KINDS = ("units", "households", "residents", "people", "assignments", "bodies", "issues")
+RECORD_KINDS = (
+    "units",
+    "households",
+    "residents",
+    "people",
+    "assignments",
+    "bodies",
+    "issues",
+    "visits",
+    "sweeps",
+)
 HISTORY_KINDS = ("issue_events", "color_changes", "changes")
 RECORD_TYPES: dict[str, type[Record]] = {
     "units": Unit,
@@ -263,6 +314,8 @@ RECORD_TYPES: dict[str, type[Record]] = {
     "assignments": Assignment,
     "bodies": Body,
     "issues": Issue,
+    "visits": Visit,
+    "sweeps": Sweep,
     "issue_events": IssueEvent,
     "color_changes": ColorChange,
     "changes": Change,
@@ -350,12 +403,14 @@ class WhoResult(Answer):
 
 @immutable
 class Gap(Answer):
-    """A coverage gap (SPEC §4.2): its kind, the node, its level and its containment path."""
+    """A coverage gap (SPEC §4.2): its kind, the node, its level and its containment path; an
+    `unvisited_household` names the sweep that missed it (SPEC §4.5)."""
 
     kind: str
     id: str
     level: str
     path: list[str]
+    sweep: str | None = None
 
 
 @immutable
@@ -604,3 +659,74 @@ class PersonView(Answer):
     as_of: dt.date
     responsibilities: list[Responsibility]
     households_covered: int
+
+
+@immutable
+class VisitView(Answer):
+    """A visit as a household's record lists it, and whether it counts for the household: only
+    a visit by someone assigned to it, its building or its grid on that day does (SPEC §4.5)."""
+
+    id: str
+    household: str
+    person: PersonName
+    visited_at: dt.date
+    kind: str
+    note: str | None
+    counts: bool
+
+
+@immutable
+class SweepView(Answer):
+    """A sweep as a scorecard names it."""
+
+    id: str
+    name: str
+    scope: str
+    starts: dt.date
+    ends: dt.date
+
+
+@immutable
+class ScoreRow(Answer):
+    """One unit of a scorecard (or one person, `level` "Person"): its households, those visited
+    by a counting visit in the sweep's window, the share, and who answers for the unit.
+
+    `reported`, `resolved_on_time` and `satisfied` count the issues about households of the
+    row reported in the window, those resolved by their due date, and those closed with
+    satisfied feedback."""
+
+    unit: str
+    name: str
+    level: str
+    households: int
+    visited: int
+    coverage: float | None
+    accountable: PersonRef | None
+    reported: int = 0
+    resolved_on_time: int = 0
+    satisfied: int = 0
+
+
+@immutable
+class ScoreTotal(Answer):
+    """The whole scope of a scorecard."""
+
+    households: int
+    visited: int
+    coverage: float | None
+    reported: int = 0
+    resolved_on_time: int = 0
+    satisfied: int = 0
+
+
+@immutable
+class ScorecardResult(Answer):
+    """How much of a sweep's scope was visited, by unit or person (SPEC §4.5), as of a day:
+    the least covered first."""
+
+    sweep: SweepView
+    as_of: dt.date
+    by: str
+    finished: bool
+    rows: list[ScoreRow]
+    total: ScoreTotal

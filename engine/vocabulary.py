@@ -102,6 +102,16 @@ HOME_QUARANTINE = Word("home_quarantine", "居家隔离", "home quarantine")
 HOUSEHOLD_STATUSES = WordList(
     "household status (状态)", (Word("normal", "正常", "normal"), HOME_QUARANTINE)
 )
+# Households kept under dynamic monitoring (动态监测), each with its own visit interval.
+MONITORED_GROUPS = WordList(
+    "monitored group (重点人群)",
+    (
+        Word("income_drop", "收入下滑户", "income drop"),
+        Word("subsistence", "兜底户", "subsistence"),
+        Word("poverty_watch", "脱贫监测户", "poverty watch"),
+        Word("marginal", "边缘户", "marginal"),
+    ),
+)
 BODY_KINDS = WordList(
     "body kind (类型)",
     (
@@ -129,9 +139,20 @@ GAP_KINDS = WordList(
         Word("missing_commander", "缺指挥长", "missing commander"),
         Word("missing_grid_head", "缺网格长", "missing grid head"),
         Word("orphan_unit", "孤立单元", "orphan unit"),
+        Word("overdue_visit", "重点户走访超期", "overdue visit"),
         Word("overloaded_member", "网格员超负荷", "overloaded grid member"),
         Word("uncovered_household", "户无网格员", "uncovered household"),
         Word("unattended_high_risk", "高风险户无人包", "unattended high-risk household"),
+        Word("unvisited_household", "未走访户", "unvisited household"),
+    ),
+)
+# What a visit to a household was (SPEC §4.5).
+VISIT_KINDS = WordList(
+    "visit kind (走访类型)",
+    (
+        Word("visit", "走访", "visit"),
+        Word("patrol", "巡查", "patrol"),
+        Word("service", "服务", "service"),
     ),
 )
 # What happens to an issue: each step of the loop, and an escalation the due date brings.
@@ -174,6 +195,8 @@ LABELS = WordList(
         Word("Body", "组织", "body"),
         Word("Issue", "事项", "issue"),
         Word("Assignment", "包抓", "assignment"),
+        Word("Visit", "走访", "visit"),
+        Word("Sweep", "摸排", "sweep"),
     ),
 )
 # Who holds an API key (SPEC §8).
@@ -221,6 +244,8 @@ FILES = WordList(
         Word("assignments", "包抓", "assignments"),
         Word("bodies", "组织", "bodies"),
         Word("issues", "事项", "issues"),
+        Word("visits", "走访", "visits"),
+        Word("sweeps", "摸排", "sweeps"),
     ),
 )
 # The columns of the ledger files (SPEC §5.2), by their Chinese headers; a file's own names come
@@ -255,6 +280,12 @@ HEADERS: dict[str, str] = {
     "责任部门": "department",
     "办结时限": "due_at",
     "处置日期": "resolved_at",
+    "走访人": "person_id",
+    "走访日期": "visited_at",
+    "备注": "note",
+    "范围": "scope_id",
+    "开始日期": "starts",
+    "结束日期": "ends",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
@@ -23,15 +23,19 @@ if TYPE_CHECKING:  # the interface names these types; a process that only asks n
         Issue,
         IssueEvent,
         NodeRef,
+        PersonRef,
         PersonView,
         Record,
         ResidentView,
         StatsResult,
+        Sweep,
         TraceResult,
+        VisitView,
         WhoResult,
     )
     from engine.semantics import IssueFacts
     from engine.snapshot import Dependent, Retirement
+    from engine.sweeps import UnitCoverage
 
 # Called with (records written so far, records in all); lets a terminal draw a progress bar.
 Progress = Callable[[int, int], None]
@@ -97,8 +101,10 @@ class Backend(Protocol):
         kind: str | None = None,
         member_limit: int = DEFAULT_MEMBER_LIMIT,
         color: str | None = None,
+        visit_days: Mapping[str, int] | None = None,
     ) -> GapsResult:
-        """`color` keeps only the gaps of households of that colour."""
+        """`color` keeps only the gaps of households of that colour; `visit_days` gives each
+        monitored group's visit interval (engine.sweeps.visit_days; 30 days when None)."""
         ...
 
     def trace(self, target: str, as_of: dt.date) -> TraceResult: ...
@@ -170,5 +176,42 @@ class Backend(Protocol):
         ...
 
     def color_history(self, household: str) -> ColorHistory: ...
+
+    # Work done against work assigned (SPEC §4.5): the rules are in engine.sweeps. A visit or
+    # a sweep is written as a one-row data set through `store`, checked as a ledger row is.
+
+    def sweep(self, sweep: str) -> Sweep:
+        """A stored sweep; NotFound when there is none."""
+        ...
+
+    def sweeps(self) -> list[Sweep]:
+        """Every stored sweep, by id."""
+        ...
+
+    def household_visits(self, household: str) -> list[VisitView]:
+        """Every visit to a household, newest first, each saying whether it counts; NotFound for
+        no such household."""
+        ...
+
+    def unit_coverage(
+        self, scope: str, label: str, days: tuple[dt.date, dt.date] | None
+    ) -> list[UnitCoverage]:
+        """Each unit labelled `label` at or under `scope` (every one, with households or not):
+        its households inside `scope`, and how many of them a counting visit reached within
+        `days` (none when `days` is None)."""
+        ...
+
+    def person_coverage(
+        self, scope: str, days: tuple[dt.date, dt.date] | None, as_of: dt.date
+    ) -> list[UnitCoverage]:
+        """Each person with an active assignment on `as_of` over households of `scope`: how
+        many of those households their assignments hold, and how many of them they reached
+        themselves with a counting visit within `days`."""
+        ...
+
+    def required_holders(self, units: set[str], as_of: dt.date) -> dict[str, PersonRef]:
+        """The holder of each unit's required role (SPEC §4.2) on `as_of`, the lowest person id
+        of several; units with none are left out."""
+        ...
 
     def close(self) -> None: ...
