@@ -34,10 +34,11 @@ from serving import KEYS, Server, key_file, small_county_store
 
 from engine import loop
 from engine.backends.memory import MemoryBackend
-from engine.backends.neo4j import Neo4jBackend, schema, write_plan
+from engine.backends.neo4j import Neo4jBackend, schema
 from engine.backends.neo4j.failures import answering
 from engine.backends.neo4j.settings import Neo4jSettings
 from engine.backends.neo4j.statements import sections, statement
+from engine.backends.neo4j.writes import write_plan
 from engine.errors import BackendUnavailable, Conflict, GridchainError
 from engine.importer import validate
 from engine.issues import IssueChange
@@ -100,8 +101,8 @@ def test_every_session_and_query_waits_on_the_drivers_bookmarks(
     load(backend, small())
     loop.set_color(backend, "H3", "orange", "M2", dt.datetime(2024, 5, 20, 9))
     backend.who("H3", AS_OF)
-    on_neo4j = dataclasses.replace(backend.dialect, autocommit_reads=False)
-    monkeypatch.setattr(backend, "dialect", on_neo4j)
+    on_neo4j = dataclasses.replace(backend.connection.dialect, autocommit_reads=False)
+    monkeypatch.setattr(backend.connection, "dialect", on_neo4j)
     backend.who("H3", AS_OF)
     assert sessions and queries
     assert all(config.get("bookmark_manager") is shared for config in sessions)
