@@ -49,6 +49,10 @@ grid on that day; ✗ does not):
     W17 M4   H09 07-05 ✓ (after AS_OF; inside SC)
     W18 M5   H10 06-05 ✓ (inside SD, before SE starts)
     W19 M5   H11 06-12 ✓ (inside SD and SE)
+
+Issues (for the scorecard's issue figures: reported in the window, resolved by due_at):
+    I1 H01 by M1 06-05, due 06-08, resolved 06-07 (on time) · I2 H05 by M2 06-22, due 06-24,
+    resolved 06-25 (late) · I3 G3 by M4 05-20, open · I4 H10 (T2) by M5 05-20, open
 """
 
 from __future__ import annotations
@@ -215,6 +219,20 @@ def visits() -> list[dict[str, str]]:
     ]
 
 
+ISSUES = [
+    # id, about, reporter, reported, due, resolved, status
+    ("I1", "H01", "M1", "2024-06-05", "2024-06-08", "2024-06-07", "resolved"),  # on time
+    ("I2", "H05", "M2", "2024-06-22", "2024-06-24", "2024-06-25", "resolved"),  # a day late
+    ("I3", "G3", "M4", "2024-05-20", "", "", "reported"),
+    ("I4", "H10", "M5", "2024-05-20", "", "", "reported"),  # in T2: outside T1's sweeps
+]
+
+
+def issues() -> list[dict[str, str]]:
+    columns = ("id", "target_id", "reported_by", "reported_at", "due_at", "resolved_at", "status")
+    return [{**dict(zip(columns, r, strict=True)), "category": "service"} for r in ISSUES]
+
+
 def sweep_county() -> Rows:
     return {
         "units": units(),
@@ -224,4 +242,5 @@ def sweep_county() -> Rows:
         "assignments": assignments(),
         "sweeps": sweeps(),
         "visits": visits(),
+        "issues": issues(),
     }

@@ -375,10 +375,22 @@ SWEEP_VIEWS = {
     "SD": ("第一轮", "T2", "2024-06-01", "2024-06-15"),
     "SE": ("第二轮", "T2", "2024-06-10", "2024-06-15"),
 }
-NO_ISSUES = {"reported": 0, "resolved_on_time": 0, "satisfied": 0}
+Figures = tuple[int, int, int]  # issues reported in the window, resolved by due_at, satisfied
+NONE: Figures = (0, 0, 0)
 
 
-def unit_row(unit: str, households: int, visited: int, coverage: float | None) -> dict[str, Any]:
+def figures(found: Figures) -> dict[str, int]:
+    reported, on_time, satisfied = found
+    return {"reported": reported, "resolved_on_time": on_time, "satisfied": satisfied}
+
+
+def unit_row(
+    unit: str,
+    households: int,
+    visited: int,
+    coverage: float | None,
+    issues: Figures = NONE,
+) -> dict[str, Any]:
     person, role = ACCOUNTABLE[unit]
     return {
         "unit": unit,
@@ -388,11 +400,13 @@ def unit_row(unit: str, households: int, visited: int, coverage: float | None) -
         "visited": visited,
         "coverage": coverage,
         "accountable": {"id": person, "name": PEOPLE[person][0], "role": role},
-        **NO_ISSUES,
+        **figures(issues),
     }
 
 
-def person_row(person: str, households: int, visited: int, coverage: float) -> dict[str, Any]:
+def person_row(
+    person: str, households: int, visited: int, coverage: float, issues: Figures = NONE
+) -> dict[str, Any]:
     return {
         "unit": person,
         "name": PEOPLE[person][0],
@@ -401,7 +415,7 @@ def person_row(person: str, households: int, visited: int, coverage: float) -> d
         "visited": visited,
         "coverage": coverage,
         "accountable": None,
-        **NO_ISSUES,
+        **figures(issues),
     }
 
 
@@ -412,6 +426,7 @@ def card(
     finished: bool,
     rows: list[dict[str, Any]],
     total: tuple[int, int, float | None],
+    issues: Figures = NONE,
 ) -> dict[str, Any]:
     name, scope, starts, ends = SWEEP_VIEWS[sweep]
     households, visited, coverage = total
@@ -425,7 +440,7 @@ def card(
             "households": households,
             "visited": visited,
             "coverage": coverage,
-            **NO_ISSUES,
+            **figures(issues),
         },
     }
 
@@ -434,25 +449,36 @@ SCORECARDS = [
     pytest.param(
         # SB, window 06-01 … 06-10: G1 has H01–H04, H01 (W01) and H03 (W05) visited: 2/4;
         # G2 has H05–H07, H05 (W08) and H07 (W11) visited: 2/3 = 0.6666… → 0.667.
-        # Total 4/7 = 0.5714… → 0.571.
+        # Total 4/7 = 0.5714… → 0.571. Issues reported in the window: I1 (H01, 06-05, resolved
+        # 06-07 by its due 06-08); I2 (06-22) is after it.
         card(
             "SB",
             AS_OF,
             "grid",
             True,
-            [unit_row("G1", 4, 2, 0.5), unit_row("G2", 3, 2, 0.667)],
+            [unit_row("G1", 4, 2, 0.5, (1, 1, 0)), unit_row("G2", 3, 2, 0.667)],
             (7, 4, 0.571),
+            (1, 1, 0),
         ),
         id="SB-by-grid",
     ),
     pytest.param(
-        card("SB", AS_OF, "village", True, [unit_row("V1", 7, 4, 0.571)], (7, 4, 0.571)),
+        card(
+            "SB",
+            AS_OF,
+            "village",
+            True,
+            [unit_row("V1", 7, 4, 0.571, (1, 1, 0))],
+            (7, 4, 0.571),
+            (1, 1, 0),
+        ),
         id="SB-by-village-the-scope-itself",
     ),
     pytest.param(
         # SA, window 05-01 … 05-31: only W03 (H02, G1) and W13 (H08, G3) count inside it
         # (W15 04-30 and W16 06-01 fall outside). G1 1/4 = 0.25, G2 0/3 = 0.0, G3 1/2 = 0.5,
-        # G4 has no households: null, last. Total 2/9 = 0.2222… → 0.222.
+        # G4 has no households: null, last. Total 2/9 = 0.2222… → 0.222. Issues: I3 (about G3,
+        # 05-20, open); I4 (05-20) is about H10 in T2, outside the scope.
         card(
             "SA",
             AS_OF,
@@ -461,10 +487,11 @@ SCORECARDS = [
             [
                 unit_row("G2", 3, 0, 0.0),
                 unit_row("G1", 4, 1, 0.25),
-                unit_row("G3", 2, 1, 0.5),
+                unit_row("G3", 2, 1, 0.5, (1, 0, 0)),
                 unit_row("G4", 0, 0, None),
             ],
             (9, 2, 0.222),
+            (1, 0, 0),
         ),
         id="SA-by-grid",
     ),
@@ -475,19 +502,29 @@ SCORECARDS = [
             AS_OF,
             "village",
             True,
-            [unit_row("V1", 7, 1, 0.143), unit_row("V2", 2, 1, 0.5)],
+            [unit_row("V1", 7, 1, 0.143), unit_row("V2", 2, 1, 0.5, (1, 0, 0))],
             (9, 2, 0.222),
+            (1, 0, 0),
         ),
         id="SA-by-village",
     ),
     pytest.param(
-        card("SA", AS_OF, "township", True, [unit_row("T1", 9, 2, 0.222)], (9, 2, 0.222)),
+        card(
+            "SA",
+            AS_OF,
+            "township",
+            True,
+            [unit_row("T1", 9, 2, 0.222, (1, 0, 0))],
+            (9, 2, 0.222),
+            (1, 0, 0),
+        ),
         id="SA-by-township",
     ),
     pytest.param(
         # SC runs: as of 06-30 its window is 06-20 … 06-30. W06 (H03, G1) and W09 (H05, G2)
         # count; W07 is before LATE's since, W14 after TMP's until, W17 (07-05) after as_of.
         # G3 0/2 = 0.0, G1 1/4 = 0.25, G2 1/3 = 0.333, G4 null. Total 2/9 = 0.222.
+        # Issues: I2 (H05 in G2, 06-22, due 06-24, resolved 06-25: late).
         card(
             "SC",
             AS_OF,
@@ -496,10 +533,11 @@ SCORECARDS = [
             [
                 unit_row("G3", 2, 0, 0.0),
                 unit_row("G1", 4, 1, 0.25),
-                unit_row("G2", 3, 1, 0.333),
+                unit_row("G2", 3, 1, 0.333, (1, 0, 0)),
                 unit_row("G4", 0, 0, None),
             ],
             (9, 2, 0.222),
+            (1, 0, 0),
         ),
         id="SC-running-coverage-so-far",
     ),
@@ -513,11 +551,12 @@ SCORECARDS = [
             True,
             [
                 unit_row("G1", 4, 1, 0.25),
-                unit_row("G2", 3, 1, 0.333),
+                unit_row("G2", 3, 1, 0.333, (1, 0, 0)),
                 unit_row("G3", 2, 1, 0.5),
                 unit_row("G4", 0, 0, None),
             ],
             (9, 3, 0.333),
+            (1, 0, 0),
         ),
         id="SC-finished",
     ),
@@ -572,11 +611,12 @@ SCORECARDS = [
                 person_row("TC1", 7, 0, 0.0),
                 person_row("VC1", 7, 0, 0.0),
                 person_row("GH1", 4, 1, 0.25),
-                person_row("M1", 4, 1, 0.25),
+                person_row("M1", 4, 1, 0.25, (1, 1, 0)),  # I1's reporter
                 person_row("M2", 2, 1, 0.5),
                 person_row("M3", 1, 1, 1.0),
             ],
             (7, 4, 0.571),
+            (1, 1, 0),
         ),
         id="SB-by-person",
     ),
@@ -599,13 +639,14 @@ SCORECARDS = [
                 person_row("LATE", 4, 0, 0.0),
                 person_row("M2", 2, 0, 0.0),
                 person_row("M3", 1, 0, 0.0),
-                person_row("M4", 2, 0, 0.0),
+                person_row("M4", 2, 0, 0.0, (1, 0, 0)),  # I3's reporter
                 person_row("TC1", 9, 0, 0.0),
                 person_row("VC1", 7, 0, 0.0),
                 person_row("VC2", 2, 0, 0.0),
                 person_row("M1", 4, 1, 0.25),
             ],
             (9, 2, 0.222),
+            (1, 0, 0),
         ),
         id="SA-by-person",
     ),
