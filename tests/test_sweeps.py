@@ -660,6 +660,27 @@ def test_scorecard(county: Backend, expected: dict[str, Any]) -> None:
     assert as_json(result) == expected
 
 
+def test_scorecard_by_person_lists_commanders_over_the_scope(county: Backend) -> None:
+    # SPEC §4.5: "each person with an active assignment over households of the scope, with the
+    # households under their assignments". TC1 commands T1 and VC1 V1: all seven of SB's
+    # households lie under their assignments; neither visit (W04, W02) counts.
+    rows = {row.unit: row for row in sweeps.scorecard(county, "SB", "person", AS_OF).rows}
+    assert {p: (rows[p].households, rows[p].visited) for p in ("TC1", "VC1") if p in rows} == {
+        "TC1": (7, 0),
+        "VC1": (7, 0),
+    }
+
+
+def test_scorecard_by_person_leaves_out_those_not_assigned_on_its_day(county: Backend) -> None:
+    # GH0's term ended 01-31 and TMP's 05-20: no row as of 06-30, though TMP's W13 counts for
+    # H08. GH4's G4 holds no households. VC2, GH3, M4 hold nothing under SB's V1.
+    rows = {row.unit for row in sweeps.scorecard(county, "SB", "person", AS_OF).rows}
+    assert rows.isdisjoint({"GH0", "TMP", "GH4", "VC2", "GH3", "M4", "TC2", "M5"})
+    every = {row.unit for row in sweeps.scorecard(county, "SA", "person", AS_OF).rows}
+    assert every.isdisjoint({"GH0", "TMP", "GH4"})
+    assert {"GH1", "GH2", "GH2B", "GH3", "LATE", "M1", "M2", "M3", "M4"} <= every
+
+
 def test_scorecard_names_the_accountable_person_as_of_its_day(county: Backend) -> None:
     # As of 2024-01-15 G1's grid head is GH0 (until 01-31); GH1 starts 02-01. SA has not
     # started: nothing visited.
