@@ -130,8 +130,14 @@ def test_sweeps_are_listed_by_id_and_found_one_by_one(county: Backend) -> None:
         county.sweep("NOPE")
 
 
-def test_stats_count_the_sweeps(county: Backend) -> None:
-    assert county.stats(AS_OF).nodes["Sweep"] == 5
+def test_stats_count_the_sweeps_and_the_new_gaps(county: Backend) -> None:
+    result = county.stats(AS_OF)
+    assert result.nodes["Sweep"] == 5
+    # as in GAPS_AS_OF below: 3 overdue, 5 unvisited, nothing else
+    assert {kind: n for kind, n in result.gaps.items() if n} == {
+        "overdue_visit": 3,
+        "unvisited_household": 5,
+    }
 
 
 # ---- the two gap kinds -----------------------------------------------------------------------
