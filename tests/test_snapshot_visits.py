@@ -200,11 +200,18 @@ def test_a_unit_gone_with_the_sweep_over_it_is_removed_with_it(county: MemoryBac
     assert stored(county, "sweeps") == ["S1", "S2"]
 
 
-def test_a_person_a_visit_names_is_kept(county: MemoryBackend) -> None:
-    report = imported(county, without("people", "P99"))
+def test_a_person_a_stored_visit_names_is_kept(county: MemoryBackend) -> None:
+    report = imported(county, but(without("people", "P99"), "visits"))
     assert report.kept == ["P99"]
     assert "people" not in report.removed
     assert county.person("P99", EFFECTIVE).name == "志愿者甲"
+
+
+def test_a_visit_row_naming_a_person_gone_is_refused(county: MemoryBackend) -> None:
+    with pytest.raises(ImportRefused) as refused:
+        imported(county, without("people", "P99"))
+    places = [(p.file, p.line, p.column) for p in refused.value.problems]
+    assert places == [("visits.csv", 6, "person_id")]
 
 
 def test_a_person_whose_only_visit_goes_too_is_removed(county: MemoryBackend) -> None:

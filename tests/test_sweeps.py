@@ -130,8 +130,14 @@ def test_sweeps_are_listed_by_id_and_found_one_by_one(county: Backend) -> None:
         county.sweep("NOPE")
 
 
-def test_stats_count_the_sweeps(county: Backend) -> None:
-    assert county.stats(AS_OF).nodes["Sweep"] == 5
+def test_stats_count_the_sweeps_and_the_new_gaps(county: Backend) -> None:
+    result = county.stats(AS_OF)
+    assert result.nodes["Sweep"] == 5
+    # as in GAPS_AS_OF below: 3 overdue, 5 unvisited, nothing else
+    assert {kind: n for kind, n in result.gaps.items() if n} == {
+        "overdue_visit": 3,
+        "unvisited_household": 5,
+    }
 
 
 # ---- the two gap kinds -----------------------------------------------------------------------
@@ -658,6 +664,27 @@ def test_scorecard(county: Backend, expected: dict[str, Any]) -> None:
     as_of = dt.date.fromisoformat(expected["as_of"])
     result = sweeps.scorecard(county, expected["sweep"]["id"], expected["by"], as_of)
     assert as_json(result) == expected
+
+
+def test_scorecard_by_person_lists_commanders_over_the_scope(county: Backend) -> None:
+    # SPEC §4.5: "each person with an active assignment over households of the scope, with the
+    # households under their assignments". TC1 commands T1 and VC1 V1: all seven of SB's
+    # households lie under their assignments; neither visit (W04, W02) counts.
+    rows = {row.unit: row for row in sweeps.scorecard(county, "SB", "person", AS_OF).rows}
+    assert {p: (rows[p].households, rows[p].visited) for p in ("TC1", "VC1") if p in rows} == {
+        "TC1": (7, 0),
+        "VC1": (7, 0),
+    }
+
+
+def test_scorecard_by_person_leaves_out_those_not_assigned_on_its_day(county: Backend) -> None:
+    # GH0's term ended 01-31 and TMP's 05-20: no row as of 06-30, though TMP's W13 counts for
+    # H08. GH4's G4 holds no households. VC2, GH3, M4 hold nothing under SB's V1.
+    rows = {row.unit for row in sweeps.scorecard(county, "SB", "person", AS_OF).rows}
+    assert rows.isdisjoint({"GH0", "TMP", "GH4", "VC2", "GH3", "M4", "TC2", "M5"})
+    every = {row.unit for row in sweeps.scorecard(county, "SA", "person", AS_OF).rows}
+    assert every.isdisjoint({"GH0", "TMP", "GH4"})
+    assert {"GH1", "GH2", "GH2B", "GH3", "LATE", "M1", "M2", "M3", "M4"} <= every
 
 
 def test_scorecard_names_the_accountable_person_as_of_its_day(county: Backend) -> None:
