@@ -2,14 +2,14 @@
 
 `Neo4jBackend` only delegates: talking to the server (bookmarks, batches, retried
 transactions) is `connection`; point questions are `reads`; gaps and stats `areas`; what an
-import that retires needs to know `inventory`; imports, issue steps and colour marks `writes`.
-Every statement comes from `cypher/` by name.
+import that retires needs to know `inventory`; imports, issue steps and colour marks `writes`;
+sweeps, visits and coverage (SPEC §4.5) `visits`. Every statement comes from `cypher/` by name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 
 import neo4j
@@ -21,6 +21,7 @@ from engine.backends.neo4j.connection import Connection
 from engine.backends.neo4j.inventory import Neo4jInventory
 from engine.backends.neo4j.reads import Neo4jReads
 from engine.backends.neo4j.settings import Neo4jSettings as Neo4jSettings
+from engine.backends.neo4j.visits import Neo4jVisits
 from engine.backends.neo4j.writes import Neo4jWrites
 from engine.issues import IssueHistory
 from engine.model import (
@@ -36,12 +37,16 @@ from engine.model import (
     Issue,
     IssueEvent,
     NodeRef,
+    PersonRef,
     PersonView,
     Record,
     ResidentView,
     StatsResult,
+    Sweep,
+    VisitView,
 )
 from engine.snapshot import Dependent, Retirement
+from engine.sweeps import UnitCoverage
 
 
 class Neo4jBackend(semantics.ChainAnswers):
@@ -53,6 +58,7 @@ class Neo4jBackend(semantics.ChainAnswers):
         self.areas = Neo4jAreas(self.connection, self.reads)
         self.inventory = Neo4jInventory(self.connection)
         self.writes = Neo4jWrites(self.connection, self.reads)
+        self.visits = Neo4jVisits(self.connection)
 
     @property
     def settings(self) -> Neo4jSettings:
@@ -117,8 +123,9 @@ class Neo4jBackend(semantics.ChainAnswers):
         kind: str | None = None,
         member_limit: int = DEFAULT_MEMBER_LIMIT,
         color: str | None = None,
+        visit_days: Mapping[str, int] | None = None,
     ) -> GapsResult:
-        return self.areas.gaps(as_of, scope, kind, member_limit, color)
+        return self.areas.gaps(as_of, scope, kind, member_limit, color, visit_days)
 
     def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult:
         return self.areas.stats(as_of, scope)
@@ -175,6 +182,30 @@ class Neo4jBackend(semantics.ChainAnswers):
 
     def named(self, text: str, limit: int) -> list[tuple[str, str, str]]:
         return self.reads.named(text, limit)
+
+    # ---- work done against work assigned (SPEC §4.5) ------------------------------------
+
+    def sweep(self, sweep: str) -> Sweep:
+        return self.visits.sweep(sweep)
+
+    def sweeps(self) -> list[Sweep]:
+        return self.visits.sweeps()
+
+    def household_visits(self, household: str) -> list[VisitView]:
+        return self.visits.household_visits(household)
+
+    def unit_coverage(
+        self, scope: str, label: str, days: tuple[dt.date, dt.date] | None
+    ) -> list[UnitCoverage]:
+        return self.visits.unit_coverage(scope, label, days)
+
+    def person_coverage(
+        self, scope: str, days: tuple[dt.date, dt.date] | None, as_of: dt.date
+    ) -> list[UnitCoverage]:
+        return self.visits.person_coverage(scope, days, as_of)
+
+    def required_holders(self, units: set[str], as_of: dt.date) -> dict[str, PersonRef]:
+        return self.visits.required_holders(units, as_of)
 
     def close(self) -> None:
         self.connection.close()

@@ -4,8 +4,10 @@ over the area that the server answers set-wise."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
-from engine import semantics
+from engine import semantics, sweeps
 from engine.backends.neo4j.connection import Connection
 from engine.backends.neo4j.reads import Neo4jReads
 from engine.errors import NotFound
@@ -25,6 +27,7 @@ class Neo4jAreas:
         kind: str | None = None,
         member_limit: int = DEFAULT_MEMBER_LIMIT,
         color: str | None = None,
+        visit_days: Mapping[str, int] | None = None,
     ) -> GapsResult:
         semantics.check_gap_kind(kind)
         check_color(color)
@@ -37,12 +40,22 @@ class Neo4jAreas:
             "as_of": as_of.isoformat(),
             "limit": member_limit,
             "everywhere": scope is None,
+            "color": color,
+        }
+        # Only the statement that reads them is sent the cutoffs: the test server takes a
+        # request of a few kilobytes, parameters included.
+        own: dict[str, dict[str, Any]] = {
+            "overdue_visit": {"cutoffs": cutoffs(visit_days, as_of)},
         }
         found: list[tuple[Gap, str | None]] = []
         for gap_kind in GAP_KINDS if kind is None else (kind,):
-            for row in read("gaps", f"gaps_{gap_kind}", **params):
+            for row in read("gaps", f"gaps_{gap_kind}", **params, **own.get(gap_kind, {})):
                 gap = Gap.of(
-                    kind=gap_kind, id=row["id"], level=row["label"], path=list(row["path"])
+                    kind=gap_kind,
+                    id=row["id"],
+                    level=row["label"],
+                    path=list(row["path"]),
+                    sweep=row.get("sweep"),
                 )
                 found.append((gap, township_on(row["path"], row["labels"])))
         if color is not None:
@@ -67,6 +80,7 @@ class Neo4jAreas:
                 *read("stats", "count_scope_places", scope=scope),
                 *read("stats", "count_scope_attached", scope=scope),
                 *read("stats", "count_scope_people", scope=scope, as_of=day),
+                *read("stats", "count_scope_sweeps", scope=scope),
             ]
             role_rows = read("stats", "count_scope_assignments", scope=scope, as_of=day)
         nodes: dict[str, int] = {}
@@ -74,6 +88,12 @@ class Neo4jAreas:
             nodes[row["label"]] = nodes.get(row["label"], 0) + row["count"]
         roles = {row["role"]: row["count"] for row in role_rows}
         return semantics.stats_result(as_of, scope, nodes, roles, gaps)
+
+
+def cutoffs(visit_days: Mapping[str, int] | None, as_of: dt.date) -> dict[str, str]:
+    """Each monitored group's first day a visit must fall on (30 days unless set otherwise)."""
+    days = sweeps.visit_days(None) if visit_days is None else visit_days
+    return {group: day.isoformat() for group, day in sweeps.visit_cutoffs(days, as_of).items()}
 
 
 def township_on(path: list[str], labels: list[str]) -> str | None:

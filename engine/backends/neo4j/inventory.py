@@ -1,5 +1,6 @@
 """What the server holds, as an import that retires needs to know it (engine/snapshot.py): the
-ids of a kind, the terms of assignments, what hangs under a place, who is referred to."""
+ids of a kind, the terms of assignments, what hangs under a place, who is referred to (a visit
+hangs under its household and names its visitor; a sweep points at its scope)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ DEPENDENT_KINDS = {
     "SERVES": "bodies",
     "ABOUT": "issues",
     "RESPONSIBLE_FOR": "assignments",
+    "VISITED": "visits",
+    "OVER": "sweeps",
 }
 
 

@@ -41,6 +41,8 @@ STORED_STATEMENTS = {
     "assignments": "stored_assignments",
     "bodies": "stored_bodies",
     "issues": "stored_issues",
+    "visits": "stored_visits",
+    "sweeps": "stored_sweeps",
 }
 
 

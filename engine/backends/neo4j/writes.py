@@ -42,13 +42,17 @@ NODE_STATEMENTS = {
     "PartyOrg": "merge_party_org",
     "VolunteerTeam": "merge_volunteer_team",
     "Issue": "merge_issue",
+    "Sweep": "merge_sweep",
 }
 NODE_LABELS = {
     "households": "Household",
     "residents": "Resident",
     "people": "Person",
     "issues": "Issue",
+    "sweeps": "Sweep",
 }
+# Records stored as edges with an id, by kind: their relationship type.
+EDGE_TYPES = {"assignments": "RESPONSIBLE_FOR", "visits": "VISITED"}
 
 
 class Neo4jWrites:
@@ -139,6 +143,7 @@ def write_plan(data: DataSet) -> Iterator[tuple[LiteralString, list[Row]]]:
     for body in data.bodies:
         nodes[BODY_KINDS[body.kind]].append(node_row(body, BODY_KINDS[body.kind]))
     nodes["Issue"] += [node_row(i, "Issue") for i in data.issues]
+    nodes["Sweep"] += [node_row(s, "Sweep") for s in data.sweeps]
     for label, rows in nodes.items():
         yield statement("store", NODE_STATEMENTS[label]), rows
     parents = [link(u.id, u.parent_id) for u in data.units if u.parent_id]
@@ -156,14 +161,16 @@ def write_plan(data: DataSet) -> Iterator[tuple[LiteralString, list[Row]]]:
         [link(b.id, b.holder_id) for b in data.bodies if b.holder_id],
     )
     yield statement("store", "link_issue_subject"), [link(i.id, i.target_id) for i in data.issues]
+    yield statement("store", "link_sweep_scope"), [link(s.id, s.scope_id) for s in data.sweeps]
     yield (
         statement("store", "link_issue_reporter"),
         [link(i.id, i.reported_by) for i in data.issues],
     )
     yield (
         statement("store", "merge_assignment"),
-        [{"id": a.id, "props": props_of(a, "RESPONSIBLE_FOR")} for a in data.assignments],
+        [edge_row(a, "assignments") for a in data.assignments],
     )
+    yield statement("store", "merge_visit"), [edge_row(v, "visits") for v in data.visits]
     yield statement("issues", "merge_issue_event"), [event_row(e) for e in data.issue_events]
     yield (
         statement("issues", "merge_color_change"),
@@ -190,14 +197,18 @@ def node_row(record: Record, label: str) -> Row:
     return {"id": record.id, "props": props_of(record, label)}
 
 
+def edge_row(record: Record, kind: str) -> Row:
+    return {"id": record.id, "props": props_of(record, EDGE_TYPES[kind])}
+
+
 def link(source: str, target: str) -> Row:
     return {"id": source, "target": target}
 
 
 def stored_form(kind: str, record: Record) -> dict[str, Any]:
     """A record as the server holds it, to tell a changed record from an unchanged one."""
-    if kind == "assignments":
-        return props_of(record, "RESPONSIBLE_FOR")
+    if kind in EDGE_TYPES:
+        return props_of(record, EDGE_TYPES[kind])
     if kind == "bodies":
         return props_of(record, BODY_KINDS[record.kind])  # type: ignore[attr-defined]
     return props_of(record, NODE_LABELS.get(kind) or record.label)  # type: ignore[attr-defined]
