@@ -1,8 +1,9 @@
 """The Neo4j backend as a Neo4j cluster meets it (issue 12): reads wait for writes through the
 driver's bookmark manager, one batch per retried write transaction, the schema by Neo4j's own
-error codes, one edge per assignment id, driver errors by class, and tests that keep off a
-user's database. Run on the Bolt test server (FalkorDB) wherever it can show it; the codes only
-Neo4j sends are given by the driver's own error objects."""
+error codes, one edge per assignment id, driver errors by class, filters and rules applied by
+the server, and tests that keep off a user's database. Run on the Bolt test server (FalkorDB)
+wherever it can show it; the codes only Neo4j sends are given by the driver's own error
+objects."""
 
 from __future__ import annotations
 
