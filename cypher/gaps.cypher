@@ -96,7 +96,8 @@ RETURN DISTINCT m.id AS id, 'Person' AS label, [] AS path, [] AS labels
 
 // The two gap kinds of SPEC §4.5 (visits). A visit counts for household n when, on its day,
 // the visitor held an assignment (any role) to n, to n's unit, or to the grid above n's
-// building: `places` lists those. Dates are ISO strings, which compare as the dates do.
+// building: {{places n}} lists those (engine/backends/neo4j/statements.py), and
+// {{active r on v.visited_at}} is the assignment's condition on the visit's day.
 
 // :name gaps_unvisited_household
 // n's latest finished sweep over it (the latest `ends`, then the highest id: `ends` is ISO text
@@ -109,13 +110,11 @@ MATCH (n)-[:IN*1..5]->(:Unit)<-[:OVER]-(s:Sweep)
 WHERE s.ends < $as_of
 WITH n, max(s.ends + ' ' + s.id) AS latest
 MATCH (s:Sweep {id: substring(latest, 11)})
-WITH n, s, [n.id] + [(n)-[:IN]->(u:Unit) | u.id] + [(n)-[:IN]->(:Building)-[:IN]->(g:Unit) | g.id]
-     AS places
+WITH n, s, {{places n}} AS places
 OPTIONAL MATCH (visitor:Person)-[v:VISITED]->(n)
 WHERE v.visited_at >= s.starts AND v.visited_at <= s.ends
 OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)
-WHERE t.id IN places
-  AND coalesce(r.since, '') <= v.visited_at AND coalesce(r.until, '9999-12-31') >= v.visited_at
+WHERE t.id IN places AND {{active r on v.visited_at}}
 WITH n, s, count(r) AS counting
 WHERE counting = 0
 MATCH p = (n)-[:IN*0..6]->(:County)
@@ -131,13 +130,11 @@ WHERE n.groups IS NOT NULL AND ($color IS NULL OR n.color = $color)
 UNWIND n.groups AS grp
 WITH n, max($cutoffs[grp]) AS due
 WHERE due IS NOT NULL
-WITH n, due, [n.id] + [(n)-[:IN]->(u:Unit) | u.id] + [(n)-[:IN]->(:Building)-[:IN]->(g:Unit) | g.id]
-     AS places
+WITH n, due, {{places n}} AS places
 OPTIONAL MATCH (visitor:Person)-[v:VISITED]->(n)
 WHERE v.visited_at >= due AND v.visited_at <= $as_of
 OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)
-WHERE t.id IN places
-  AND coalesce(r.since, '') <= v.visited_at AND coalesce(r.until, '9999-12-31') >= v.visited_at
+WHERE t.id IN places AND {{active r on v.visited_at}}
 WITH n, count(r) AS counting
 WHERE counting = 0
 MATCH p = (n)-[:IN*0..6]->(:County)
