@@ -96,7 +96,7 @@ RETURN DISTINCT m.id AS id, 'Person' AS label, [] AS path, [] AS labels
 
 // The two gap kinds of SPEC §4.5 (visits). A visit counts for household n when, on its day,
 // the visitor held an assignment (any role) to n, to n's unit, or to the grid above n's
-// building: {{places n}} lists those (engine/backends/neo4j/statements.py), and
+// building: {{places n}} adds their ids as `places` (engine/backends/neo4j/statements.py), and
 // {{active r on v.visited_at}} is the assignment's condition on the visit's day.
 
 // :name gaps_unvisited_household
@@ -110,7 +110,7 @@ MATCH (n)-[:IN*1..5]->(:Unit)<-[:OVER]-(s:Sweep)
 WHERE s.ends < $as_of
 WITH n, max(s.ends + ' ' + s.id) AS latest
 MATCH (s:Sweep {id: substring(latest, 11)})
-WITH n, s, {{places n}} AS places
+{{places n}}
 OPTIONAL MATCH (visitor:Person)-[v:VISITED]->(n)
 WHERE v.visited_at >= s.starts AND v.visited_at <= s.ends
 OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)
@@ -130,7 +130,7 @@ WHERE n.groups IS NOT NULL AND ($color IS NULL OR n.color = $color)
 UNWIND n.groups AS grp
 WITH n, max($cutoffs[grp]) AS due
 WHERE due IS NOT NULL
-WITH n, due, {{places n}} AS places
+{{places n}}
 OPTIONAL MATCH (visitor:Person)-[v:VISITED]->(n)
 WHERE v.visited_at >= due AND v.visited_at <= $as_of
 OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)

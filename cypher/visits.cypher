@@ -1,8 +1,9 @@
 // Work done against work assigned (SPEC §4.5): sweeps, a household's visits, and how many
 // households of each unit (or person) a window's counting visits reached. A visit counts for
 // household n when, on its day, the visitor held an assignment (any role) to n, to n's unit,
-// or to the grid above n's building: {{places n}} lists those, and {{active r on v.visited_at}}
-// is the assignment's condition on the visit's day (engine/backends/neo4j/statements.py).
+// or to the grid above n's building: {{places n}} adds their ids as `places`, and
+// {{active r on v.visited_at}} is the assignment's condition on the visit's day
+// (engine/backends/neo4j/statements.py).
 // $first … $last is a sweep's window (both null before it starts: a comparison with null keeps
 // no visit).
 
@@ -19,7 +20,7 @@ ORDER BY s.id
 // One row with no visit for a household never visited; none for no household.
 MATCH (n:Unit {id: $id})
 WHERE n:Household
-WITH n, {{places n}} AS places
+{{places n}}
 OPTIONAL MATCH (visitor:Person)-[v:VISITED]->(n)
 OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)
 WHERE t.id IN places AND {{active r on v.visited_at}}
@@ -32,7 +33,7 @@ ORDER BY v.visited_at DESC, v.id DESC
 MATCH (u:Unit)-[:IN*0..5]->(:Unit {id: $scope})
 WHERE u.label = $label
 OPTIONAL MATCH (n:Household)-[:IN*1..5]->(u)
-WITH u, n, {{places n}} AS places
+{{places n}}
 OPTIONAL MATCH (visitor:Person)-[v:VISITED]->(n)
 WHERE v.visited_at >= $first AND v.visited_at <= $last
 OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)
@@ -49,7 +50,7 @@ MATCH (n:Household)-[:IN*0..5]->(:Unit {id: $scope})
 MATCH (n)-[:IN*0..5]->(:Unit)<-[a:RESPONSIBLE_FOR]-(holder:Person)
 WHERE {{active a}}
 WITH DISTINCT holder, n
-WITH holder, n, {{places n}} AS places
+{{places n}}
 OPTIONAL MATCH (holder)-[v:VISITED]->(n)
 WHERE v.visited_at >= $first AND v.visited_at <= $last
 OPTIONAL MATCH (holder)-[r:RESPONSIBLE_FOR]->(t:Unit)

@@ -692,3 +692,23 @@ def test_the_accountable_person_holds_the_role_the_model_requires(
     assert {unit: (ref.id, ref.role) for unit, ref in holders.items()} == {
         "G1": ("LATE", "grid_member"),  # the lower id of the two
     }
+
+
+def test_a_pushed_store_carries_its_visits_sweeps_and_monitored_groups(
+    backend: Neo4jBackend, tmp_path: Path
+) -> None:
+    """`gridchain push` stores the embedded store's snapshot: the graph then answers as the
+    store does, and a second push changes nothing."""
+    memory = MemoryBackend(tmp_path / "gridchain.db")
+    load(memory, sweep_county())
+    report = backend.store(memory.snapshot())
+    assert (report.added["visits"], report.added["sweeps"]) == (19, 5)
+    assert backend.sweeps() == memory.sweeps()
+    households = {row["id"] for row in sweep_county()["households"]}
+    assert backend.records("households", households) == memory.records("households", households)
+    for household in sorted(households):
+        assert backend.household_visits(household) == memory.household_visits(household)
+    assert as_json(backend.gaps(SWEEP_AS_OF)) == as_json(memory.gaps(SWEEP_AS_OF))
+    again = backend.store(memory.snapshot())
+    assert sum(again.added.values()) + sum(again.changed.values()) == 0
+    memory.close()

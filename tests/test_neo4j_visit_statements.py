@@ -49,10 +49,13 @@ def test_a_visit_day_mark_is_the_active_condition_on_that_day() -> None:
 
 
 def test_the_places_mark_lists_the_household_its_unit_and_the_grid_above_its_building() -> None:
-    assert expanded("WITH n, {{places n}} AS places", "here") == (
-        "WITH n, [n.id] + [(n)-[:IN]->(unit:Unit) | unit.id]"
-        " + [(n)-[:IN]->(:Building)-[:IN]->(grid:Unit) | grid.id] AS places"
-    )
+    assert expanded("MATCH (h:Household)\n{{places h}}", "here").splitlines() == [
+        "MATCH (h:Household)",
+        "OPTIONAL MATCH (h)-[:IN]->(place_unit:Unit)",
+        "OPTIONAL MATCH (place_unit)-[:IN]->(place_grid:Unit)",
+        "WHERE place_unit:Building",
+        "WITH *, [h.id, place_unit.id, place_grid.id] AS places",
+    ]
 
 
 @pytest.mark.parametrize("mark", ["{{places}}", "{{active r on}}", "{{active r on $x}}"])

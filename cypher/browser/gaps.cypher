@@ -116,7 +116,10 @@ MATCH (n)-[:IN*1..5]->(:Unit)<-[:OVER]-(s:Sweep)
 WHERE s.ends < $as_of
 WITH n, max(s.ends + ' ' + s.id) AS latest
 MATCH (s:Sweep {id: substring(latest, 11)})
-WITH n, s, [n.id] + [(n)-[:IN]->(unit:Unit) | unit.id] + [(n)-[:IN]->(:Building)-[:IN]->(grid:Unit) | grid.id] AS places
+OPTIONAL MATCH (n)-[:IN]->(place_unit:Unit)
+OPTIONAL MATCH (place_unit)-[:IN]->(place_grid:Unit)
+WHERE place_unit:Building
+WITH *, [n.id, place_unit.id, place_grid.id] AS places
 OPTIONAL MATCH q = (visitor:Person)-[v:VISITED]->(n)
 WHERE v.visited_at >= s.starts AND v.visited_at <= s.ends
 OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)
@@ -133,7 +136,10 @@ ORDER BY id;
 MATCH (n:Household)-[:IN*0..5]->(:Unit {id: $id})
 UNWIND n.groups AS grp
 WITH n, max(toString(date($as_of) - duration({days: coalesce($visit_days[grp], 30) - 1}))) AS due
-WITH n, due, [n.id] + [(n)-[:IN]->(unit:Unit) | unit.id] + [(n)-[:IN]->(:Building)-[:IN]->(grid:Unit) | grid.id] AS places
+OPTIONAL MATCH (n)-[:IN]->(place_unit:Unit)
+OPTIONAL MATCH (place_unit)-[:IN]->(place_grid:Unit)
+WHERE place_unit:Building
+WITH *, [n.id, place_unit.id, place_grid.id] AS places
 OPTIONAL MATCH q = (visitor:Person)-[v:VISITED]->(n)
 WHERE v.visited_at >= due AND v.visited_at <= $as_of
 OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)

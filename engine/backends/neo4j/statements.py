@@ -34,11 +34,15 @@ def active(variable: str, day: str = "$as_of") -> str:
 
 
 def places(household: str) -> str:
-    """The ids of the places an assignment must be to for a visit to `household` to count
-    (SPEC §4.5): the household, its unit, and the grid above it when its unit is a building."""
+    """Clauses that add `places`: the ids of the places an assignment must be to for a visit
+    to `household` to count (SPEC §4.5), the household, its unit, and the grid above it when its
+    unit is a building. Matched rather than comprehended: FalkorDB runs a pattern comprehension
+    per row about ten times slower."""
     return (
-        f"[{household}.id] + [({household})-[:IN]->(unit:Unit) | unit.id]"
-        f" + [({household})-[:IN]->(:Building)-[:IN]->(grid:Unit) | grid.id]"
+        f"OPTIONAL MATCH ({household})-[:IN]->(place_unit:Unit)\n"
+        "OPTIONAL MATCH (place_unit)-[:IN]->(place_grid:Unit)\n"
+        "WHERE place_unit:Building\n"
+        f"WITH *, [{household}.id, place_unit.id, place_grid.id] AS places"
     )
 
 
