@@ -9,12 +9,14 @@ of its own, then a changed copy of its ledgers."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from counties import Rows
+from test_cli import answer, run
 from test_import_visits import visited
 
 from engine.backends.memory import MemoryBackend
@@ -27,6 +29,7 @@ from engine.snapshot import ImportMode
 EFFECTIVE = dt.date(2024, 7, 1)
 SNAPSHOT = ImportMode(EFFECTIVE)
 MERGE = ImportMode(EFFECTIVE, merge=True)
+EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "ledger-zh"
 
 
 @pytest.fixture(autouse=True)
@@ -252,3 +255,37 @@ def test_a_groups_change_is_in_the_households_history(county: MemoryBackend) -> 
         ["subsistence"],
         ["subsistence", "marginal"],
     )
+
+
+def test_a_sweep_id_the_store_holds_as_another_record_is_refused(county: MemoryBackend) -> None:
+    rows = county_rows()
+    rows["sweeps"][0]["id"] = "H1"
+    with pytest.raises(ImportRefused) as refused:
+        imported(county, rows)
+    places = [(p.file, p.line, p.column) for p in refused.value.problems]
+    assert places == [("sweeps.csv", 2, "id")]
+
+
+# ---- through the installed command -------------------------------------------------------
+
+
+def test_the_command_line_removes_a_visit_gone_from_the_example_ledger(tmp_path: Path) -> None:
+    """The example's visit W04 (a cadre passing by H4) struck from 走访.csv: a dry run counts
+    it, the import removes it, and its history keeps it."""
+    db, changed = tmp_path / "gridchain.db", tmp_path / "ledger"
+    assert run("import", EXAMPLE, db=db).returncode == 0
+    shutil.copytree(EXAMPLE, changed)
+    visits = changed / "走访.csv"
+    lines = visits.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    visits.write_text("".join(line for line in lines if not line.startswith("W04,")), "utf-8-sig")
+    dry = answer("import", changed, "--dry-run", db=db)
+    assert (dry["dry_run"], dry["removed"]) == (True, {"visits": 1})
+    assert [entry["change"] for entry in answer("history", "W04", db=db)["entries"]] == ["added"]
+    shown = run("import", changed, db=db)
+    assert shown.returncode == 0, shown.stderr
+    assert "删除 走访: W04" in shown.stdout
+    entries = answer("history", "W04", db=db)["entries"]
+    assert [(e["change"], e["source"]) for e in entries] == [
+        ("removed", "gone from 走访.csv"),
+        ("added", "走访.csv, line 5"),
+    ]
