@@ -251,7 +251,7 @@ class MemoryAreas:
                 {
                     group: day.isoformat()
                     for group, day in sweeps.visit_cutoffs(
-                        sweeps.visit_days(None) if visit_days is None else visit_days, as_of
+                        {**sweeps.visit_days(None), **(visit_days or {})}, as_of
                     ).items()
                 }
             ),
