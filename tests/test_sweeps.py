@@ -354,6 +354,16 @@ def test_overdue_visits_per_group_interval(
     assert result["gaps"] == [overdue(h) for h in expected]
 
 
+def test_a_group_left_out_of_visit_days_keeps_30_days(county: Backend) -> None:
+    # Only subsistence given (5 days: 06-26 … 06-30); marginal, income_drop and poverty_watch
+    # keep 30 — the same answer as the setting "subsistence=5" parsed whole.
+    partial = as_json(county.gaps(AS_OF, kind="overdue_visit", visit_days={"subsistence": 5}))
+    whole = sweeps.visit_days("subsistence=5")
+    assert partial == as_json(county.gaps(AS_OF, kind="overdue_visit", visit_days=whole))
+    # H01 W01 06-01 → overdue · H02, H08 as with 30 days · H03 W06 06-25 < 06-26 · H12
+    assert [g["id"] for g in partial["gaps"]] == ["H01", "H02", "H03", "H08", "H12"]
+
+
 # ---- the scorecard ---------------------------------------------------------------------------
 
 NAMES = {
