@@ -8,6 +8,7 @@ their JSON, so every backend must agree field for field."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,7 +17,8 @@ from sweep_counties import AS_OF, PEOPLE, sweep_county
 
 from engine import sweeps
 from engine.backends.base import Backend
-from engine.errors import BadQuery, NotFound
+from engine.errors import BadQuery, GridchainError, NotFound
+from engine.lang import speaking
 
 JULY_10 = dt.date(2024, 7, 10)
 JULY_11 = dt.date(2024, 7, 11)
@@ -139,6 +141,15 @@ def test_stats_count_the_sweeps_and_the_new_gaps(county: Backend) -> None:
     assert {kind: n for kind, n in result.gaps.items() if n} == {
         "overdue_visit": 3,
         "unvisited_household": 5,
+    }
+
+
+def test_stats_of_a_scope_count_its_new_gaps(county: Backend) -> None:
+    # V1: H02 overdue; H02, H04, H06 unvisited (see GAPS_AS_OF below)
+    gaps = county.stats(AS_OF, scope="V1").gaps
+    assert {kind: n for kind, n in gaps.items() if n} == {
+        "overdue_visit": 1,
+        "unvisited_household": 3,
     }
 
 
@@ -719,3 +730,30 @@ def test_scorecard_refuses_a_ranking_above_the_scope(county: Backend, sweep: str
 def test_scorecard_of_no_such_sweep_is_not_found(county: Backend) -> None:
     with pytest.raises(NotFound):
         sweeps.scorecard(county, "NOPE", "grid", AS_OF)
+
+
+def chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+@pytest.mark.parametrize(
+    ("ask", "place"),
+    [
+        pytest.param(lambda backend: backend.sweep("NOPE"), "NOPE", id="sweep"),
+        pytest.param(lambda backend: backend.household_visits("NOPE"), "NOPE", id="visits"),
+        pytest.param(
+            lambda backend: sweeps.scorecard(backend, "SB", "township", AS_OF), "SB", id="rank"
+        ),
+    ],
+)
+def test_refusals_name_the_place_in_chinese_and_in_english(
+    county: Backend, ask: Callable[[Backend], object], place: str
+) -> None:
+    with speaking("zh"), pytest.raises(GridchainError) as in_chinese:
+        ask(county)
+    with speaking("en"), pytest.raises(GridchainError) as in_english:
+        ask(county)
+    assert place in str(in_chinese.value)
+    assert place in str(in_english.value)
+    assert chinese(str(in_chinese.value))
+    assert not chinese(str(in_english.value))
