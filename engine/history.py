@@ -1,6 +1,6 @@
 """The append-only history (issue 9): every change of a unit, household, resident, person,
-assignment, body, colour or issue, from an import, the API or the command line, with what it
-was and became, when, by whom and from where.
+assignment, body, colour, issue, visit or sweep, from an import, the API or the command line,
+with what it was and became, when, by whom and from where.
 
 Who acts and from where is known where a request or a command starts (the API after the key
 is checked, the CLI at its start), far from the writes it leads to; it travels with them as a
@@ -102,7 +102,7 @@ def of_import(
 ) -> list[Change]:
     """What an import adds, changes, ends and removes, each beside what was stored (`stored`,
     per kind by id); a record's source is its file and line (of a `ledger`; else where the write
-    came from), a retired one's the file it left."""
+    came from), a retired one's the file it left (or the place it went with)."""
     changes = Entries()
     for kind in RECORD_KINDS:
         before = stored.get(kind, {})
@@ -129,7 +129,8 @@ def of_import(
     for kind, ids in retirement.removed.items():
         for record_id in sorted(ids):
             old = stored.get(kind, {}).get(record_id)
-            source = f"gone from {files.get(kind, kind)}"
+            place = retirement.along.get(record_id)
+            source = f"gone with {place}" if place else f"gone from {files.get(kind, kind)}"
             changes.add(record_id, kind, "removed", to_json(old) if old else None, None, source)
     return changes.made
 

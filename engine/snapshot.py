@@ -84,6 +84,8 @@ class Retirement:
     ended: dict[str, dt.date] = field(default_factory=dict)
     removed: dict[str, set[str]] = field(default_factory=dict)
     kept: set[str] = field(default_factory=set)  # people gone from people.csv, still referred to
+    # The assignments and visits removed because the place they point at was: record -> place.
+    along: dict[str, str] = field(default_factory=dict)
 
     def removed_ids(self, kind: str) -> set[str]:
         return self.removed.get(kind, set())
@@ -183,6 +185,7 @@ def refuse_orphans(
             # An assignment or a visit to a place that goes, goes with it (its history stays).
             retirement.ended.pop(child.id, None)
             retirement.removed.setdefault(child.kind, set()).add(child.id)
+            retirement.along[child.id] = child.place
         elif child.id not in retirement.removed_ids(child.kind):
             kind = "households" if child.place in retirement.removed_ids("households") else "units"
             if child.kind == "issues":

@@ -46,7 +46,18 @@ WORD_LISTS: dict[str, WordList] = {
 WORDS = [(name, word) for name, words in WORD_LISTS.items() for word in words.words]
 WORD_IDS = [f"{name}.{word.code}" for name, word in WORDS]
 # The questions a page may show that only read the store: the docs' examples run them as written.
-READING = {"who", "trace", "gaps", "stats", "find", "covers", "overdue", "history", "report"}
+READING = {
+    "who",
+    "trace",
+    "gaps",
+    "stats",
+    "find",
+    "covers",
+    "overdue",
+    "history",
+    "report",
+    "scorecard",
+}
 # An import refuses a unit without a parent, so no ledger can show an orphan unit (SPEC §4.2).
 NOT_IN_A_LEDGER = {"orphan_unit"}
 GLOBAL_OPTIONS = {"--db", "--lang", "--backend"}  # each takes a value, before the command
