@@ -5,6 +5,7 @@ a re-import that removes, and two processes writing visits to one file.
 The county is tests/counties.py's small one as of AS_OF (2024-06-01), with:
 
     V1 (T1): G1 ── H1 (income_drop), H2        G2 ── H3, H4      (M6 on G2 05-15…05-20 only)
+                                                                  (M2 in liaison with V1 too)
     V2 (T1): G3 ── B1 ── H5 (subsistence), H6 (marginal, blue)
                   └ B2 ── H7                   G5 (no households)
     T2:      G4 ── H8, H9 (subsistence, marginal), H10 (poverty_watch), H11
@@ -84,15 +85,16 @@ def county() -> Rows:
         {"id": "M6", "name": "临时网格员", "kind": "grid_member"},
         {"id": "VIS1", "name": "过路志愿者", "kind": "volunteer"},
     ]
-    rows["assignments"].append(
+    rows["assignments"] += [
         {
             "person_id": "M6",
             "target_id": "G2",
             "role": "grid_member",
             "since": "2024-05-15",
             "until": "2024-05-20",
-        }
-    )
+        },
+        {"person_id": "M2", "target_id": "V1", "role": "liaison"},
+    ]
     rows["visits"] = [
         {"id": v, "person_id": p, "household_id": h, "visited_at": d, "kind": "visit"}
         for v, p, h, d in VISITS
@@ -267,15 +269,23 @@ def test_unit_coverage_counts_every_unit_and_the_households_reached_in_a_window(
     ]
 
 
-def test_person_coverage_counts_what_each_holds_and_reached_themselves(store: Any) -> None:
+def test_person_coverage_counts_what_is_under_each_and_what_they_reached(store: Any) -> None:
     assert store.person_coverage("T1", MAY, AS_OF) == [
+        UnitCoverage("DV1", 4, 0),
         UnitCoverage("GH1", 2, 1),
         UnitCoverage("GH3", 3, 0),
+        UnitCoverage("L0", 7, 0),  # the county's commander: over the scope
+        UnitCoverage("L1", 7, 0),
         UnitCoverage("M1", 2, 1),  # V05 to H3 is not theirs to count
-        UnitCoverage("M2", 1, 1),
+        UnitCoverage("M2", 4, 1),  # V1, and H3 under it once
         UnitCoverage("M3", 2, 1),
         UnitCoverage("M4", 3, 1),
-    ]  # M6's assignment ended before AS_OF; commanders hold no household
+        UnitCoverage("SEC1", 7, 0),
+        UnitCoverage("TV1", 4, 0),  # V09 to H2 does not count
+    ]  # M6's assignment ended before AS_OF; G5 holds no households
+    assert store.person_coverage("B1", None, AS_OF) == [
+        UnitCoverage(person, 2, 0) for person in ("GH3", "L0", "L1", "M3", "M4", "SEC1")
+    ]
 
 
 def test_required_holders_are_the_lowest_active_holder_of_each_unit(store: Any) -> None:

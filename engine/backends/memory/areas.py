@@ -186,6 +186,7 @@ class Area:
     above: list[str]  # the units over the scope, nearest first
     # Each unit's path, walked once: a county's households share a few thousand of them.
     paths: dict[str, list[str]] = field(default_factory=dict)
+    townships: dict[tuple[bool, str, int], str | None] = field(default_factory=dict)
 
     def label(self, node: str) -> str:
         return self.units[node][0] if node in self.units else "Household"
@@ -210,8 +211,14 @@ class Area:
         return found
 
     def township(self, path: list[str]) -> str | None:
-        # From the top: the county, then the township.
-        return next((n for n in reversed(path) if self.label(n) == "Township"), None)
+        if not path:
+            return None
+        # A path is its first unit's, below its node: the two and its length say which it is.
+        unit = path[0] in self.units
+        key = (unit, path[0] if unit else path[1] if len(path) > 1 else path[0], len(path))
+        if key not in self.townships:
+            self.townships[key] = next((n for n in path if self.label(n) == "Township"), None)
+        return self.townships[key]
 
 
 class MemoryAreas:

@@ -173,7 +173,8 @@ class StoreFile:
                 db.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({cols}, PRIMARY KEY (id))")
             if 0 < version < 4:
                 number_colour_marks(db)
-            if 0 < version < 5:
+            households = {row[1] for row in db.execute("PRAGMA table_info(households)")}
+            if "groups" not in households:
                 db.execute("ALTER TABLE households ADD COLUMN groups")
             for name, target in INDEXES.items():
                 db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")

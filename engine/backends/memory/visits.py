@@ -43,29 +43,70 @@ FROM tagged t JOIN households h ON h.unit_id = t.id
 WHERE t.unit IS NOT NULL GROUP BY t.unit
 """
 )
-# Each person's active assignments over households of :scope, and the households they hold: a
-# household assigned itself, the households of an assigned unit, and those of the buildings of
-# an assigned grid (the places a visit of theirs counts for).
+# Each person with an active assignment over households of :scope, the households under their
+# assignments (inside the scope), and those they reached themselves with a counting visit. A
+# person's households are counted without listing them: the subtrees under their units that no
+# other unit of theirs is above (so none is counted twice), and the households assigned to them
+# under none of those.
 PERSON_COUNTS = f"""
 WITH RECURSIVE scope(id) AS (
   SELECT :scope UNION SELECT u.id FROM units u JOIN scope s ON u.parent_id = s.id
 ),
-held(person, household) AS (
-  SELECT a.person_id, h.id FROM assignments a JOIN households h ON h.id = a.target_id
-  WHERE {ACTIVE} AND h.unit_id IN scope
-  UNION SELECT a.person_id, h.id FROM assignments a JOIN households h ON h.unit_id = a.target_id
-  WHERE {ACTIVE} AND a.target_id IN scope
-  UNION SELECT a.person_id, h.id FROM assignments a
-  JOIN units b ON b.parent_id = a.target_id AND b.label = 'Building'
-  JOIN households h ON h.unit_id = b.id
-  WHERE {ACTIVE} AND b.id IN scope
+above(id) AS (
+  SELECT :scope UNION SELECT u.parent_id FROM units u JOIN above a ON u.id = a.id
+  WHERE u.parent_id IS NOT NULL
+),
+-- each unit of the scope and over it, with itself and every unit above it
+chain(unit, up) AS (
+  SELECT id, id FROM scope UNION SELECT id, id FROM above
+  UNION SELECT c.unit, u.parent_id FROM chain c JOIN units u ON u.id = c.up
+  WHERE u.parent_id IS NOT NULL
+),
+sizes(unit, households) AS MATERIALIZED (
+  SELECT c.up, SUM(d.households) FROM (
+    SELECT unit_id AS unit, COUNT(*) AS households FROM households
+    WHERE unit_id IN scope GROUP BY unit_id
+  ) d JOIN chain c ON c.unit = d.unit GROUP BY c.up
+),
+units_held(person, unit) AS MATERIALIZED (
+  SELECT DISTINCT a.person_id, a.target_id FROM assignments a
+  WHERE a.target_id IN (SELECT id FROM above UNION ALL SELECT id FROM scope) AND {ACTIVE}
+),
+houses_held(person, household) AS MATERIALIZED (
+  SELECT DISTINCT a.person_id, h.id FROM assignments a JOIN households h ON h.id = a.target_id
+  WHERE h.unit_id IN scope AND {ACTIVE} AND NOT EXISTS (
+    SELECT 1 FROM chain c JOIN units_held o ON o.person = a.person_id AND o.unit = c.up
+    WHERE c.unit = h.unit_id
+  )
+),
+counted(person, households) AS (
+  SELECT t.person, s.households FROM units_held t JOIN sizes s ON s.unit = t.unit
+  WHERE NOT EXISTS (
+    SELECT 1 FROM chain c JOIN units_held o ON o.person = t.person AND o.unit = c.up
+    WHERE c.unit = t.unit AND c.up <> t.unit
+  )
+  UNION ALL SELECT person, 1 FROM houses_held
+),
+holders(person, households) AS (
+  SELECT person, SUM(households) FROM counted GROUP BY person HAVING SUM(households) > 0
+),
+reached(person, household, unit) AS (
+  SELECT DISTINCT v.person_id, v.household_id, h.unit_id
+  FROM holders p JOIN visits v ON v.person_id = p.person JOIN households h ON h.id = v.household_id
+  WHERE v.visited_at BETWEEN :first AND :last AND v.counts AND h.unit_id IN scope
+),
+visited(person, households) AS (
+  SELECT r.person, COUNT(*) FROM reached r
+  WHERE EXISTS (
+    SELECT 1 FROM houses_held o WHERE o.person = r.person AND o.household = r.household
+  ) OR EXISTS (
+    SELECT 1 FROM chain c JOIN units_held o ON o.person = r.person AND o.unit = c.up
+    WHERE c.unit = r.unit
+  )
+  GROUP BY r.person
 )
-SELECT person, COUNT(*), SUM(EXISTS (
-  SELECT 1 FROM visits v
-  WHERE v.person_id = held.person AND v.household_id = held.household
-    AND v.visited_at BETWEEN :first AND :last AND v.counts
-))
-FROM held GROUP BY person ORDER BY person
+SELECT p.person, p.households, COALESCE(v.households, 0)
+FROM holders p LEFT JOIN visited v ON v.person = p.person ORDER BY p.person
 """
 # The role each unit level must have held (SPEC §4.2); labels and roles are engine.model's.
 REQUIRED = (
