@@ -85,3 +85,53 @@ UNWIND covered AS h
 MATCH (h)-[:IN*0..5]->(s:Unit)
 WHERE s.id IN $scopes
 RETURN DISTINCT m.id AS id, 'Person' AS label, [] AS path, [] AS labels
+
+// The two gap kinds of SPEC §4.5 (visits). A visit counts for household n when, on its day,
+// the visitor held an assignment (any role) to n, to n's unit, or to the grid above n's
+// building: `places` lists those. Dates are ISO strings, which compare as the dates do.
+
+// :name gaps_unvisited_household
+// n's latest finished sweep over it (the latest `ends`, then the highest id: `ends` is ISO text
+// of one length, so the two compare as one text) saw no counting visit in its window, which
+// for a finished sweep is all of it.
+UNWIND $scopes AS sid
+MATCH (n:Household)-[:IN*0..5]->(:Unit {id: sid})
+WHERE $color IS NULL OR n.color = $color
+MATCH (n)-[:IN*1..5]->(:Unit)<-[:OVER]-(s:Sweep)
+WHERE s.ends < $as_of
+WITH n, max(s.ends + ' ' + s.id) AS latest
+MATCH (s:Sweep {id: substring(latest, 11)})
+WITH n, s, [n.id] + [(n)-[:IN]->(u:Unit) | u.id] + [(n)-[:IN]->(:Building)-[:IN]->(g:Unit) | g.id]
+     AS places
+OPTIONAL MATCH (visitor:Person)-[v:VISITED]->(n)
+WHERE v.visited_at >= s.starts AND v.visited_at <= s.ends
+OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)
+WHERE t.id IN places
+  AND coalesce(r.since, '') <= v.visited_at AND coalesce(r.until, '9999-12-31') >= v.visited_at
+WITH n, s, count(r) AS counting
+WHERE counting = 0
+MATCH p = (n)-[:IN*0..6]->(:County)
+RETURN n.id AS id, n.label AS label, [x IN nodes(p) | x.id] AS path,
+       [x IN nodes(p) | x.label] AS labels, s.id AS sweep
+
+// :name gaps_overdue_visit
+// $cutoffs: each monitored group's first day a visit must fall on (engine/sweeps.py); a
+// household in several groups is held to the latest of theirs.
+UNWIND $scopes AS sid
+MATCH (n:Household)-[:IN*0..5]->(:Unit {id: sid})
+WHERE n.groups IS NOT NULL AND ($color IS NULL OR n.color = $color)
+UNWIND n.groups AS grp
+WITH n, max($cutoffs[grp]) AS due
+WHERE due IS NOT NULL
+WITH n, due, [n.id] + [(n)-[:IN]->(u:Unit) | u.id] + [(n)-[:IN]->(:Building)-[:IN]->(g:Unit) | g.id]
+     AS places
+OPTIONAL MATCH (visitor:Person)-[v:VISITED]->(n)
+WHERE v.visited_at >= due AND v.visited_at <= $as_of
+OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)
+WHERE t.id IN places
+  AND coalesce(r.since, '') <= v.visited_at AND coalesce(r.until, '9999-12-31') >= v.visited_at
+WITH n, count(r) AS counting
+WHERE counting = 0
+MATCH p = (n)-[:IN*0..6]->(:County)
+RETURN n.id AS id, n.label AS label, [x IN nodes(p) | x.id] AS path,
+       [x IN nodes(p) | x.label] AS labels

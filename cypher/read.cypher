@@ -8,7 +8,8 @@ OPTIONAL MATCH (r:Resident {id: id})
 OPTIONAL MATCH (p:Person {id: id})
 OPTIONAL MATCH (b:Body {id: id})
 OPTIONAL MATCH (i:Issue {id: id})
-WITH id, coalesce(u.label, r.label, p.label, b.label, i.label) AS label
+OPTIONAL MATCH (s:Sweep {id: id})
+WITH id, coalesce(u.label, r.label, p.label, b.label, i.label, s.label) AS label
 WHERE label IS NOT NULL
 RETURN id, label
 
@@ -42,14 +43,25 @@ UNWIND $ids AS id
 MATCH ()-[r:RESPONSIBLE_FOR {id: id}]->()
 RETURN r.id AS id, properties(r) AS props
 
+// :name stored_visits
+UNWIND $ids AS id
+MATCH (:Person)-[v:VISITED {id: id}]->()
+RETURN v.id AS id, properties(v) AS props
+
+// :name stored_sweeps
+UNWIND $ids AS id
+MATCH (n:Sweep {id: id})
+RETURN n.id AS id, properties(n) AS props
+
 // :name locate
 OPTIONAL MATCH (u:Unit {id: $id})
 OPTIONAL MATCH (r:Resident {id: $id})
 OPTIONAL MATCH (i:Issue {id: $id})
 OPTIONAL MATCH (p:Person {id: $id})
 OPTIONAL MATCH (b:Body {id: $id})
+OPTIONAL MATCH (s:Sweep {id: $id})
 RETURN u.id AS unit, r.household_id AS household, i.id AS issue, i.target_id AS subject,
-       coalesce(p.label, b.label) AS other
+       coalesce(p.label, b.label, s.label) AS other
 
 // :name chain
 UNWIND $ids AS start

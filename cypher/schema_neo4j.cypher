@@ -1,5 +1,6 @@
-// Neo4j 5: uniqueness of ids per kind, the assignment's too where the server can enforce it
-// on a relationship (engine/backends/neo4j/schema.py picks the assignment statements).
+// Neo4j 5: uniqueness of ids per kind, the assignment's and the visit's too where the server
+// can enforce it on a relationship (engine/backends/neo4j/schema.py picks the statements of
+// those two).
 
 // :name unit_id
 CREATE CONSTRAINT unit_id IF NOT EXISTS FOR (n:Unit) REQUIRE n.id IS UNIQUE
@@ -27,6 +28,26 @@ DROP INDEX assignment_id IF EXISTS
 // :name assignment_id_unique
 CREATE CONSTRAINT assignment_id_unique IF NOT EXISTS
 FOR ()-[r:RESPONSIBLE_FOR]-() REQUIRE r.id IS UNIQUE
+
+// :name sweep_id
+CREATE CONSTRAINT sweep_id IF NOT EXISTS FOR (n:Sweep) REQUIRE n.id IS UNIQUE
+
+// :name visit_id
+// Before Neo4j 5.7 (no relationship constraints): the visit id indexed, not enforced.
+CREATE INDEX visit_id IF NOT EXISTS FOR ()-[v:VISITED]-() ON (v.id)
+
+// :name visit_id_index_replaced
+// From Neo4j 5.7 the constraint below indexes the id itself; the index above would block it.
+DROP INDEX visit_id IF EXISTS
+
+// :name visit_id_unique
+CREATE CONSTRAINT visit_id_unique IF NOT EXISTS
+FOR ()-[v:VISITED]-() REQUIRE v.id IS UNIQUE
+
+// :name visit_day
+// Visits by their day, for what an analyst asks of a period (gridchain itself reaches a
+// household's visits from the household).
+CREATE INDEX visit_day IF NOT EXISTS FOR ()-[v:VISITED]-() ON (v.visited_at)
 
 // :name issue_event_id
 CREATE CONSTRAINT issue_event_id IF NOT EXISTS FOR (n:IssueEvent) REQUIRE n.id IS UNIQUE

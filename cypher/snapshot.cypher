@@ -41,6 +41,20 @@ RETURN DISTINCT r.id AS id
 // :name ids_of_people
 MATCH (n:Person) RETURN n.id AS id
 
+// :name ids_of_visits
+MATCH (:Person)-[v:VISITED]->() RETURN v.id AS id
+
+// :name ids_of_visits_under
+MATCH (:Person)-[v:VISITED]->(:Household)-[:IN*1..5]->(:Unit {id: $within})
+RETURN DISTINCT v.id AS id
+
+// :name ids_of_sweeps
+MATCH (n:Sweep) RETURN n.id AS id
+
+// :name ids_of_sweeps_under
+MATCH (n:Sweep)-[:OVER]->(:Unit)-[:IN*1..5]->(:Unit {id: $within})
+RETURN DISTINCT n.id AS id
+
 // :name assignment_terms
 UNWIND $ids AS id
 MATCH (:Person)-[r:RESPONSIBLE_FOR {id: id}]->()
@@ -48,11 +62,12 @@ RETURN r.id AS id, r.since AS since, r.until AS until
 
 // :name dependents
 UNWIND $ids AS id
-MATCH (place:Unit {id: id})<-[e:IN|MEMBER_OF|SERVES|ABOUT|RESPONSIBLE_FOR]-(x)
+MATCH (place:Unit {id: id})<-[e:IN|MEMBER_OF|SERVES|ABOUT|RESPONSIBLE_FOR|VISITED|OVER]-(x)
 RETURN place.id AS place, type(e) AS edge, x.label AS label, coalesce(e.id, x.id) AS id
 
 // :name referred_people
-// ($going: the assignments and bodies the same import removes; they refer to no one after.)
+// ($going: the assignments, bodies and visits the same import removes; they refer to no one
+// after.)
 UNWIND $ids AS id
 MATCH (p:Person {id: id})
 OPTIONAL MATCH (p)-[r:RESPONSIBLE_FOR]->()
@@ -60,7 +75,9 @@ WHERE NOT r.id IN $going
 OPTIONAL MATCH (p)-[h:HOLDS]->(b:Body)
 WHERE NOT b.id IN $going
 OPTIONAL MATCH (p)<-[i:REPORTED_BY]-()
-WITH p, count(r) + count(h) + count(i) AS references
+OPTIONAL MATCH (p)-[v:VISITED]->()
+WHERE NOT v.id IN $going
+WITH p, count(r) + count(h) + count(i) + count(v) AS references
 WHERE references > 0
 RETURN p.id AS id
 
@@ -73,6 +90,14 @@ SET r.until = row.until
 UNWIND $rows AS row
 MATCH (:Person)-[r:RESPONSIBLE_FOR {id: row.id}]->()
 DELETE r
+
+// :name remove_visits
+UNWIND $rows AS row
+MATCH (:Person)-[v:VISITED {id: row.id}]->()
+DELETE v
+
+// :name remove_sweeps
+UNWIND $rows AS row MATCH (n:Sweep {id: row.id}) DETACH DELETE n
 
 // :name remove_residents
 UNWIND $rows AS row MATCH (n:Resident {id: row.id}) DETACH DELETE n

@@ -1,5 +1,6 @@
 // Counts for `stats`: of the whole graph, or of a scope (its units and households, their
-// residents, bodies and issues, and the people actively assigned to them).
+// residents, bodies and issues, the people actively assigned to them, and the sweeps over its
+// units).
 
 // :name count_all_nodes
 MATCH (n)
@@ -30,3 +31,7 @@ MATCH (n:Unit)-[:IN*0..5]->(:Unit {id: $scope})
 MATCH ()-[r:RESPONSIBLE_FOR]->(n)
 WHERE coalesce(r.since, '') <= $as_of AND coalesce(r.until, '9999-12-31') >= $as_of
 RETURN r.role AS role, count(*) AS count
+
+// :name count_scope_sweeps
+MATCH (s:Sweep)-[:OVER]->(:Unit)-[:IN*0..5]->(:Unit {id: $scope})
+RETURN 'Sweep' AS label, count(DISTINCT s) AS count

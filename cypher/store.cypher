@@ -114,3 +114,29 @@ MATCH (person:Person {id: row.props.person_id})
 MATCH (target:Unit {id: row.props.target_id})
 MERGE (person)-[r:RESPONSIBLE_FOR {id: row.id}]->(target)
 SET r = row.props
+
+// :name merge_sweep
+UNWIND $rows AS row MERGE (n:Sweep {id: row.id}) SET n = row.props
+
+// :name link_sweep_scope
+UNWIND $rows AS row
+MATCH (sweep:Sweep {id: row.id})
+OPTIONAL MATCH (sweep)-[old:OVER]->(previous:Unit)
+WHERE previous.id <> row.target
+DELETE old
+WITH DISTINCT sweep, row.target AS target
+MATCH (scope:Unit {id: target})
+MERGE (sweep)-[:OVER]->(scope)
+
+// :name merge_visit
+// A visit is an edge with an id, like an assignment: one that moved to another person or
+// household leaves its old edge behind first.
+UNWIND $rows AS row
+OPTIONAL MATCH (visitor:Person)-[moved:VISITED {id: row.id}]->(place:Unit)
+WHERE visitor.id <> row.props.person_id OR place.id <> row.props.household_id
+DELETE moved
+WITH DISTINCT row
+MATCH (person:Person {id: row.props.person_id})
+MATCH (household:Unit {id: row.props.household_id})
+MERGE (person)-[v:VISITED {id: row.id}]->(household)
+SET v = row.props

@@ -34,10 +34,11 @@ from serving import KEYS, Server, key_file, small_county_store
 
 from engine import loop
 from engine.backends.memory import MemoryBackend
-from engine.backends.neo4j import Neo4jBackend, schema, write_plan
+from engine.backends.neo4j import Neo4jBackend, schema
 from engine.backends.neo4j.failures import answering
 from engine.backends.neo4j.settings import Neo4jSettings
 from engine.backends.neo4j.statements import sections, statement
+from engine.backends.neo4j.writes import write_plan
 from engine.errors import BackendUnavailable, Conflict, GridchainError
 from engine.importer import validate
 from engine.issues import IssueChange
@@ -100,8 +101,8 @@ def test_every_session_and_query_waits_on_the_drivers_bookmarks(
     load(backend, small())
     loop.set_color(backend, "H3", "orange", "M2", dt.datetime(2024, 5, 20, 9))
     backend.who("H3", AS_OF)
-    on_neo4j = dataclasses.replace(backend.dialect, autocommit_reads=False)
-    monkeypatch.setattr(backend, "dialect", on_neo4j)
+    on_neo4j = dataclasses.replace(backend.connection.dialect, autocommit_reads=False)
+    monkeypatch.setattr(backend.connection, "dialect", on_neo4j)
     backend.who("H3", AS_OF)
     assert sessions and queries
     assert all(config.get("bookmark_manager") is shared for config in sessions)
@@ -232,43 +233,73 @@ class SchemaServer:
             raise neo4j_error(self.refusing.pop(name))
 
 
-NODE_CONSTRAINTS = [n for n in sections("schema_neo4j") if n not in schema.ASSIGNMENT_STATEMENTS]
+NODE_CONSTRAINTS = [n for n in sections("schema_neo4j") if n not in schema.EDGE_ID_STATEMENTS]
+EDGE_CONSTRAINTS = [
+    "assignment_id_index_replaced",
+    "assignment_id_unique",
+    "visit_id_index_replaced",
+    "visit_id_unique",
+]
 
 
-def test_neo4j_from_5_7_makes_the_assignment_id_unique() -> None:
+@pytest.mark.parametrize(
+    ("name", "constraint"),
+    [
+        (
+            "assignment_id_unique",
+            "CREATE CONSTRAINT assignment_id_unique IF NOT EXISTS "
+            "FOR ()-[r:RESPONSIBLE_FOR]-() REQUIRE r.id IS UNIQUE",
+        ),
+        (
+            "visit_id_unique",
+            "CREATE CONSTRAINT visit_id_unique IF NOT EXISTS "
+            "FOR ()-[v:VISITED]-() REQUIRE v.id IS UNIQUE",
+        ),
+    ],
+)
+def test_neo4j_from_5_7_makes_the_ids_of_assignments_and_visits_unique(
+    name: str, constraint: str
+) -> None:
     server = SchemaServer()
     schema.constraints(server.run, (5, 26))
-    assert server.ran == [*NODE_CONSTRAINTS, "assignment_id_index_replaced", "assignment_id_unique"]
-    unique = statement("schema_neo4j", "assignment_id_unique")
-    assert " ".join(unique.split()) == (
-        "CREATE CONSTRAINT assignment_id_unique IF NOT EXISTS "
-        "FOR ()-[r:RESPONSIBLE_FOR]-() REQUIRE r.id IS UNIQUE"
-    )
+    assert server.ran == [*NODE_CONSTRAINTS, *EDGE_CONSTRAINTS]
+    assert " ".join(statement("schema_neo4j", name).split()) == constraint
     calendar = SchemaServer()
     schema.constraints(calendar.run, (2025, 1))
     assert calendar.ran == server.ran
 
 
-def test_neo4j_before_5_7_indexes_the_assignment_id() -> None:
+def test_neo4j_before_5_7_indexes_the_ids_of_assignments_and_visits() -> None:
     server = SchemaServer()
     schema.constraints(server.run, (5, 6))
-    assert server.ran == [*NODE_CONSTRAINTS, "assignment_id"]
+    assert server.ran == [*NODE_CONSTRAINTS, "assignment_id", "visit_id"]
 
 
-def test_assignment_edges_sharing_an_id_leave_the_id_indexed_until_an_import_mends_them() -> None:
-    server = SchemaServer(
-        {"assignment_id_unique": "Neo.DatabaseError.Schema.ConstraintCreationFailed"}
+def test_a_sweep_id_is_unique_and_a_visits_day_indexed() -> None:
+    assert " ".join(statement("schema_neo4j", "sweep_id").split()) == (
+        "CREATE CONSTRAINT sweep_id IF NOT EXISTS FOR (n:Sweep) REQUIRE n.id IS UNIQUE"
     )
+    assert " ".join(statement("schema_neo4j", "visit_day").split()) == (
+        "CREATE INDEX visit_day IF NOT EXISTS FOR ()-[v:VISITED]-() ON (v.visited_at)"
+    )
+    assert {"sweep_id", "visit_day"} <= set(NODE_CONSTRAINTS)
+
+
+@pytest.mark.parametrize("index", ["assignment_id", "visit_id"])
+def test_edges_sharing_an_id_leave_the_id_indexed_until_an_import_mends_them(index: str) -> None:
+    server = SchemaServer({f"{index}_unique": "Neo.DatabaseError.Schema.ConstraintCreationFailed"})
     schema.constraints(server.run, (5, 26))
-    assert server.ran[-2:] == ["assignment_id_unique", "assignment_id"]
+    assert server.ran.count(index) == 1
+    assert server.ran.index(index) == server.ran.index(f"{index}_unique") + 1
+    assert "visit_id_unique" in server.ran
 
 
 @pytest.mark.parametrize("code", sorted(schema.ALREADY_THERE))
 def test_a_schema_rule_already_there_is_fine(code: str) -> None:
     """A user's own index on (:Unit {id}) blocks the constraint, and serves as well."""
-    server = SchemaServer({"unit_id": code, "assignment_id_unique": code})
+    server = SchemaServer({"unit_id": code, "assignment_id_unique": code, "visit_id_unique": code})
     schema.constraints(server.run, (5, 26))
-    assert server.ran == [*NODE_CONSTRAINTS, "assignment_id_index_replaced", "assignment_id_unique"]
+    assert server.ran == [*NODE_CONSTRAINTS, *EDGE_CONSTRAINTS]
 
 
 def test_a_missing_privilege_is_named(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,5 @@
-"""Records as graph properties and back: dates as ISO strings, extra columns flattened."""
+"""Records as graph properties and back: dates as ISO strings, extra columns flattened, a
+household's monitored groups as a list (left out when there are none, as None is)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from typing import Any, TypeVar
 
 from engine.model import Record
 
-DATE_FIELDS = frozenset({"since", "until", "reported_at", "due_at", "resolved_at"})
+DATE_FIELDS = frozenset(
+    {"since", "until", "reported_at", "due_at", "resolved_at", "visited_at", "starts", "ends"}
+)
 DATETIME_FIELDS = frozenset({"at"})
+LIST_FIELDS = frozenset({"groups"})
 
 
 def props_of(record: Record, label: str) -> dict[str, Any]:
@@ -21,6 +25,9 @@ def props_of(record: Record, label: str) -> dict[str, Any]:
             props.update({k: v for k, v in value.items() if k not in props})
         elif isinstance(value, dt.date):
             props[f.name] = value.isoformat()
+        elif isinstance(value, tuple):
+            if value:
+                props[f.name] = list(value)
         elif value is not None:
             props[f.name] = value
     return props
@@ -38,6 +45,8 @@ def record_from(record_type: type[R], props: dict[str, Any]) -> R:
             values[key] = dt.date.fromisoformat(value)
         elif key in DATETIME_FIELDS:
             values[key] = dt.datetime.fromisoformat(value)
+        elif key in LIST_FIELDS:
+            values[key] = tuple(value)
         elif key in names:
             values[key] = value
         elif key != "label":

@@ -1,9 +1,9 @@
 """The schema a server is given when the backend opens it.
 
-Neo4j gets uniqueness constraints (`IF NOT EXISTS`), the assignment id's too where the server
-has relationship constraints (5.7 and later). The Bolt test server (FalkorDB) has neither
-constraints nor `IF NOT EXISTS`: it gets the plain indexes it does not hold yet, so that any
-error it reports is a real one.
+Neo4j gets uniqueness constraints (`IF NOT EXISTS`), the ids of the records stored as edges
+(an assignment, a visit) too where the server has relationship constraints (5.7 and later).
+The Bolt test server (FalkorDB) has neither constraints nor `IF NOT EXISTS`: it gets the plain
+indexes it does not hold yet, so that any error it reports is a real one.
 """
 
 from __future__ import annotations
@@ -30,14 +30,16 @@ ALREADY_THERE = frozenset(
     }
 )
 FORBIDDEN = "Neo.ClientError.Security.Forbidden"
-# Stored data the constraint would refuse: two edges with one assignment id, which gridchain
-# before the store statement removed a moved assignment's old edge could leave.
+# Stored data the constraint would refuse: two edges with one id, such as gridchain left for an
+# assignment that moved before its store statement removed the old edge.
 CONSTRAINT_REFUSED_BY_DATA = "ConstraintCreationFailed"
 RELATIONSHIP_CONSTRAINTS_SINCE = (5, 7)
-ASSIGNMENT_INDEX = "assignment_id"
-ASSIGNMENT_INDEX_REPLACED = "assignment_id_index_replaced"
-ASSIGNMENT_UNIQUE = "assignment_id_unique"
-ASSIGNMENT_STATEMENTS = (ASSIGNMENT_INDEX, ASSIGNMENT_INDEX_REPLACED, ASSIGNMENT_UNIQUE)
+# The records stored as edges with an id: for each, the statements `NAME` (an index, before
+# 5.7), `NAME_index_replaced` (that index dropped) and `NAME_unique` (the constraint).
+EDGE_IDS = ("assignment_id", "visit_id")
+EDGE_ID_STATEMENTS = frozenset(
+    name for index in EDGE_IDS for name in (index, f"{index}_index_replaced", f"{index}_unique")
+)
 # What an index statement of schema_falkordb.cypher indexes: a node label's or a type's key.
 INDEXED = re.compile(
     r"FOR (?:\(\w+:(?P<node>\w+)\)|\(\)-\[\w+:(?P<relationship>\w+)\]-\(\))"
@@ -63,19 +65,26 @@ def apply(driver: neo4j.Driver, database: str | None, dialect: Dialect) -> None:
 
 def constraints(run: Run, version: tuple[int, int]) -> None:
     for name in sections("schema_neo4j"):
-        if name not in ASSIGNMENT_STATEMENTS:
+        if name not in EDGE_ID_STATEMENTS:
             create(run, name)
+    for index in EDGE_IDS:
+        edge_id(run, version, index)
+
+
+def edge_id(run: Run, version: tuple[int, int], index: str) -> None:
+    """The id of a record stored as an edge: unique where the server can say so, else
+    indexed."""
     if version < RELATIONSHIP_CONSTRAINTS_SINCE:
-        create(run, ASSIGNMENT_INDEX)
+        create(run, index)
         return
-    create(run, ASSIGNMENT_INDEX_REPLACED)  # the constraint brings its own index
+    create(run, f"{index}_index_replaced")  # the constraint brings its own index
     try:
-        create(run, ASSIGNMENT_UNIQUE)
+        create(run, f"{index}_unique")
     except Neo4jError as exc:
         if not (exc.code or "").endswith(CONSTRAINT_REFUSED_BY_DATA):
             raise
-        # The next import of those assignments leaves one edge each; until then, an index.
-        create(run, ASSIGNMENT_INDEX)
+        # The next import of those records leaves one edge each; until then, an index.
+        create(run, index)
 
 
 def create(run: Run, name: str) -> None:
