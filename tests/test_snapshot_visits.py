@@ -193,6 +193,17 @@ def test_a_household_gone_takes_its_visits_along(county: Backend) -> None:
     assert history(county, "W3") == [("added", "visits.csv, line 4"), ("removed", "gone with H5")]
 
 
+def test_a_visit_moved_off_a_household_gone_stays(county: Backend) -> None:
+    """W3 was entered against H5 by mistake; the ledger that removes H5 puts it on H6."""
+    rows = without("households", "H5", rows=without("residents", "R6"))
+    rows["visits"][2]["household_id"] = "H6"
+    report = imported(county, rows)
+    assert report.removed == {"households": 1, "residents": 1}
+    assert report.changed["visits"] == 1
+    moved: Any = county.records("visits", {"W3"})["W3"]
+    assert moved.household_id == "H6"
+
+
 def test_a_visit_row_naming_a_household_gone_is_refused(county: Backend) -> None:
     rows = without("households", "H5", rows=without("residents", "R6"))
     with pytest.raises(ImportRefused) as refused:
