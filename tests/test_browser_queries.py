@@ -5,6 +5,7 @@ what the deployment needs. The style file is read as Browser reads it in test_gr
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from engine.backends.base import Backend
 from engine.backends.memory import MemoryBackend
 from engine.backends.neo4j.statements import sections
 from engine.model import (
+    DEFAULT_VISIT_DAYS,
     FOUR_TO_ONE_TEAM,
     GAP_KINDS,
     HIGH_RISK_COLORS,
@@ -42,14 +44,28 @@ COUNTY = "C"
 # ---- the ready queries, on every backend that speaks Cypher ------------------------------
 
 
-def run(backend: Backend, file: str, name: str, target: str, limit: int = 50) -> list[neo4j.Record]:
-    """A ready query with Browser's `:param id`, `:param as_of` and `:param limit`."""
+def run(
+    backend: Backend,
+    file: str,
+    name: str,
+    target: str,
+    limit: int = 50,
+    as_of: dt.date = AS_OF,
+    visit_days: dict[str, int] | None = None,
+) -> list[neo4j.Record]:
+    """A ready query with Browser's `:param id`, `:param as_of`, `:param limit` and
+    `:param visit_days` (`{}`: 30 days for every monitored group)."""
     if backend.name == "memory":
         pytest.skip("Browser queries are Cypher")
     driver: neo4j.Driver = backend.driver  # type: ignore[attr-defined]
     database: str | None = backend.database  # type: ignore[attr-defined]
     query = sections(f"browser/{file}")[name]
-    params: dict[str, Any] = {"id": target, "as_of": AS_OF.isoformat(), "limit": limit}
+    params: dict[str, Any] = {
+        "id": target,
+        "as_of": as_of.isoformat(),
+        "limit": limit,
+        "visit_days": visit_days or {},
+    }
     records, _, _ = driver.execute_query(query, params, database_=database)
     return records
 
@@ -188,9 +204,15 @@ def test_each_gap_query_finds_what_gridchain_gaps_finds(
 
 
 def test_the_county_has_a_gap_of_most_kinds(reference: MemoryBackend) -> None:
-    """The parity above compares something: only orphans and overloads need their own data."""
+    """The parity above compares something: only orphans and overloads need their own data,
+    and the visit kinds their county (tests/test_browser_visit_queries.py)."""
     kinds = {gap.kind for gap in reference.gaps(AS_OF).gaps}
-    assert kinds == set(GAP_KINDS) - {"orphan_unit", "overloaded_member"}
+    assert kinds == set(GAP_KINDS) - {
+        "orphan_unit",
+        "overloaded_member",
+        "unvisited_household",
+        "overdue_visit",
+    }
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3])
@@ -247,6 +269,8 @@ def test_the_gap_queries_judge_by_the_engines_rules() -> None:
     high_risk = queries["gaps_unattended_high_risk"]
     assert f"n.color IN {list(HIGH_RISK_COLORS)}" in high_risk
     assert f"c.kind IN {list(RESPONSIBLE_KINDS)}" in high_risk
+    overdue = queries["gaps_overdue_visit"]
+    assert f"coalesce($visit_days[grp], {DEFAULT_VISIT_DAYS})" in overdue
 
 
 # ---- the deployment ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from graph_schema import LINT
 from graph_schema import lint_input as lint_input_module
 
 from engine.backends.neo4j.statements import sections
-from engine.model import ALL_LABELS, Household, IssueEvent
+from engine.model import ALL_LABELS, Household, IssueEvent, Sweep, Visit
 
 PACKAGE = "@neo4j-cypher/language-support"
 VERSIONS = ("CYPHER 5", "CYPHER 25")
@@ -89,8 +89,10 @@ def test_the_schema_is_what_the_code_writes() -> None:
         "RESPONSIBLE_FOR",
         "OF",
         "DISPATCHED_TO",
+        "VISITED",
+        "OVER",
     }
-    stored = {f.name for record in (Household, IssueEvent) for f in fields(record)}
+    stored = {f.name for record in (Household, IssueEvent, Visit, Sweep) for f in fields(record)}
     assert stored - {"extra"} | {"label"} <= set(schema["propertyKeys"])
     assert "extra" not in schema["propertyKeys"]
 

@@ -155,7 +155,7 @@ def style_rules() -> dict[str, dict[str, str]]:
 NODES = {
     **{label: {"Unit", label} for label in UNIT_LABELS},
     **{label: {"Body", label} for label in BODY_KINDS.values()},
-    **{label: {label} for label in ("Person", "Resident", "Issue", "Department")},
+    **{label: {label} for label in ("Person", "Resident", "Issue", "Department", "Sweep")},
 }
 
 
@@ -180,6 +180,15 @@ def test_assignments_are_captioned_with_their_role_and_containment_with_nothing(
     assert style_of(rules, "relationship", {"RESPONSIBLE_FOR"})["caption"] == "{role}"
     assert style_of(rules, "relationship", {"IN"})["caption"] == ""
     assert style_of(rules, "relationship", {"OF"})["caption"] == "<type>"
+
+
+def test_visits_are_captioned_with_their_day_and_stand_out_from_assignments() -> None:
+    """Work done beside work assigned: a visit's edge says when, in a colour of its own."""
+    rules = style_rules()
+    visited = style_of(rules, "relationship", {"VISITED"})
+    assert visited["caption"] == "{visited_at}"
+    assert visited["color"] != style_of(rules, "relationship", {"RESPONSIBLE_FOR"})["color"]
+    assert style_of(rules, "relationship", {"OVER"})["color"] == rules["node.Sweep"]["border-color"]
 
 
 # ---- the reader itself: each way a style goes wrong in Browser is caught -----------------

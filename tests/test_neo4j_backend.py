@@ -31,8 +31,10 @@ from conftest import (
 )
 from counties import AS_OF, small
 from serving import KEYS, Server, key_file, small_county_store
+from sweep_counties import AS_OF as SWEEP_AS_OF
+from sweep_counties import sweep_county
 
-from engine import loop
+from engine import loop, vocabulary
 from engine.backends.memory import MemoryBackend
 from engine.backends.neo4j import Neo4jBackend, schema
 from engine.backends.neo4j.failures import answering
@@ -43,6 +45,8 @@ from engine.errors import BackendUnavailable, Conflict, GridchainError
 from engine.importer import validate
 from engine.issues import IssueChange
 from engine.ledger import tables_from_rows
+from engine.model import REQUIRED_ROLE
+from engine.vocabulary import WordList
 
 # Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
 pytestmark = pytest.mark.slow
@@ -520,3 +524,124 @@ def test_the_readme_of_docker_imports_into_the_compose_neo4j() -> None:
     api = compose()["services"]["api"]
     assert api["environment"]["NEO4J_URI"] == "bolt://neo4j:7687"
     assert api["depends_on"]["neo4j"]["condition"] == "service_healthy"
+
+
+# ---- issue 13: visits and sweeps in the graph --------------------------------------------------
+
+
+def moved_visit(person: str, household: str) -> dict[str, list[dict[str, str]]]:
+    return {
+        "visits": [
+            {
+                "id": "W01",
+                "person_id": person,
+                "household_id": household,
+                "visited_at": "2024-06-01",
+                "kind": "visit",
+                "note": "",
+            }
+        ]
+    }
+
+
+def test_a_visit_id_moved_to_another_person_and_household_leaves_one_edge(
+    backend: Neo4jBackend, tmp_path: Path
+) -> None:
+    """W01 (M1 at H01, tests/sweep_counties.py) is written again as M2's at H05, then as M3's
+    at H07: one VISITED edge carries the id, and it counts where it is now."""
+    memory = MemoryBackend(tmp_path / "gridchain.db")
+    for store in (memory, backend):
+        load(store, sweep_county())
+        load(store, moved_visit("M2", "H05"))
+        load(store, moved_visit("M3", "H07"))
+    edges = backend.driver.execute_query(
+        "MATCH (p)-[v:VISITED {id: 'W01'}]->(h) RETURN p.id AS person, h.id AS household"
+    ).records
+    assert [(row["person"], row["household"]) for row in edges] == [("M3", "H07")]
+    for household in ("H01", "H05", "H07"):
+        assert as_json(backend.household_visits(household)) == as_json(
+            memory.household_visits(household)
+        )
+    assert [(v.id, v.counts) for v in backend.household_visits("H07")] == [
+        ("W12", False),
+        ("W11", True),
+        ("W01", True),  # M3 holds H07 itself
+    ]
+    assert as_json(backend.gaps(SWEEP_AS_OF)) == as_json(memory.gaps(SWEEP_AS_OF))
+    memory.close()
+
+
+def test_a_sweep_moved_to_another_scope_leaves_one_edge_over_it(
+    backend: Neo4jBackend, tmp_path: Path
+) -> None:
+    """SB moves from V1 to V2. V1's households fall back to SA (05-01 … 05-31), which only
+    W03 (H02, 05-31) reached; V2's are SB's (06-01 … 06-10) now, which W16 (H09, 06-01)
+    reached and nothing of H08's."""
+    memory = MemoryBackend(tmp_path / "gridchain.db")
+    moved = [{**row, "scope_id": "V2"} for row in sweep_county()["sweeps"] if row["id"] == "SB"]
+    for store in (memory, backend):
+        load(store, sweep_county())
+        load(store, {"sweeps": moved})
+    over = backend.driver.execute_query(
+        "MATCH (:Sweep {id: 'SB'})-[:OVER]->(u) RETURN u.id AS unit"
+    ).records
+    assert [row["unit"] for row in over] == ["V2"]
+    found = backend.gaps(SWEEP_AS_OF, scope="T1", kind="unvisited_household").gaps
+    assert [(gap.id, gap.sweep) for gap in found] == [
+        *((household, "SA") for household in ("H01", "H03", "H04", "H05", "H06", "H07")),
+        ("H08", "SB"),
+    ]
+    assert as_json(backend.gaps(SWEEP_AS_OF)) == as_json(memory.gaps(SWEEP_AS_OF))
+    memory.close()
+
+
+# Issue 13's statements, and the rules each takes as a parameter rather than types in.
+VISIT_STATEMENTS = [
+    *(("visits", name) for name in sections("visits")),
+    ("gaps", "gaps_unvisited_household"),
+    ("gaps", "gaps_overdue_visit"),
+    ("store", "merge_sweep"),
+    ("store", "link_sweep_scope"),
+    ("store", "merge_visit"),
+    ("snapshot", "remove_visits"),
+    ("snapshot", "remove_sweeps"),
+    ("stats", "count_scope_sweeps"),
+]
+RULE_PARAMETERS = {
+    ("gaps", "gaps_overdue_visit"): "$cutoffs",  # each monitored group's first day
+    ("visits", "required_holders"): "$required",  # each level's required role
+    ("visits", "unit_coverage"): "$label",  # the level a scorecard ranks
+}
+
+
+def test_issue_13s_statements_type_no_code_of_the_vocabulary() -> None:
+    lists = (words for words in vars(vocabulary).values() if isinstance(words, WordList))
+    codes = {word.code for words in lists if words is not vocabulary.LABELS for word in words.words}
+    assert {"visit", "subsistence", "grid_member", "unvisited_household"} <= codes
+    typed = [
+        (file, name, literal)
+        for file, name in VISIT_STATEMENTS
+        for literal in re.findall(r"'([^']*)'", statement(file, name))
+        if literal in codes
+    ]
+    assert typed == []
+    for (file, name), parameter in RULE_PARAMETERS.items():
+        assert parameter in statement(file, name)
+
+
+def test_the_accountable_person_holds_the_role_the_model_requires(
+    backend: Neo4jBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """G1's grid head is GH1 (GH0's term ended); its grid members M1 and LATE (from 06-25)."""
+    load(backend, sweep_county())
+    holders = backend.required_holders({"G1", "V1", "G4", "NOPE"}, SWEEP_AS_OF)
+    assert {unit: (ref.id, ref.role) for unit, ref in holders.items()} == {
+        "G1": ("GH1", "grid_head"),
+        "V1": ("VC1", "commander"),
+        "G4": ("GH4", "grid_head"),
+    }
+    monkeypatch.setitem(REQUIRED_ROLE, "Grid", "grid_member")
+    holders = backend.required_holders({"G1", "G4"}, SWEEP_AS_OF)
+    assert {unit: (ref.id, ref.role) for unit, ref in holders.items()} == {
+        "G1": ("LATE", "grid_member"),  # the lower id of the two
+    }
