@@ -92,14 +92,28 @@ def counties(draw: st.DrawFn) -> Rows:
             "since": text(since),
             "until": text(until),
         }
+    # Half the visits by someone assigned over the household (they count when the day falls
+    # in the term), half by anyone: a random pair alone would rarely count.
+    parent = {u["id"]: u["parent_id"] for u in units} | {h["id"]: h["unit_id"] for h in households}
+    pairs = [
+        (a["person_id"], h["id"])
+        for a in assignments.values()
+        for h in households
+        if a["target_id"] in (h["id"], parent[h["id"]], parent[parent[h["id"]]])
+    ]
     visits = []
     if households:
         for n in range(draw(st.integers(0, 12))):
+            if pairs and draw(st.booleans()):
+                person, household = draw(st.sampled_from(pairs))
+            else:
+                person = draw(st.sampled_from(person_ids))
+                household = draw(st.sampled_from(households))["id"]
             visits.append(
                 {
                     "id": f"W{n}",
-                    "person_id": draw(st.sampled_from(person_ids)),
-                    "household_id": draw(st.sampled_from(households))["id"],
+                    "person_id": person,
+                    "household_id": household,
                     "visited_at": text(BASE + draw(st.integers(-30, 40)) * DAY),
                 }
             )
