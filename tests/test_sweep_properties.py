@@ -104,7 +104,7 @@ def counties(draw: st.DrawFn) -> Rows:
     visits = []
     if households:
         for n in range(draw(st.integers(0, 12))):
-            if pairs and draw(st.booleans()):
+            if draw(st.booleans()) and pairs:
                 person, household = draw(st.sampled_from(pairs))
             else:
                 person = draw(st.sampled_from(person_ids))
