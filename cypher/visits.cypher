@@ -1,8 +1,10 @@
 // Work done against work assigned (SPEC §4.5): sweeps, a household's visits, and how many
 // households of each unit (or person) a window's counting visits reached. A visit counts for
 // household n when, on its day, the visitor held an assignment (any role) to n, to n's unit,
-// or to the grid above n's building: `places` lists those. $first … $last is a sweep's window
-// (both null before it starts: a comparison with null keeps no visit).
+// or to the grid above n's building: {{places n}} lists those, and {{active r on v.visited_at}}
+// is the assignment's condition on the visit's day (engine/backends/neo4j/statements.py).
+// $first … $last is a sweep's window (both null before it starts: a comparison with null keeps
+// no visit).
 
 // :name sweep
 MATCH (s:Sweep {id: $id})
@@ -17,12 +19,10 @@ ORDER BY s.id
 // One row with no visit for a household never visited; none for no household.
 MATCH (n:Unit {id: $id})
 WHERE n:Household
-WITH n, [n.id] + [(n)-[:IN]->(u:Unit) | u.id] + [(n)-[:IN]->(:Building)-[:IN]->(g:Unit) | g.id]
-     AS places
+WITH n, {{places n}} AS places
 OPTIONAL MATCH (visitor:Person)-[v:VISITED]->(n)
 OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)
-WHERE t.id IN places
-  AND coalesce(r.since, '') <= v.visited_at AND coalesce(r.until, '9999-12-31') >= v.visited_at
+WHERE t.id IN places AND {{active r on v.visited_at}}
 WITH v, visitor, count(r) > 0 AS counts
 RETURN properties(v) AS props, coalesce(visitor.name, visitor.id) AS name, counts
 ORDER BY v.visited_at DESC, v.id DESC
@@ -32,13 +32,11 @@ ORDER BY v.visited_at DESC, v.id DESC
 MATCH (u:Unit)-[:IN*0..5]->(:Unit {id: $scope})
 WHERE u.label = $label
 OPTIONAL MATCH (n:Household)-[:IN*1..5]->(u)
-WITH u, n, [n.id] + [(n)-[:IN]->(p:Unit) | p.id] + [(n)-[:IN]->(:Building)-[:IN]->(g:Unit) | g.id]
-     AS places
+WITH u, n, {{places n}} AS places
 OPTIONAL MATCH (visitor:Person)-[v:VISITED]->(n)
 WHERE v.visited_at >= $first AND v.visited_at <= $last
 OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)
-WHERE t.id IN places
-  AND coalesce(r.since, '') <= v.visited_at AND coalesce(r.until, '9999-12-31') >= v.visited_at
+WHERE t.id IN places AND {{active r on v.visited_at}}
 WITH u, n, count(r) > 0 AS visited
 RETURN u.id AS unit, count(n) AS households, sum(CASE WHEN visited THEN 1 ELSE 0 END) AS visited
 ORDER BY unit
@@ -49,16 +47,13 @@ ORDER BY unit
 // visit.
 MATCH (n:Household)-[:IN*0..5]->(:Unit {id: $scope})
 MATCH (n)-[:IN*0..5]->(:Unit)<-[a:RESPONSIBLE_FOR]-(holder:Person)
-WHERE coalesce(a.since, '') <= $as_of AND coalesce(a.until, '9999-12-31') >= $as_of
+WHERE {{active a}}
 WITH DISTINCT holder, n
-WITH holder, n,
-     [n.id] + [(n)-[:IN]->(p:Unit) | p.id] + [(n)-[:IN]->(:Building)-[:IN]->(g:Unit) | g.id]
-     AS places
+WITH holder, n, {{places n}} AS places
 OPTIONAL MATCH (holder)-[v:VISITED]->(n)
 WHERE v.visited_at >= $first AND v.visited_at <= $last
 OPTIONAL MATCH (holder)-[r:RESPONSIBLE_FOR]->(t:Unit)
-WHERE t.id IN places
-  AND coalesce(r.since, '') <= v.visited_at AND coalesce(r.until, '9999-12-31') >= v.visited_at
+WHERE t.id IN places AND {{active r on v.visited_at}}
 WITH holder, n, count(r) > 0 AS visited
 RETURN holder.id AS person, count(n) AS households,
        sum(CASE WHEN visited THEN 1 ELSE 0 END) AS visited
@@ -69,7 +64,6 @@ ORDER BY person
 // first.
 UNWIND $ids AS id
 MATCH (u:Unit {id: id})<-[r:RESPONSIBLE_FOR]-(holder:Person)
-WHERE r.role = $required[u.label]
-  AND coalesce(r.since, '') <= $as_of AND coalesce(r.until, '9999-12-31') >= $as_of
+WHERE r.role = $required[u.label] AND {{active r}}
 RETURN u.id AS unit, holder.id AS person, holder.name AS name, r.role AS role
 ORDER BY unit, person

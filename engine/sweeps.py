@@ -20,7 +20,6 @@ from engine.errors import BadQuery
 from engine.lang import say
 from engine.model import (
     DEFAULT_VISIT_DAYS,
-    ISSUE_STATUSES,
     LEVEL_LABELS,
     MONITORED_GROUPS,
     SCORECARD_BY,
@@ -32,7 +31,7 @@ from engine.model import (
     Sweep,
     SweepView,
 )
-from engine.semantics import IssueFacts
+from engine.semantics import IssueFacts, IssueFilter
 
 if TYPE_CHECKING:
     from engine.backends.base import Backend
@@ -269,7 +268,7 @@ def scorecard(backend: Backend, sweep_id: str, by: str, as_of: dt.date) -> Score
         counts = backend.unit_coverage(sweep.scope_id, label, days)
         total = tally(counts)
         holders = backend.required_holders({count.unit for count in counts}, as_of)
-    found = backend.issue_facts(ISSUE_STATUSES, as_of) if days else []
+    found = backend.issue_facts(IssueFilter(scope=sweep.scope_id), as_of) if days else []
     return scorecard_result(
         sweep,
         as_of,

@@ -116,10 +116,11 @@ MATCH (n)-[:IN*1..5]->(:Unit)<-[:OVER]-(s:Sweep)
 WHERE s.ends < $as_of
 WITH n, max(s.ends + ' ' + s.id) AS latest
 MATCH (s:Sweep {id: substring(latest, 11)})
+WITH n, s, [n.id] + [(n)-[:IN]->(unit:Unit) | unit.id] + [(n)-[:IN]->(:Building)-[:IN]->(grid:Unit) | grid.id] AS places
 OPTIONAL MATCH q = (visitor:Person)-[v:VISITED]->(n)
 WHERE v.visited_at >= s.starts AND v.visited_at <= s.ends
 OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)
-WHERE (t = n OR (n)-[:IN]->(t) OR (n)-[:IN]->(:Building)-[:IN]->(t))
+WHERE t.id IN places
   AND coalesce(r.since, '') <= v.visited_at AND coalesce(r.until, '9999-12-31') >= v.visited_at
 WITH n, s, q, count(r) AS counting
 WITH n, s, sum(counting) AS counted, collect(q) AS visits
@@ -132,10 +133,11 @@ ORDER BY id;
 MATCH (n:Household)-[:IN*0..5]->(:Unit {id: $id})
 UNWIND n.groups AS grp
 WITH n, max(toString(date($as_of) - duration({days: coalesce($visit_days[grp], 30) - 1}))) AS due
+WITH n, due, [n.id] + [(n)-[:IN]->(unit:Unit) | unit.id] + [(n)-[:IN]->(:Building)-[:IN]->(grid:Unit) | grid.id] AS places
 OPTIONAL MATCH q = (visitor:Person)-[v:VISITED]->(n)
 WHERE v.visited_at >= due AND v.visited_at <= $as_of
 OPTIONAL MATCH (visitor)-[r:RESPONSIBLE_FOR]->(t:Unit)
-WHERE (t = n OR (n)-[:IN]->(t) OR (n)-[:IN]->(:Building)-[:IN]->(t))
+WHERE t.id IN places
   AND coalesce(r.since, '') <= v.visited_at AND coalesce(r.until, '9999-12-31') >= v.visited_at
 WITH n, due, q, count(r) AS counting
 WITH n, due, sum(counting) AS counted, collect(q) AS visits

@@ -163,8 +163,10 @@ class Neo4jBackend(semantics.ChainAnswers):
     ) -> None:
         self.writes.record_transition(issue, events, seen, changes)
 
-    def issue_facts(self, statuses: tuple[str, ...], as_of: dt.date) -> list[semantics.IssueFacts]:
-        return self.reads.issue_facts(statuses, as_of)
+    def issue_facts(
+        self, wanted: semantics.IssueFilter, as_of: dt.date
+    ) -> list[semantics.IssueFacts]:
+        return self.reads.issue_facts(wanted, as_of)
 
     def record_color(self, change: ColorChange, changes: Sequence[Change] = ()) -> None:
         self.writes.record_color(change, changes)

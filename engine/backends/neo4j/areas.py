@@ -1,5 +1,6 @@
 """Whole-area questions: every gap of a kind, and the counts of an area, each one statement
-over the area that the server answers set-wise."""
+over the area that the server answers set-wise (a colour asked for too: only the gaps it
+keeps come back)."""
 
 from __future__ import annotations
 
@@ -58,14 +59,6 @@ class Neo4jAreas:
                     sweep=row.get("sweep"),
                 )
                 found.append((gap, township_on(row["path"], row["labels"])))
-        if color is not None:
-            households = [gap.id for gap, _ in found if gap.level == "Household"]
-            colored = {
-                row["id"]
-                for row in self.connection.read_batches("read", "colors_of", households)
-                if row["color"] == color
-            }
-            found = [(gap, township) for gap, township in found if gap.id in colored]
         return semantics.gaps_result(as_of, scope, found)
 
     def stats(self, as_of: dt.date, scope: str | None = None) -> StatsResult:

@@ -15,8 +15,9 @@ from neo4j.exceptions import AuthError, ServiceUnavailable
 from engine.backends.base import Progress
 from engine.backends.neo4j import dialect, schema
 from engine.backends.neo4j.failures import answering, unreachable
+from engine.backends.neo4j.rules import rules_for
 from engine.backends.neo4j.settings import Neo4jSettings
-from engine.backends.neo4j.statements import statement
+from engine.backends.neo4j.statements import parameters, statement
 
 Row = dict[str, Any]
 
@@ -49,8 +50,9 @@ class Connection:
             database=database, bookmark_manager=self.driver.execute_query_bookmark_manager
         )
 
-    def read(self, file: str, name: str, **params: Any) -> list[neo4j.Record]:
+    def read(self, file: str, name: str, **given: Any) -> list[neo4j.Record]:
         query = statement(file, name)
+        params = with_rules(query, given)
         with self.answering():
             if self.dialect.autocommit_reads:
                 # No database: the test server reads a named one's name as its graph's.
@@ -66,10 +68,11 @@ class Connection:
             return records
 
     def read_batches(
-        self, file: str, name: str, ids: list[str], **params: Any
+        self, file: str, name: str, ids: list[str], **given: Any
     ) -> list[neo4j.Record]:
         """One statement over many ids, in batches sharing one session (and transaction)."""
         query = statement(file, name)
+        params = with_rules(query, given)
 
         def run_all(tx: neo4j.ManagedTransaction | neo4j.Session) -> list[neo4j.Record]:
             size = self.settings.batch_size
@@ -89,7 +92,7 @@ class Connection:
         the driver retries just that batch (MERGE on ids makes a repeat harmless)."""
 
         def run_batch(tx: neo4j.ManagedTransaction, batch: list[Row]) -> None:
-            tx.run(query, rows=batch).consume()
+            tx.run(query, with_rules(query, {"rows": batch})).consume()
 
         with self.answering(), self.session(self.database) as session:
             for batch in batched(rows, self.settings.batch_size):
@@ -98,9 +101,10 @@ class Connection:
                 progress(done, total)
         return done
 
-    def write_one(self, file: str, name: str, **params: Any) -> list[neo4j.Record]:
+    def write_one(self, file: str, name: str, **given: Any) -> list[neo4j.Record]:
         """One statement in its own write transaction: all of it or none of it on Neo4j."""
         query = statement(file, name)
+        params = with_rules(query, given)
 
         def run(tx: neo4j.ManagedTransaction) -> list[neo4j.Record]:
             return list(tx.run(query, params))
@@ -110,6 +114,11 @@ class Connection:
 
     def close(self) -> None:
         self.driver.close()
+
+
+def with_rules(query: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a statement is sent with: the caller's, and the rules it judges by."""
+    return {**rules_for(parameters(query)), **given}
 
 
 T = TypeVar("T")

@@ -157,8 +157,17 @@ class Neo4jReads:
             raise NotFound(issue, "issue")
         return record_from(Issue, dict(rows[0]["props"])), events_of(rows[0]["events"])
 
-    def issue_facts(self, statuses: tuple[str, ...], as_of: dt.date) -> list[semantics.IssueFacts]:
-        rows = self.connection.read("issues", "issues", statuses=list(statuses))
+    def issue_facts(
+        self, wanted: semantics.IssueFilter, as_of: dt.date
+    ) -> list[semantics.IssueFacts]:
+        rows = self.connection.read(
+            "issues",
+            "issues",
+            statuses=list(wanted.statuses()),
+            scope=wanted.scope,
+            color=wanted.color,
+            reported_by=wanted.reported_by,
+        )
         found = [
             (record_from(Issue, dict(row["props"])), events_of(row["events"]), row["color"])
             for row in rows
