@@ -100,7 +100,7 @@ def columns_of(kind: str) -> list[str]:
 
 
 # What the store derives and keeps beside a kind's own columns: whether a visit counts for its
-# household (SPEC §4.5), kept true by every write that could change it (see writes.recount).
+# household (SPEC §4.5), kept up to date by every write that could change it (writes.recount).
 DERIVED = {"visits": ["counts"]}
 
 

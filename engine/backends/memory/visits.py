@@ -44,10 +44,9 @@ WHERE t.unit IS NOT NULL GROUP BY t.unit
 """
 )
 # Each person with an active assignment over households of :scope, the households under their
-# assignments (inside the scope), and those they reached themselves with a counting visit. A
-# person's households are counted without listing them: the subtrees under their units that no
-# other unit of theirs is above (so none is counted twice), and the households assigned to them
-# under none of those.
+# assignments (inside the scope), and those they reached themselves with a counting visit: the
+# units of the scope at or under a unit they hold, and the households assigned to them in none
+# of those, each counted once.
 PERSON_COUNTS = f"""
 WITH RECURSIVE scope(id) AS (
   SELECT :scope UNION SELECT u.id FROM units u JOIN scope s ON u.parent_id = s.id
@@ -56,39 +55,29 @@ above(id) AS (
   SELECT :scope UNION SELECT u.parent_id FROM units u JOIN above a ON u.id = a.id
   WHERE u.parent_id IS NOT NULL
 ),
--- each unit of the scope and over it, with itself and every unit above it
-chain(unit, up) AS (
-  SELECT id, id FROM scope UNION SELECT id, id FROM above
-  UNION SELECT c.unit, u.parent_id FROM chain c JOIN units u ON u.id = c.up
-  WHERE u.parent_id IS NOT NULL
-),
-sizes(unit, households) AS MATERIALIZED (
-  SELECT c.up, SUM(d.households) FROM (
-    SELECT unit_id AS unit, COUNT(*) AS households FROM households
-    WHERE unit_id IN scope GROUP BY unit_id
-  ) d JOIN chain c ON c.unit = d.unit GROUP BY c.up
-),
 units_held(person, unit) AS MATERIALIZED (
   SELECT DISTINCT a.person_id, a.target_id FROM assignments a
   WHERE a.target_id IN (SELECT id FROM above UNION ALL SELECT id FROM scope) AND {ACTIVE}
 ),
+below(person, unit) AS MATERIALIZED (
+  SELECT person, unit FROM units_held WHERE unit IN scope
+  UNION SELECT person, :scope FROM units_held WHERE unit IN above
+  UNION SELECT b.person, u.id FROM below b JOIN units u ON u.parent_id = b.unit
+),
 houses_held(person, household) AS MATERIALIZED (
   SELECT DISTINCT a.person_id, h.id FROM assignments a JOIN households h ON h.id = a.target_id
-  WHERE h.unit_id IN scope AND {ACTIVE} AND NOT EXISTS (
-    SELECT 1 FROM chain c JOIN units_held o ON o.person = a.person_id AND o.unit = c.up
-    WHERE c.unit = h.unit_id
-  )
+  WHERE h.unit_id IN scope AND {ACTIVE}
+    AND NOT EXISTS (SELECT 1 FROM below b WHERE b.person = a.person_id AND b.unit = h.unit_id)
 ),
 counted(person, households) AS (
-  SELECT t.person, s.households FROM units_held t JOIN sizes s ON s.unit = t.unit
-  WHERE NOT EXISTS (
-    SELECT 1 FROM chain c JOIN units_held o ON o.person = t.person AND o.unit = c.up
-    WHERE c.unit = t.unit AND c.up <> t.unit
-  )
+  SELECT b.person, d.households FROM below b JOIN (
+    SELECT unit_id AS unit, COUNT(*) AS households FROM households
+    WHERE unit_id IN scope GROUP BY unit_id
+  ) d ON d.unit = b.unit
   UNION ALL SELECT person, 1 FROM houses_held
 ),
-holders(person, households) AS (
-  SELECT person, SUM(households) FROM counted GROUP BY person HAVING SUM(households) > 0
+holders(person, households) AS MATERIALIZED (
+  SELECT person, SUM(households) FROM counted GROUP BY person
 ),
 reached(person, household, unit) AS (
   SELECT DISTINCT v.person_id, v.household_id, h.unit_id
@@ -97,12 +86,10 @@ reached(person, household, unit) AS (
 ),
 visited(person, households) AS (
   SELECT r.person, COUNT(*) FROM reached r
-  WHERE EXISTS (
-    SELECT 1 FROM houses_held o WHERE o.person = r.person AND o.household = r.household
-  ) OR EXISTS (
-    SELECT 1 FROM chain c JOIN units_held o ON o.person = r.person AND o.unit = c.up
-    WHERE c.unit = r.unit
-  )
+  WHERE EXISTS (SELECT 1 FROM below b WHERE b.person = r.person AND b.unit = r.unit)
+     OR EXISTS (
+       SELECT 1 FROM houses_held o WHERE o.person = r.person AND o.household = r.household
+     )
   GROUP BY r.person
 )
 SELECT p.person, p.households, COALESCE(v.households, 0)
