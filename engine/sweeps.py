@@ -20,7 +20,6 @@ from engine.errors import BadQuery
 from engine.lang import say
 from engine.model import (
     DEFAULT_VISIT_DAYS,
-    ISSUE_STATUSES,
     LEVEL_LABELS,
     MONITORED_GROUPS,
     SCORECARD_BY,
@@ -32,7 +31,7 @@ from engine.model import (
     Sweep,
     SweepView,
 )
-from engine.semantics import IssueFacts
+from engine.semantics import IssueFacts, IssueFilter
 
 if TYPE_CHECKING:
     from engine.backends.base import Backend
@@ -165,18 +164,16 @@ def check_ranking(sweep: Sweep, scope_label: str, by: str) -> str:
 
 
 def issue_figures(
-    found: Iterable[IssueFacts], scope: str, days: tuple[dt.date, dt.date], label: str
+    found: Iterable[IssueFacts], days: tuple[dt.date, dt.date], label: str
 ) -> dict[str, IssueFigures]:
-    """Per unit of `label` (per reporter for `Person`), the issues about the sweep's `scope`
-    reported in `days`, those resolved by their due date and those closed with satisfied
-    feedback; "" is the whole scope."""
+    """Per unit of `label` (per reporter for `Person`), the issues `found` that were reported
+    in `days`, those resolved by their due date and those closed with satisfied feedback; ""
+    is the whole lot."""
     start, end = days
     figures: dict[str, IssueFigures] = {}
     for facts in found:
         issue = facts.history.issue
         if not start <= issue.reported_at <= end:
-            continue
-        if all(level.unit != scope for level in facts.levels):
             continue
         if label == "Person":
             keys = [issue.reported_by]
@@ -269,7 +266,7 @@ def scorecard(backend: Backend, sweep_id: str, by: str, as_of: dt.date) -> Score
         counts = backend.unit_coverage(sweep.scope_id, label, days)
         total = tally(counts)
         holders = backend.required_holders({count.unit for count in counts}, as_of)
-    found = backend.issue_facts(ISSUE_STATUSES, as_of) if days else []
+    found = backend.issue_facts(IssueFilter(scope=sweep.scope_id), as_of) if days else []
     return scorecard_result(
         sweep,
         as_of,
@@ -277,6 +274,6 @@ def scorecard(backend: Backend, sweep_id: str, by: str, as_of: dt.date) -> Score
         counts,
         backend.names({count.unit for count in counts}),
         holders,
-        issue_figures(found, sweep.scope_id, days, label) if days else {},
+        issue_figures(found, days, label) if days else {},
         total,
     )
