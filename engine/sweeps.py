@@ -164,18 +164,16 @@ def check_ranking(sweep: Sweep, scope_label: str, by: str) -> str:
 
 
 def issue_figures(
-    found: Iterable[IssueFacts], scope: str, days: tuple[dt.date, dt.date], label: str
+    found: Iterable[IssueFacts], days: tuple[dt.date, dt.date], label: str
 ) -> dict[str, IssueFigures]:
-    """Per unit of `label` (per reporter for `Person`), the issues about the sweep's `scope`
-    reported in `days`, those resolved by their due date and those closed with satisfied
-    feedback; "" is the whole scope."""
+    """Per unit of `label` (per reporter for `Person`), the issues `found` that were reported
+    in `days`, those resolved by their due date and those closed with satisfied feedback; ""
+    is the whole lot."""
     start, end = days
     figures: dict[str, IssueFigures] = {}
     for facts in found:
         issue = facts.history.issue
         if not start <= issue.reported_at <= end:
-            continue
-        if all(level.unit != scope for level in facts.levels):
             continue
         if label == "Person":
             keys = [issue.reported_by]
@@ -276,6 +274,6 @@ def scorecard(backend: Backend, sweep_id: str, by: str, as_of: dt.date) -> Score
         counts,
         backend.names({count.unit for count in counts}),
         holders,
-        issue_figures(found, sweep.scope_id, days, label) if days else {},
+        issue_figures(found, days, label) if days else {},
         total,
     )

@@ -44,6 +44,7 @@ grid on that day; ✗ does not):
     W12 M2   H07 06-03 ✗ M2 holds B1; H07 lies in G2 outside B1
     W13 TMP  H08 05-15 ✓ inside his 05-10 … 05-20
     W14 TMP  H08 06-25 ✗ after his assignment ended
+    W21 TMP  H08 05-20 ✓ the last day of his assignment
     W15 M4   H09 04-30 ✓ (the day before SA starts)
     W16 M4   H09 06-01 ✓ (the day after SA ends)
     W17 M4   H09 07-05 ✓ (after AS_OF; inside SC)
@@ -209,6 +210,7 @@ VISITS = [
     ("W17", "M4", "H09", "2024-07-05", "visit", ""),
     ("W18", "M5", "H10", "2024-06-05", "visit", ""),
     ("W19", "M5", "H11", "2024-06-12", "visit", ""),
+    ("W21", "TMP", "H08", "2024-05-20", "visit", ""),
 ]
 
 

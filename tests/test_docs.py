@@ -28,7 +28,7 @@ from fastapi.routing import APIRoute
 from openpyxl import Workbook
 from test_cli import clean_env, installed_gridchain
 
-from engine import vocabulary
+from engine import limits, vocabulary
 from engine.importer import COLUMNS, REQUIRED_COLUMNS
 from engine.vocabulary import FILES, GAP_KINDS, HEADERS, Word, WordList, column_of
 
@@ -46,7 +46,18 @@ WORD_LISTS: dict[str, WordList] = {
 WORDS = [(name, word) for name, words in WORD_LISTS.items() for word in words.words]
 WORD_IDS = [f"{name}.{word.code}" for name, word in WORDS]
 # The questions a page may show that only read the store: the docs' examples run them as written.
-READING = {"who", "trace", "gaps", "stats", "find", "covers", "overdue", "history", "report"}
+READING = {
+    "who",
+    "trace",
+    "gaps",
+    "stats",
+    "find",
+    "covers",
+    "overdue",
+    "history",
+    "report",
+    "scorecard",
+}
 # An import refuses a unit without a parent, so no ledger can show an orphan unit (SPEC §4.2).
 NOT_IN_A_LEDGER = {"orphan_unit"}
 GLOBAL_OPTIONS = {"--db", "--lang", "--backend"}  # each takes a value, before the command
@@ -174,6 +185,15 @@ def test_the_import_page_lists_each_files_columns(kind: str, lang: str) -> None:
     for column, (_, header, required, *_) in rows.items():
         assert column_of(header) == column, f"{kind}: {header} is not {column}"
         assert required.startswith(required_mark) == (column in REQUIRED_COLUMNS[kind]), column
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_import_page_gives_each_files_row_limit(lang: str) -> None:
+    """The limits table names the rows each file may hold, as engine/limits.py has them."""
+    rows_line = "一个文件或工作表的行数" if lang == "zh" else "rows of one file or sheet"
+    [line] = [line for line in page(lang, "import.md").splitlines() if rows_line in line]
+    for kind, most in limits.MAX_ROWS.items():
+        assert f"{FILES.name(kind, lang)} {most:,}" in line, kind
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

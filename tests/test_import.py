@@ -120,27 +120,33 @@ def then(*mutations: Mutation) -> Mutation:
 # issues I1=0, I2=1; assignments in the order of counties.assignments().
 REFUSALS = [
     pytest.param(
-        drop_column("residents", "name"), [("residents.csv", 1, "name")],
+        drop_column("residents", "name"),
+        [("residents.csv", 1, "name")],
         id="missing-required-column",
     ),
     pytest.param(
-        drop_column("assignments", "role"), [("assignments.csv", 1, "role")],
+        drop_column("assignments", "role"),
+        [("assignments.csv", 1, "role")],
         id="missing-role-column",
     ),
     pytest.param(
-        then(units_at(0), drop_column("units", "level")), [("units.csv", 1, "level")],
+        then(units_at(0), drop_column("units", "level")),
+        [("units.csv", 1, "level")],
         id="missing-level-column-in-units",
     ),
     pytest.param(
-        set_cell("residents", 3, "name", ""), [("residents.csv", line_of(3), "name")],
+        set_cell("residents", 3, "name", ""),
+        [("residents.csv", line_of(3), "name")],
         id="empty-required-cell",
     ),
     pytest.param(
-        set_cell("bodies", 1, "name", " "), [("bodies.csv", line_of(1), "name")],
+        set_cell("bodies", 1, "name", " "),
+        [("bodies.csv", line_of(1), "name")],
         id="blank-required-cell",
     ),
     pytest.param(
-        set_cell("units", 7, "parent_id", "V9"), [("units.csv", line_of(7), "parent_id")],
+        set_cell("units", 7, "parent_id", "V9"),
+        [("units.csv", line_of(7), "parent_id")],
         id="unknown-parent_id",
     ),
     pytest.param(
@@ -164,11 +170,13 @@ REFUSALS = [
         id="unknown-assignment-target_id",
     ),
     pytest.param(
-        set_cell("issues", 0, "target_id", "H99"), [("issues.csv", line_of(0), "target_id")],
+        set_cell("issues", 0, "target_id", "H99"),
+        [("issues.csv", line_of(0), "target_id")],
         id="unknown-issue-target_id",
     ),
     pytest.param(
-        set_cell("bodies", 0, "holder_id", "M9"), [("bodies.csv", line_of(0), "holder_id")],
+        set_cell("bodies", 0, "holder_id", "M9"),
+        [("bodies.csv", line_of(0), "holder_id")],
         id="unknown-holder_id",
     ),
     pytest.param(
@@ -182,7 +190,8 @@ REFUSALS = [
         id="person_id-naming-a-household",
     ),
     pytest.param(
-        append_row("households", id="H2", unit_id="G1"), [("households.csv", line_of(11), "id")],
+        append_row("households", id="H2", unit_id="G1"),
+        [("households.csv", line_of(11), "id")],
         id="duplicate-id-within-a-file",
     ),
     pytest.param(
@@ -196,11 +205,13 @@ REFUSALS = [
         id="cycle-of-two-townships",
     ),
     pytest.param(
-        set_cell("units", 9, "parent_id", "B1"), [("units.csv", line_of(9), "parent_id")],
+        set_cell("units", 9, "parent_id", "B1"),
+        [("units.csv", line_of(9), "parent_id")],
         id="unit-naming-itself-as-parent",
     ),
     pytest.param(
-        set_cell("units", 3, "parent_id", "C"), [("units.csv", line_of(3), "parent_id")],
+        set_cell("units", 3, "parent_id", "C"),
+        [("units.csv", line_of(3), "parent_id")],
         id="village-under-a-county",
     ),
     pytest.param(
@@ -214,23 +225,28 @@ REFUSALS = [
         id="unknown-level",
     ),
     pytest.param(
-        set_cell("assignments", 4, "role", "boss"), [("assignments.csv", line_of(4), "role")],
+        set_cell("assignments", 4, "role", "boss"),
+        [("assignments.csv", line_of(4), "role")],
         id="unknown-role",
     ),
     pytest.param(
-        set_cell("people", 12, "kind", "wizard"), [("people.csv", line_of(12), "kind")],
+        set_cell("people", 12, "kind", "wizard"),
+        [("people.csv", line_of(12), "kind")],
         id="unknown-person-kind",
     ),
     pytest.param(
-        set_cell("bodies", 1, "kind", "choir"), [("bodies.csv", line_of(1), "kind")],
+        set_cell("bodies", 1, "kind", "choir"),
+        [("bodies.csv", line_of(1), "kind")],
         id="unknown-body-kind",
     ),
     pytest.param(
-        set_cell("households", 5, "color", "purple"), [("households.csv", line_of(5), "color")],
+        set_cell("households", 5, "color", "purple"),
+        [("households.csv", line_of(5), "color")],
         id="unknown-color",
     ),
     pytest.param(
-        set_cell("issues", 0, "status", "forgotten"), [("issues.csv", line_of(0), "status")],
+        set_cell("issues", 0, "status", "forgotten"),
+        [("issues.csv", line_of(0), "status")],
         id="unknown-issue-status",
     ),
     pytest.param(
@@ -261,11 +277,13 @@ REFUSALS = [
         id="issue-whose-default-due-date-is-past-the-calendar",
     ),
     pytest.param(
-        set_cell("units", 0, "parent_id", "PROVINCE"), [("units.csv", line_of(0), "parent_id")],
+        set_cell("units", 0, "parent_id", "PROVINCE"),
+        [("units.csv", line_of(0), "parent_id")],
         id="county-with-a-parent",
     ),
     pytest.param(
-        set_cell("units", 2, "parent_id", ""), [("units.csv", line_of(2), "parent_id")],
+        set_cell("units", 2, "parent_id", ""),
+        [("units.csv", line_of(2), "parent_id")],
         id="township-without-a-parent",
     ),
 ]
@@ -284,9 +302,7 @@ def test_bad_row_is_refused_at_its_place_and_nothing_is_stored(
     assert_empty(MemoryBackend(tmp_path / "gridchain.db"))  # nothing reached the file either
 
 
-def test_county_alone_on_its_units_file_is_accepted(
-    tmp_path: Path, backend: MemoryBackend
-) -> None:
+def test_county_alone_on_its_units_file_is_accepted(tmp_path: Path, backend: MemoryBackend) -> None:
     rows = small()
     units_at(0, 1)(rows)  # the setting of the missing-level-column case, minus the fault
     write_folder(rows, tmp_path / "ledger")
@@ -380,7 +396,11 @@ def test_csv_encodings_keep_chinese_names(
     assert report.added["units"] == 12
     chain = backend.who("H5", AS_OF).chain
     assert [level.name for level in chain[1:]] == [
-        "1号楼", "锦绣小区", "东塘社区", "花马池镇", "盐池县",
+        "1号楼",
+        "锦绣小区",
+        "东塘社区",
+        "花马池镇",
+        "盐池县",
     ]
     assert backend.resident("R1").name == "居民1"
 
@@ -460,9 +480,7 @@ def test_workbook_problem_names_sheet_and_row(tmp_path: Path, backend: MemoryBac
     assert_empty(backend)
 
 
-def test_extra_columns_are_kept(
-    tmp_path: Path, small_folder: Path, backend: MemoryBackend
-) -> None:
+def test_extra_columns_are_kept(tmp_path: Path, small_folder: Path, backend: MemoryBackend) -> None:
     rows = small()
     for household in rows["households"]:
         household["remark"] = "低保户" if household["id"] == "H1" else ""
@@ -537,10 +555,12 @@ def test_second_import_of_assignments_resolves_against_the_store(
     second.mkdir()
     (second / "units.csv").write_text("id,name,level,kind,parent_id\n", encoding="utf-8")
     write_folder(
-        {"assignments": [
-            {"person_id": "GH1", "target_id": "G2", "role": "grid_head", "since": "2024-01-01"},
-            {"person_id": "M2", "target_id": "H4", "role": "grid_member", "since": ""},
-        ]},
+        {
+            "assignments": [
+                {"person_id": "GH1", "target_id": "G2", "role": "grid_head", "since": "2024-01-01"},
+                {"person_id": "M2", "target_id": "H4", "role": "grid_member", "since": ""},
+            ]
+        },
         second,
     )
     report = import_folder(backend, second)

@@ -3,11 +3,12 @@ snapshot A, then snapshot B taking effect on E, leaves the store answering as a 
 of B does, on every day from E on.
 
 A and B are each made of some of the rows of one random county (tests/test_properties.py's,
-with residents and bodies added): buildings dropped with all that lies under them,
-households dropped with their residents, residents, bodies, assignments, and people nothing
-names. What B holds and A does not is added; what A holds and B does not is retired. The
-one difference the rules allow: a person gone from B's people.csv whom A's stored rows still
-name is kept (`report.kept`), so B's store counts that many more people.
+with residents, bodies, monitored groups, visits and sweeps added): buildings dropped with all
+that lies under them, households dropped with their residents and visits, residents, bodies,
+assignments, visits, sweeps, and people nothing names. What B holds and A does not is added;
+what A holds and B does not is retired. The one difference the rules allow: a person gone from
+B's people.csv whom A's stored rows still name is kept (`report.kept`), so B's store counts
+that many more people.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ from engine.snapshot import ImportMode
 EFFECTIVE = [AS_OF - 30 * DAY, AS_OF, AS_OF + DAY, AS_OF + 31 * DAY]
 # Days on or after E the two stores are asked about, as offsets from E.
 LATER = [0 * DAY, DAY, 30 * DAY]
+# Days visits fall on and sweeps start or end on, before, around and after those.
+VISIT_DAYS = [AS_OF - 40 * DAY, AS_OF - 20 * DAY, AS_OF - 5 * DAY, AS_OF, AS_OF + 10 * DAY]
+SWEEP_DAYS = [AS_OF - 60 * DAY, AS_OF - 20 * DAY, AS_OF, AS_OF + 20 * DAY, AS_OF + 60 * DAY]
+GROUP_CELLS = ["", "", "subsistence", "marginal;income_drop", "兜底户、脱贫监测户"]
 
 
 @st.composite
@@ -73,7 +78,36 @@ def whole_counties(draw: st.DrawFn) -> Rows:
         }
         for b in range(draw(st.integers(0, 3)))
     ]
+    for household in rows["households"]:
+        household["groups"] = draw(st.sampled_from(GROUP_CELLS))
+    rows["visits"] = draw(visits_to(rows)) if rows["households"] else []
+    rows["sweeps"] = [
+        {
+            "id": f"SW{s}",
+            "name": f"摸排{s}",
+            "scope_id": draw(st.sampled_from([u["id"] for u in rows["units"]])),
+            "starts": text(starts),
+            "ends": text(draw(st.sampled_from([day for day in SWEEP_DAYS if day >= starts]))),
+        }
+        for s in range(draw(st.integers(0, 3)))
+        for starts in [draw(st.sampled_from(SWEEP_DAYS))]
+    ]
     return rows
+
+
+@st.composite
+def visits_to(draw: st.DrawFn, rows: Rows) -> list[dict[str, str]]:
+    """Visits by anyone of the county to any of its households: some count, some do not."""
+    return [
+        {
+            "id": f"VIS{v}",
+            "person_id": draw(st.sampled_from([p["id"] for p in rows["people"]])),
+            "household_id": draw(st.sampled_from([h["id"] for h in rows["households"]])),
+            "visited_at": text(draw(st.sampled_from(VISIT_DAYS))),
+            "kind": draw(st.sampled_from(["", "patrol", "service"])),
+        }
+        for v in range(draw(st.integers(0, 8)))
+    ]
 
 
 @st.composite
@@ -92,7 +126,10 @@ def snapshots_of(draw: st.DrawFn, county: Rows) -> Rows:
     residents = [r for r in county["residents"] if r["household_id"] in places and keep()]
     assignments = [a for a in county["assignments"] if a["target_id"] in places and keep()]
     bodies = [b for b in county["bodies"] if b["unit_id"] in unit_ids and keep()]
+    visits = [v for v in county["visits"] if v["household_id"] in places and keep()]
+    sweeps = [s for s in county["sweeps"] if s["scope_id"] in unit_ids and keep()]
     named = {a["person_id"] for a in assignments} | {b["holder_id"] for b in bodies}
+    named |= {v["person_id"] for v in visits}
     people = [p for p in county["people"] if p["id"] in named or keep()]
     return {
         "units": units,
@@ -101,6 +138,8 @@ def snapshots_of(draw: st.DrawFn, county: Rows) -> Rows:
         "people": people,
         "assignments": assignments,
         "bodies": bodies,
+        "visits": visits,
+        "sweeps": sweeps,
     }
 
 
@@ -132,6 +171,9 @@ def answers(backend: MemoryBackend, rows: Rows, day: dt.date) -> dict[str, str]:
     found["gaps"] = to_json(backend.gaps(day))
     townships = [u["id"] for u in rows["units"] if u["level"] == "township"]
     found["gaps of a township"] = to_json(backend.gaps(day, scope=townships[0]))
+    found["sweeps"] = to_json(backend.sweeps())
+    households = [h["id"] for h in rows["households"]]
+    found.update({f"visits to {h}": to_json(backend.household_visits(h)) for h in households})
     return found
 
 

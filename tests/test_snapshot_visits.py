@@ -4,20 +4,27 @@ with the household, a sweep over a unit that goes must go from its file too; a p
 names is kept. Every change lands in the history (engine/history.py).
 
 Each test imports the small county with its visits (tests/test_import_visits.py) into a store
-of its own, then a changed copy of its ledgers."""
+of its own, on each backend, then a changed copy of its ledgers."""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from bolt_server import BoltServer
+from conftest import FALKORDB_BATCH, wiped
 from counties import Rows
+from test_cli import answer, run
 from test_import_visits import visited
 
+from engine.backends.base import Backend
 from engine.backends.memory import MemoryBackend
+from engine.backends.neo4j import Neo4jBackend
+from engine.backends.neo4j.settings import Neo4jSettings
 from engine.errors import ImportRefused, NotFound
 from engine.intake import take_in
 from engine.ledger import tables_from_rows
@@ -27,6 +34,7 @@ from engine.snapshot import ImportMode
 EFFECTIVE = dt.date(2024, 7, 1)
 SNAPSHOT = ImportMode(EFFECTIVE)
 MERGE = ImportMode(EFFECTIVE, merge=True)
+EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "ledger-zh"
 
 
 @pytest.fixture(autouse=True)
@@ -67,12 +75,23 @@ def county_rows() -> Rows:
     return rows
 
 
-@pytest.fixture
-def county(tmp_path: Path) -> Iterator[MemoryBackend]:
-    backend = MemoryBackend(tmp_path / "gridchain.db")
-    imported(backend, county_rows())
-    yield backend
-    backend.close()
+@pytest.fixture(params=["memory", "bolt-falkordb"])
+def county(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """A store of its own for each test, on each backend the machine runs (the Bolt test
+    server's one graph emptied first)."""
+    if request.param == "memory":
+        backend = MemoryBackend(tmp_path / "gridchain.db")
+        imported(backend, county_rows())
+        yield backend
+        backend.close()
+        return
+    server: BoltServer = request.getfixturevalue("falkordb")
+    settings = Neo4jSettings(server.uri, server.user, server.password, None, FALKORDB_BATCH)
+    graph = wiped(Neo4jBackend(settings))
+    imported(graph, county_rows())
+    yield graph
+    graph.close()
+    server.heal()
 
 
 def without(kind: str, *ids: str, rows: Rows | None = None) -> Rows:
@@ -87,23 +106,23 @@ def but(rows: Rows, *kinds: str) -> Rows:
 
 
 def imported(
-    backend: MemoryBackend, rows: Rows, mode: ImportMode = SNAPSHOT, dry_run: bool = False
+    backend: Backend, rows: Rows, mode: ImportMode = SNAPSHOT, dry_run: bool = False
 ) -> ImportReport:
     _, report = take_in(backend, tables_from_rows(rows), mode, dry_run=dry_run)
     return report
 
 
-def stored(backend: MemoryBackend, kind: str) -> list[str]:
+def stored(backend: Backend, kind: str) -> list[str]:
     return sorted(backend.stored_ids(kind))
 
 
-def history(backend: MemoryBackend, record: str) -> list[tuple[str, str]]:
+def history(backend: Backend, record: str) -> list[tuple[str, str]]:
     """(change, source) of each change of a record, oldest first."""
     entries: list[HistoryEntry] = backend.history(record).entries
     return [(entry.change, entry.source) for entry in reversed(entries)]
 
 
-def test_the_same_ledgers_again_change_no_visit_or_sweep(county: MemoryBackend) -> None:
+def test_the_same_ledgers_again_change_no_visit_or_sweep(county: Backend) -> None:
     report = imported(county, county_rows())
     assert (report.added["visits"], report.changed["visits"]) == (0, 0)
     assert (report.added["sweeps"], report.changed["sweeps"]) == (0, 0)
@@ -111,7 +130,7 @@ def test_the_same_ledgers_again_change_no_visit_or_sweep(county: MemoryBackend) 
     assert report.removed == {}
 
 
-def test_a_visit_gone_from_its_file_is_removed(county: MemoryBackend) -> None:
+def test_a_visit_gone_from_its_file_is_removed(county: Backend) -> None:
     report = imported(county, without("visits", "W2"))
     assert report.removed == {"visits": 1}
     assert report.first["removed"] == {"visits": ["W2"]}
@@ -119,7 +138,7 @@ def test_a_visit_gone_from_its_file_is_removed(county: MemoryBackend) -> None:
     assert county.records("visits", {"W2"}) == {}
 
 
-def test_a_sweep_gone_from_its_file_is_removed(county: MemoryBackend) -> None:
+def test_a_sweep_gone_from_its_file_is_removed(county: Backend) -> None:
     report = imported(county, without("sweeps", "S2"))
     assert report.removed == {"sweeps": 1}
     assert [sweep.id for sweep in county.sweeps()] == ["S1", "S3"]
@@ -128,7 +147,7 @@ def test_a_sweep_gone_from_its_file_is_removed(county: MemoryBackend) -> None:
 
 
 def test_a_dry_run_counts_the_visits_and_sweeps_it_would_remove_and_writes_nothing(
-    county: MemoryBackend,
+    county: Backend,
 ) -> None:
     report = imported(county, without("sweeps", "S1", rows=without("visits", "W1")), dry_run=True)
     assert report.dry_run
@@ -139,20 +158,20 @@ def test_a_dry_run_counts_the_visits_and_sweeps_it_would_remove_and_writes_nothi
     assert history(county, "W1") == [("added", "visits.csv, line 2")]
 
 
-def test_a_merge_removes_no_visit_or_sweep(county: MemoryBackend) -> None:
+def test_a_merge_removes_no_visit_or_sweep(county: Backend) -> None:
     rows = county_rows()
     report = imported(county, {"visits": rows["visits"][:1], "sweeps": rows["sweeps"][:1]}, MERGE)
     assert report.removed == {}
     assert stored(county, "visits") == ["W1", "W2", "W3", "W4", "W5"]
 
 
-def test_a_data_set_without_the_files_removes_no_visit_or_sweep(county: MemoryBackend) -> None:
+def test_a_data_set_without_the_files_removes_no_visit_or_sweep(county: Backend) -> None:
     report = imported(county, but(county_rows(), "visits", "sweeps"))
     assert report.removed == {}
     assert stored(county, "sweeps") == ["S1", "S2", "S3"]
 
 
-def test_a_changed_visit_sweep_or_group_is_changed(county: MemoryBackend) -> None:
+def test_a_changed_visit_sweep_or_group_is_changed(county: Backend) -> None:
     rows = county_rows()
     rows["visits"][0]["note"] = "补登了低保材料"
     rows["sweeps"][1]["ends"] = "2024-06-20"
@@ -165,7 +184,7 @@ def test_a_changed_visit_sweep_or_group_is_changed(county: MemoryBackend) -> Non
     assert county.records("households", {"H3"})["H3"].groups == ("marginal",)  # type: ignore[attr-defined]
 
 
-def test_a_household_gone_takes_its_visits_along(county: MemoryBackend) -> None:
+def test_a_household_gone_takes_its_visits_along(county: Backend) -> None:
     """H5 (resident R6, visited by W3) leaves the ledger; visits.csv is not in the data set."""
     rows = without("households", "H5", rows=without("residents", "R6"))
     report = imported(county, but(rows, "visits"))
@@ -174,7 +193,18 @@ def test_a_household_gone_takes_its_visits_along(county: MemoryBackend) -> None:
     assert history(county, "W3") == [("added", "visits.csv, line 4"), ("removed", "gone with H5")]
 
 
-def test_a_visit_row_naming_a_household_gone_is_refused(county: MemoryBackend) -> None:
+def test_a_visit_moved_off_a_household_gone_stays(county: Backend) -> None:
+    """W3 was entered against H5 by mistake; the ledger that removes H5 puts it on H6."""
+    rows = without("households", "H5", rows=without("residents", "R6"))
+    rows["visits"][2]["household_id"] = "H6"
+    report = imported(county, rows)
+    assert report.removed == {"households": 1, "residents": 1}
+    assert report.changed["visits"] == 1
+    moved: Any = county.records("visits", {"W3"})["W3"]
+    assert moved.household_id == "H6"
+
+
+def test_a_visit_row_naming_a_household_gone_is_refused(county: Backend) -> None:
     rows = without("households", "H5", rows=without("residents", "R6"))
     with pytest.raises(ImportRefused) as refused:
         imported(county, rows)
@@ -184,7 +214,7 @@ def test_a_visit_row_naming_a_household_gone_is_refused(county: MemoryBackend) -
 
 
 def test_a_unit_gone_with_a_sweep_over_it_still_given_is_refused_naming_the_sweep(
-    county: MemoryBackend,
+    county: Backend,
 ) -> None:
     with pytest.raises(ImportRefused) as refused:
         imported(county, but(without("units", "G5"), "sweeps"))
@@ -194,27 +224,27 @@ def test_a_unit_gone_with_a_sweep_over_it_still_given_is_refused_naming_the_swee
     assert stored(county, "sweeps") == ["S1", "S2", "S3"]
 
 
-def test_a_unit_gone_with_the_sweep_over_it_is_removed_with_it(county: MemoryBackend) -> None:
+def test_a_unit_gone_with_the_sweep_over_it_is_removed_with_it(county: Backend) -> None:
     report = imported(county, without("sweeps", "S3", rows=without("units", "G5")))
     assert report.removed == {"units": 1, "sweeps": 1}
     assert stored(county, "sweeps") == ["S1", "S2"]
 
 
-def test_a_person_a_stored_visit_names_is_kept(county: MemoryBackend) -> None:
+def test_a_person_a_stored_visit_names_is_kept(county: Backend) -> None:
     report = imported(county, but(without("people", "P99"), "visits"))
     assert report.kept == ["P99"]
     assert "people" not in report.removed
     assert county.person("P99", EFFECTIVE).name == "志愿者甲"
 
 
-def test_a_visit_row_naming_a_person_gone_is_refused(county: MemoryBackend) -> None:
+def test_a_visit_row_naming_a_person_gone_is_refused(county: Backend) -> None:
     with pytest.raises(ImportRefused) as refused:
         imported(county, without("people", "P99"))
     places = [(p.file, p.line, p.column) for p in refused.value.problems]
     assert places == [("visits.csv", 6, "person_id")]
 
 
-def test_a_person_whose_only_visit_goes_too_is_removed(county: MemoryBackend) -> None:
+def test_a_person_whose_only_visit_goes_too_is_removed(county: Backend) -> None:
     report = imported(county, without("visits", "W5", rows=without("people", "P99")))
     assert report.kept == []
     assert report.removed == {"visits": 1, "people": 1}
@@ -222,7 +252,7 @@ def test_a_person_whose_only_visit_goes_too_is_removed(county: MemoryBackend) ->
         county.person("P99", EFFECTIVE)
 
 
-def test_each_change_of_a_visit_and_a_sweep_is_in_the_history(county: MemoryBackend) -> None:
+def test_each_change_of_a_visit_and_a_sweep_is_in_the_history(county: Backend) -> None:
     rows = county_rows()
     rows["visits"][1]["kind"] = "visit"  # W2 was a patrol
     imported(county, rows)
@@ -242,7 +272,7 @@ def test_each_change_of_a_visit_and_a_sweep_is_in_the_history(county: MemoryBack
     assert (removed.before["scope_id"], removed.after) == ("G4", None)
 
 
-def test_a_groups_change_is_in_the_households_history(county: MemoryBackend) -> None:
+def test_a_groups_change_is_in_the_households_history(county: Backend) -> None:
     rows = county_rows()
     rows["households"][0]["groups"] = "subsistence、marginal"  # H1 was subsistence
     imported(county, rows)
@@ -252,3 +282,37 @@ def test_a_groups_change_is_in_the_households_history(county: MemoryBackend) -> 
         ["subsistence"],
         ["subsistence", "marginal"],
     )
+
+
+def test_a_sweep_id_the_store_holds_as_another_record_is_refused(county: Backend) -> None:
+    rows = county_rows()
+    rows["sweeps"][0]["id"] = "H1"
+    with pytest.raises(ImportRefused) as refused:
+        imported(county, rows)
+    places = [(p.file, p.line, p.column) for p in refused.value.problems]
+    assert places == [("sweeps.csv", 2, "id")]
+
+
+# ---- through the installed command -------------------------------------------------------
+
+
+def test_the_command_line_removes_a_visit_gone_from_the_example_ledger(tmp_path: Path) -> None:
+    """The example's visit W04 (a cadre passing by H4) struck from 走访.csv: a dry run counts
+    it, the import removes it, and its history keeps it."""
+    db, changed = tmp_path / "gridchain.db", tmp_path / "ledger"
+    assert run("import", EXAMPLE, db=db).returncode == 0
+    shutil.copytree(EXAMPLE, changed)
+    visits = changed / "走访.csv"
+    lines = visits.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    visits.write_text("".join(line for line in lines if not line.startswith("W04,")), "utf-8-sig")
+    dry = answer("import", changed, "--dry-run", db=db)
+    assert (dry["dry_run"], dry["removed"]) == (True, {"visits": 1})
+    assert [entry["change"] for entry in answer("history", "W04", db=db)["entries"]] == ["added"]
+    shown = run("import", changed, db=db)
+    assert shown.returncode == 0, shown.stderr
+    assert "删除 走访: W04" in shown.stdout
+    entries = answer("history", "W04", db=db)["entries"]
+    assert [(e["change"], e["source"]) for e in entries] == [
+        ("removed", "gone from 走访.csv"),
+        ("added", "走访.csv, line 5"),
+    ]

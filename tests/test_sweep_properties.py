@@ -92,14 +92,28 @@ def counties(draw: st.DrawFn) -> Rows:
             "since": text(since),
             "until": text(until),
         }
+    # Half the visits by someone assigned over the household (they count when the day falls
+    # in the term), half by anyone: a random pair alone would rarely count.
+    parent = {u["id"]: u["parent_id"] for u in units} | {h["id"]: h["unit_id"] for h in households}
+    pairs = [
+        (a["person_id"], h["id"])
+        for a in assignments.values()
+        for h in households
+        if a["target_id"] in (h["id"], parent[h["id"]], parent[parent[h["id"]]])
+    ]
     visits = []
     if households:
         for n in range(draw(st.integers(0, 12))):
+            if draw(st.booleans()) and pairs:
+                person, household = draw(st.sampled_from(pairs))
+            else:
+                person = draw(st.sampled_from(person_ids))
+                household = draw(st.sampled_from(households))["id"]
             visits.append(
                 {
                     "id": f"W{n}",
-                    "person_id": draw(st.sampled_from(person_ids)),
-                    "household_id": draw(st.sampled_from(households))["id"],
+                    "person_id": person,
+                    "household_id": household,
                     "visited_at": text(BASE + draw(st.integers(-30, 40)) * DAY),
                 }
             )
@@ -145,6 +159,11 @@ def day(cell: str) -> dt.date | None:
     return dt.date.fromisoformat(cell) if cell else None
 
 
+def active(assignment: dict[str, str], on: dt.date) -> bool:
+    since, until = day(assignment["since"]), day(assignment["until"])
+    return (since is None or since <= on) and (until is None or on <= until)
+
+
 @dataclass
 class Reference:
     """SPEC §4.5 read literally over the rows, one visit and one household at a time."""
@@ -181,16 +200,10 @@ class Reference:
     def counts(self, visit: dict[str, str]) -> bool:
         on = dt.date.fromisoformat(visit["visited_at"])
         places = self.own_places(visit["household_id"])
-        for a in self.rows["assignments"]:
-            since, until = day(a["since"]), day(a["until"])
-            if (
-                a["person_id"] == visit["person_id"]
-                and a["target_id"] in places
-                and (since is None or since <= on)
-                and (until is None or on <= until)
-            ):
-                return True
-        return False
+        return any(
+            a["person_id"] == visit["person_id"] and a["target_id"] in places and active(a, on)
+            for a in self.rows["assignments"]
+        )
 
     def counting_days(self, household: str) -> list[dt.date]:
         return [
@@ -213,6 +226,34 @@ class Reference:
         if window is None:
             return len(homes), 0
         return len(homes), sum(self.visited(h, *window) for h in homes)
+
+    def people(
+        self, scope: str, window: tuple[dt.date, dt.date] | None, as_of: dt.date
+    ) -> dict[str, tuple[int, int]]:
+        """Each person with an active assignment on `as_of` over households of `scope`: how
+        many of those households lie under their assignments, and how many of them they
+        reached themselves with a counting visit in the window."""
+        found = {}
+        for person in {a["person_id"] for a in self.rows["assignments"]}:
+            held = {
+                h
+                for a in self.rows["assignments"]
+                if a["person_id"] == person and active(a, as_of)
+                for h in self.households_under(a["target_id"])
+                if scope in self.path(h)
+            }
+            reached = {
+                v["household_id"]
+                for v in self.rows["visits"]
+                if v["person_id"] == person
+                and v["household_id"] in held
+                and window is not None
+                and window[0] <= dt.date.fromisoformat(v["visited_at"]) <= window[1]
+                and self.counts(v)
+            }
+            if held:
+                found[person] = (len(held), len(reached))
+        return found
 
     def unvisited(self, as_of: dt.date) -> list[tuple[str, str]]:
         """(household, sweep) for each household its latest finished sweep missed."""
@@ -348,6 +389,19 @@ def test_a_persons_visited_households_are_among_their_households(
                 assert r.accountable is None
             keys = [(r.coverage is None, r.coverage or 0.0, r.unit) for r in card.rows]
             assert keys == sorted(keys)
+
+
+@QUICK
+@given(counties(), st.sampled_from(AS_OFS))
+def test_people_coverage_matches_the_reference(rows: Rows, as_of: dt.date) -> None:
+    truth = Reference(rows)
+    with loaded(rows) as backend:
+        for row in rows["sweeps"]:
+            days = sweeps.window(stored_sweep(row), as_of)
+            found = backend.person_coverage(row["scope_id"], days, as_of)
+            assert {c.unit: (c.households, c.visited) for c in found} == truth.people(
+                row["scope_id"], days, as_of
+            )
 
 
 @QUICK

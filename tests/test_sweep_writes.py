@@ -1,8 +1,9 @@
 """Whether a visit counts is a fact of the visit and the assignments as they stand (SPEC §4.5:
 "on visited_at, the visitor holds an active assignment"): a visit written later counts at once,
-and an assignment written or changed later makes earlier visits count or stop counting. Runs
-once per reachable backend (parity) on its own copy of the sweep county: each test writes to
-a different household, so none depends on another."""
+and an assignment written or changed later makes earlier visits count or stop counting; an
+issue closed with satisfied feedback shows beside coverage. Runs once per reachable backend
+(parity) on its own copy of the sweep county: each test writes its own records and reads only
+what they touch, so none depends on another."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import pytest
 from conftest import load
 from sweep_counties import AS_OF, sweep_county
 
-from engine import sweeps
+from engine import loop, sweeps
 from engine.backends.base import Backend
+from engine.issues import IssueChange
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +84,7 @@ def test_an_assignment_written_later_makes_an_earlier_visit_count(county: Backen
 def test_an_assignment_lengthened_later_makes_a_visit_count(county: Backend) -> None:
     # TMP held G3 from 05-10 to 05-20, so W14 (H08, 06-25) did not count: H08 was overdue
     # and SC, running as of 06-30, had visited nothing in G3 (H08, H09).
-    assert counted(county, "H08") == [("W14", False), ("W13", True)]
+    assert counted(county, "H08") == [("W14", False), ("W21", True), ("W13", True)]
     assert "H08" in overdue(county)
     assert grid_row(county, "SC", "G3", AS_OF) == (2, 0)
     load(
@@ -99,7 +101,7 @@ def test_an_assignment_lengthened_later_makes_a_visit_count(county: Backend) -> 
             ]
         },
     )
-    assert counted(county, "H08") == [("W14", True), ("W13", True)]
+    assert counted(county, "H08") == [("W14", True), ("W21", True), ("W13", True)]
     assert "H08" not in overdue(county)
     assert grid_row(county, "SC", "G3", AS_OF) == (2, 1)  # W14 06-25 inside 06-20 … 06-30
 
@@ -126,3 +128,22 @@ def test_an_assignment_shortened_later_stops_a_visit_counting(county: Backend) -
     assert grid_row(county, "SB", "G2", AS_OF) == (3, 1)
     unvisited = county.gaps(AS_OF, scope="G2", kind="unvisited_household").gaps
     assert [(g.id, g.sweep) for g in unvisited] == [("H06", "SB"), ("H07", "SB")]
+
+
+def issue_figures(backend: Backend, by: str, unit: str) -> tuple[int, int, int]:
+    card = sweeps.scorecard(backend, "SB", by, AS_OF)
+    row = next(row for row in card.rows if row.unit == unit)
+    return row.reported, row.resolved_on_time, row.satisfied
+
+
+def test_satisfied_feedback_counts_beside_coverage(county: Backend) -> None:
+    # I1 (about H01 in G1, reported by M1 on 06-05 inside SB's 06-01 … 06-10, resolved 06-07
+    # by its due 06-08) is closed with satisfied feedback on 06-09: reported 1, on time 1,
+    # satisfied 1 — on G1's row, on M1's (its reporter) and in the total.
+    assert issue_figures(county, "grid", "G1") == (1, 1, 0)
+    on = dt.datetime(2024, 6, 9, 9, 30, tzinfo=dt.UTC)
+    loop.transition(county, IssueChange("I1", "closed", "TC1", "test", on))
+    assert issue_figures(county, "grid", "G1") == (1, 1, 1)
+    assert issue_figures(county, "person", "M1") == (1, 1, 1)
+    total = sweeps.scorecard(county, "SB", "village", AS_OF).total
+    assert (total.reported, total.resolved_on_time, total.satisfied) == (1, 1, 1)

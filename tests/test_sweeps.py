@@ -8,6 +8,7 @@ their JSON, so every backend must agree field for field."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,7 +17,8 @@ from sweep_counties import AS_OF, PEOPLE, sweep_county
 
 from engine import sweeps
 from engine.backends.base import Backend
-from engine.errors import BadQuery, NotFound
+from engine.errors import BadQuery, GridchainError, NotFound
+from engine.lang import speaking
 
 JULY_10 = dt.date(2024, 7, 10)
 JULY_11 = dt.date(2024, 7, 11)
@@ -77,7 +79,9 @@ def gap_ids(backend: Backend, as_of: dt.date, **options: Any) -> list[tuple[str,
         pytest.param("H05", [("W09", True), ("W08", True)], id="through-building-and-grid"),
         pytest.param("H06", [("W10", False)], id="wrong-person-kept"),
         pytest.param("H07", [("W12", False), ("W11", True)], id="household-yes-other-building-no"),
-        pytest.param("H08", [("W14", False), ("W13", True)], id="after-until-no"),
+        pytest.param(
+            "H08", [("W14", False), ("W21", True), ("W13", True)], id="until-that-day-not-after"
+        ),
         pytest.param("H09", [("W17", True), ("W16", True), ("W15", True)], id="any-day-counts"),
         pytest.param("H12", [], id="never-visited"),
     ],
@@ -140,6 +144,15 @@ def test_stats_count_the_sweeps_and_the_new_gaps(county: Backend) -> None:
     }
 
 
+def test_stats_of_a_scope_count_its_new_gaps(county: Backend) -> None:
+    # V1: H02 overdue; H02, H04, H06 unvisited (see GAPS_AS_OF below)
+    gaps = county.stats(AS_OF, scope="V1").gaps
+    assert {kind: n for kind, n in gaps.items() if n} == {
+        "overdue_visit": 1,
+        "unvisited_household": 3,
+    }
+
+
 # ---- the two gap kinds -----------------------------------------------------------------------
 
 # As of 06-30 (SC runs until 07-10, so it judges nobody yet):
@@ -154,7 +167,7 @@ def test_stats_count_the_sweeps_and_the_new_gaps(county: Backend) -> None:
 #   T3's H12: no sweep covers it → never unvisited
 # Overdue with 30 days (06-01 … 06-30):
 #   H01 W01 06-01 is 29 days before → visited in time · H02 W03 05-31 is 30 days before → overdue
-#   · H03 W05 06-10 ✓ · H08 W13 05-15 too early, W14 06-25 does not count → overdue ·
+#   · H03 W05 06-10 ✓ · H08 W13 05-15, W21 05-20 too early, W14 06-25 does not count → overdue ·
 #   H10 W18 06-05 ✓ · H12 never visited → overdue
 GAPS_AS_OF = [
     overdue("H02"),
@@ -338,7 +351,7 @@ def test_before_any_sweep_finishes_nothing_is_unvisited(county: Backend) -> None
             dt.date(2024, 6, 24),
             # subsistence 06-20 … 06-24: H01 W01 06-01 → overdue · H03 W05 06-10 too early and
             # W06 06-25 after as_of → overdue; 30 days (05-26 … 06-24): H02 W03 05-31 ✓ ·
-            # H08 W13 05-15 → overdue · H10 W18 06-05 ✓ · H12
+            # H08 W13 05-15, W21 05-20 → overdue · H10 W18 06-05 ✓ · H12
             ["H01", "H03", "H08", "H12"],
             id="chinese-group-name",
         ),
@@ -350,6 +363,16 @@ def test_overdue_visits_per_group_interval(
     days = sweeps.visit_days(setting) if setting is not None else None
     result = as_json(county.gaps(as_of, kind="overdue_visit", visit_days=days))
     assert result["gaps"] == [overdue(h) for h in expected]
+
+
+def test_a_group_left_out_of_visit_days_keeps_30_days(county: Backend) -> None:
+    # Only subsistence given (5 days: 06-26 … 06-30); marginal, income_drop and poverty_watch
+    # keep 30 — the same answer as the setting "subsistence=5" parsed whole.
+    partial = as_json(county.gaps(AS_OF, kind="overdue_visit", visit_days={"subsistence": 5}))
+    whole = sweeps.visit_days("subsistence=5")
+    assert partial == as_json(county.gaps(AS_OF, kind="overdue_visit", visit_days=whole))
+    # H01 W01 06-01 → overdue · H02, H08 as with 30 days · H03 W06 06-25 < 06-26 · H12
+    assert [g["id"] for g in partial["gaps"]] == ["H01", "H02", "H03", "H08", "H12"]
 
 
 # ---- the scorecard ---------------------------------------------------------------------------
@@ -481,7 +504,7 @@ SCORECARDS = [
         id="SB-by-village-the-scope-itself",
     ),
     pytest.param(
-        # SA, window 05-01 … 05-31: only W03 (H02, G1) and W13 (H08, G3) count inside it
+        # SA, window 05-01 … 05-31: only W03 (H02, G1), W13 and W21 (H08, G3) count inside it
         # (W15 04-30 and W16 06-01 fall outside). G1 1/4 = 0.25, G2 0/3 = 0.0, G3 1/2 = 0.5,
         # G4 has no households: null, last. Total 2/9 = 0.2222… → 0.222. Issues: I3 (about G3,
         # 05-20, open); I4 (05-20) is about H10 in T2, outside the scope.
@@ -627,7 +650,7 @@ SCORECARDS = [
         id="SB-by-person",
     ),
     pytest.param(
-        # SA by person, as of 06-30, window 05-01 … 05-31: only W03 (M1, H02) and W13 (TMP,
+        # SA by person, as of 06-30, window 05-01 … 05-31: only W03 (M1, H02), W13 and W21 (TMP,
         # H08) count inside it. TMP's assignment ended 05-20: not active as of 06-30, no row
         # (H08 still counts as visited in the total). GH4's G4 holds no households: no row.
         #   TC1 9 · VC1 7 · VC2 2 · GH1 4 · GH2 3 · GH2B 3 · GH3 2 · LATE 4 · M2 2 · M3 1 ·
@@ -707,3 +730,30 @@ def test_scorecard_refuses_a_ranking_above_the_scope(county: Backend, sweep: str
 def test_scorecard_of_no_such_sweep_is_not_found(county: Backend) -> None:
     with pytest.raises(NotFound):
         sweeps.scorecard(county, "NOPE", "grid", AS_OF)
+
+
+def chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+@pytest.mark.parametrize(
+    ("ask", "place"),
+    [
+        pytest.param(lambda backend: backend.sweep("NOPE"), "NOPE", id="sweep"),
+        pytest.param(lambda backend: backend.household_visits("NOPE"), "NOPE", id="visits"),
+        pytest.param(
+            lambda backend: sweeps.scorecard(backend, "SB", "township", AS_OF), "SB", id="rank"
+        ),
+    ],
+)
+def test_refusals_name_the_place_in_chinese_and_in_english(
+    county: Backend, ask: Callable[[Backend], object], place: str
+) -> None:
+    with speaking("zh"), pytest.raises(GridchainError) as in_chinese:
+        ask(county)
+    with speaking("en"), pytest.raises(GridchainError) as in_english:
+        ask(county)
+    assert place in str(in_chinese.value)
+    assert place in str(in_english.value)
+    assert chinese(str(in_chinese.value))
+    assert not chinese(str(in_english.value))

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine import semantics, sweeps
@@ -184,21 +184,41 @@ class Area:
     units: dict[str, tuple[str, str | None]]
     inside: list[str]  # the units of the scope itself
     above: list[str]  # the units over the scope, nearest first
+    # Each unit's path, walked once: a county's households share a few thousand of them.
+    paths: dict[str, list[str]] = field(default_factory=dict)
+    townships: dict[tuple[bool, str, int], str | None] = field(default_factory=dict)
 
     def label(self, node: str) -> str:
         return self.units[node][0] if node in self.units else "Household"
 
     def path(self, node: str, parent: str | None = None) -> list[str]:
         """A unit's path, or a household's given its unit (`parent`)."""
-        path = [node]
-        up = parent if parent is not None else self.units.get(node, ("", None))[1]
-        while up is not None and up in self.units and len(path) < len(UNIT_LABELS):
-            path.append(up)
-            up = self.units[up][1]
-        return path
+        if parent is None:
+            return list(self.unit_path(node))
+        if parent not in self.units:
+            return [node]
+        return [node, *self.unit_path(parent)[: len(UNIT_LABELS) - 1]]
+
+    def unit_path(self, unit: str) -> list[str]:
+        found = self.paths.get(unit)
+        if found is None:
+            found = [unit]
+            up = self.units.get(unit, ("", None))[1]
+            while up is not None and up in self.units and len(found) < len(UNIT_LABELS):
+                found.append(up)
+                up = self.units[up][1]
+            self.paths[unit] = found
+        return found
 
     def township(self, path: list[str]) -> str | None:
-        return next((n for n in path if self.label(n) == "Township"), None)
+        if not path:
+            return None
+        # A path is its first unit's, below its node: the two and its length say which it is.
+        unit = path[0] in self.units
+        key = (unit, path[0] if unit else path[1] if len(path) > 1 else path[0], len(path))
+        if key not in self.townships:
+            self.townships[key] = next((n for n in path if self.label(n) == "Township"), None)
+        return self.townships[key]
 
 
 class MemoryAreas:
@@ -251,7 +271,7 @@ class MemoryAreas:
                 {
                     group: day.isoformat()
                     for group, day in sweeps.visit_cutoffs(
-                        sweeps.visit_days(None) if visit_days is None else visit_days, as_of
+                        {**sweeps.visit_days(None), **(visit_days or {})}, as_of
                     ).items()
                 }
             ),

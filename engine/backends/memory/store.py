@@ -100,7 +100,7 @@ def columns_of(kind: str) -> list[str]:
 
 
 # What the store derives and keeps beside a kind's own columns: whether a visit counts for its
-# household (SPEC §4.5), kept true by every write that could change it (see writes.recount).
+# household (SPEC §4.5), kept up to date by every write that could change it (writes.recount).
 DERIVED = {"visits": ["counts"]}
 
 
@@ -173,7 +173,8 @@ class StoreFile:
                 db.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({cols}, PRIMARY KEY (id))")
             if 0 < version < 4:
                 number_colour_marks(db)
-            if 0 < version < 5:
+            households = {row[1] for row in db.execute("PRAGMA table_info(households)")}
+            if "groups" not in households:
                 db.execute("ALTER TABLE households ADD COLUMN groups")
             for name, target in INDEXES.items():
                 db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")

@@ -43,29 +43,57 @@ FROM tagged t JOIN households h ON h.unit_id = t.id
 WHERE t.unit IS NOT NULL GROUP BY t.unit
 """
 )
-# Each person's active assignments over households of :scope, and the households they hold: a
-# household assigned itself, the households of an assigned unit, and those of the buildings of
-# an assigned grid (the places a visit of theirs counts for).
+# Each person with an active assignment over households of :scope, the households under their
+# assignments (inside the scope), and those they reached themselves with a counting visit: the
+# units of the scope at or under a unit they hold, and the households assigned to them in none
+# of those, each counted once.
 PERSON_COUNTS = f"""
 WITH RECURSIVE scope(id) AS (
   SELECT :scope UNION SELECT u.id FROM units u JOIN scope s ON u.parent_id = s.id
 ),
-held(person, household) AS (
-  SELECT a.person_id, h.id FROM assignments a JOIN households h ON h.id = a.target_id
-  WHERE {ACTIVE} AND h.unit_id IN scope
-  UNION SELECT a.person_id, h.id FROM assignments a JOIN households h ON h.unit_id = a.target_id
-  WHERE {ACTIVE} AND a.target_id IN scope
-  UNION SELECT a.person_id, h.id FROM assignments a
-  JOIN units b ON b.parent_id = a.target_id AND b.label = 'Building'
-  JOIN households h ON h.unit_id = b.id
-  WHERE {ACTIVE} AND b.id IN scope
+above(id) AS (
+  SELECT :scope UNION SELECT u.parent_id FROM units u JOIN above a ON u.id = a.id
+  WHERE u.parent_id IS NOT NULL
+),
+units_held(person, unit) AS MATERIALIZED (
+  SELECT DISTINCT a.person_id, a.target_id FROM assignments a
+  WHERE a.target_id IN (SELECT id FROM above UNION ALL SELECT id FROM scope) AND {ACTIVE}
+),
+below(person, unit) AS MATERIALIZED (
+  SELECT person, unit FROM units_held WHERE unit IN scope
+  UNION SELECT person, :scope FROM units_held WHERE unit IN above
+  UNION SELECT b.person, u.id FROM below b JOIN units u ON u.parent_id = b.unit
+),
+houses_held(person, household) AS MATERIALIZED (
+  SELECT DISTINCT a.person_id, h.id FROM assignments a JOIN households h ON h.id = a.target_id
+  WHERE h.unit_id IN scope AND {ACTIVE}
+    AND NOT EXISTS (SELECT 1 FROM below b WHERE b.person = a.person_id AND b.unit = h.unit_id)
+),
+counted(person, households) AS (
+  SELECT b.person, d.households FROM below b JOIN (
+    SELECT unit_id AS unit, COUNT(*) AS households FROM households
+    WHERE unit_id IN scope GROUP BY unit_id
+  ) d ON d.unit = b.unit
+  UNION ALL SELECT person, 1 FROM houses_held
+),
+holders(person, households) AS MATERIALIZED (
+  SELECT person, SUM(households) FROM counted GROUP BY person
+),
+reached(person, household, unit) AS (
+  SELECT DISTINCT v.person_id, v.household_id, h.unit_id
+  FROM holders p JOIN visits v ON v.person_id = p.person JOIN households h ON h.id = v.household_id
+  WHERE v.visited_at BETWEEN :first AND :last AND v.counts AND h.unit_id IN scope
+),
+visited(person, households) AS (
+  SELECT r.person, COUNT(*) FROM reached r
+  WHERE EXISTS (SELECT 1 FROM below b WHERE b.person = r.person AND b.unit = r.unit)
+     OR EXISTS (
+       SELECT 1 FROM houses_held o WHERE o.person = r.person AND o.household = r.household
+     )
+  GROUP BY r.person
 )
-SELECT person, COUNT(*), SUM(EXISTS (
-  SELECT 1 FROM visits v
-  WHERE v.person_id = held.person AND v.household_id = held.household
-    AND v.visited_at BETWEEN :first AND :last AND v.counts
-))
-FROM held GROUP BY person ORDER BY person
+SELECT p.person, p.households, COALESCE(v.households, 0)
+FROM holders p LEFT JOIN visited v ON v.person = p.person ORDER BY p.person
 """
 # The role each unit level must have held (SPEC §4.2); labels and roles are engine.model's.
 REQUIRED = (

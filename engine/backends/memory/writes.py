@@ -11,6 +11,7 @@ from typing import Any
 from engine.backends.base import Progress, no_progress
 from engine.backends.memory.store import (
     COLUMNS,
+    DERIVED,
     STORED_KINDS,
     StoreFile,
     encode_row,
@@ -47,6 +48,8 @@ class MemoryWrites:
                 return changes.report(retirement, dry_run=True)
             moved = assignments_moved(changes, retirement)
             visitors = holders(db, moved)  # before the writes: who held what is rewritten
+            if retirement is not None:  # first: a visit written below is judged by what stays
+                write_retirement(db, retirement)
             written = [(kind, records_to_write(data, kind, changes)) for kind in STORED_KINDS]
             written = [
                 (kind, numbered(db, records) if kind == "color_changes" else records)
@@ -55,19 +58,17 @@ class MemoryWrites:
             total = sum(len(records) for _, records in written)
             done = 0
             progress(done, total)
-            for kind, records in written:
+            for kind, records in written:  # visits after the places and assignments they need
                 for start in range(0, len(records), CHUNK):
                     chunk = records[start : start + CHUNK]
                     insert(db, kind, chunk, replace=kind not in HISTORY)
                     done += len(chunk)
                     progress(done, total)
-            if retirement is not None:
-                write_retirement(db, retirement)
             recount(
                 db,
-                visits=changes.added["visits"] | changes.changed["visits"],
                 people=visitors | holders(db, moved),
                 households=households_moved(db, changes),
+                written=changes.added["visits"] | changes.changed["visits"],
             )
         return changes.report(retirement)
 
@@ -138,27 +139,40 @@ COUNTS = """
 EXISTS (
   SELECT 1 FROM households h
   LEFT JOIN units b ON b.id = h.unit_id AND b.label = 'Building'
-  JOIN assignments a ON a.person_id = visits.person_id
-    AND a.target_id IN (h.id, h.unit_id, b.parent_id)
-  WHERE h.id = visits.household_id
-    AND (a.since IS NULL OR a.since <= visits.visited_at)
-    AND (a.until IS NULL OR visits.visited_at <= a.until)
+  JOIN assignments a ON a.person_id = {person} AND a.target_id IN (h.id, h.unit_id, b.parent_id)
+  WHERE h.id = {household}
+    AND (a.since IS NULL OR a.since <= {day}) AND (a.until IS NULL OR {day} <= a.until)
 )"""
+# ... of a stored visit, and of a visit being inserted (its columns are the statement's values).
+STORED_COUNTS = COUNTS.format(
+    person="visits.person_id", household="visits.household_id", day="visits.visited_at"
+)
+INSERTED_COUNTS = COUNTS.format(
+    **{
+        name: f"?{COLUMNS['visits'].index(column) + 1}"
+        for name, column in (
+            ("person", "person_id"),
+            ("household", "household_id"),
+            ("day", "visited_at"),
+        )
+    }
+)
+DERIVED_VALUES = {"visits": [INSERTED_COUNTS]}
 IN_LIST = "IN (SELECT value FROM json_each(?))"
 RECOUNT = f"""
-UPDATE visits SET counts = {COUNTS}
-WHERE id {IN_LIST} OR person_id {IN_LIST} OR household_id {IN_LIST}
+UPDATE visits SET counts = {STORED_COUNTS}
+WHERE (person_id {IN_LIST} OR household_id {IN_LIST}) AND id NOT {IN_LIST}
 """
 
 
 def recount(
-    db: sqlite3.Connection, visits: set[str], people: set[str], households: set[str]
+    db: sqlite3.Connection, people: set[str], households: set[str], written: set[str]
 ) -> None:
-    """Decide again whether each visit a write may have changed counts: those written, those
-    of people whose assignments were written or retired, those to households written or in
-    units written (a household or a building moved elsewhere)."""
-    if visits or people or households:
-        db.execute(RECOUNT, (id_list(visits), id_list(people), id_list(households)))
+    """Decide again whether each stored visit a write may have changed counts: those of people
+    whose assignments were written or retired, those to households written or in units written
+    (a household or a building moved elsewhere); those `written` were decided as inserted."""
+    if people or households:
+        db.execute(RECOUNT, (id_list(people), id_list(households), id_list(written)))
 
 
 def assignments_moved(changes: Changes, retirement: Retirement | None) -> set[str]:
@@ -211,10 +225,11 @@ def insert(db: sqlite3.Connection, kind: str, records: Collection[Record], repla
         return
     cols = COLUMNS[kind]
     verb = "INSERT OR REPLACE" if replace else "INSERT"
-    marks = ", ".join("?" for _ in cols)
+    names = ", ".join(cols + DERIVED.get(kind, []))
+    values = ", ".join([f"?{n}" for n in range(1, len(cols) + 1)] + DERIVED_VALUES.get(kind, []))
     try:
         db.executemany(
-            f"{verb} INTO {kind} ({', '.join(cols)}) VALUES ({marks})",
+            f"{verb} INTO {kind} ({names}) VALUES ({values})",
             (encode_row(cols, record) for record in records),
         )
     except sqlite3.IntegrityError as exc:
