@@ -87,16 +87,17 @@ def visit_days(text: str | None) -> dict[str, int]:
                     f"(groups: {', '.join(MONITORED_GROUPS)})",
                 )
             )
-        if not number.strip().isdigit() or not 1 <= int(number) <= 366:
+        digits = number.strip()
+        if not (digits.isascii() and digits.isdigit()) or not 1 <= int(digits) <= 366:
             raise BadQuery(
                 say(
                     f"{VISIT_DAYS_SETTING} 中 {name.strip()} 的天数应为 1 到 366 的整数，"
-                    f"而不是 '{number.strip()}'",
+                    f"而不是 '{digits}'",
                     f"{VISIT_DAYS_SETTING}: the days of {name.strip()} should be a whole number "
-                    f"from 1 to 366, not {number.strip()!r}",
+                    f"from 1 to 366, not {digits!r}",
                 )
             )
-        days[group] = int(number)
+        days[group] = int(digits)
     return days
 
 
