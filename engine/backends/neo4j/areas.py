@@ -84,8 +84,9 @@ class Neo4jAreas:
 
 
 def cutoffs(visit_days: Mapping[str, int] | None, as_of: dt.date) -> dict[str, str]:
-    """Each monitored group's first day a visit must fall on (30 days unless set otherwise)."""
-    days = sweeps.visit_days(None) if visit_days is None else visit_days
+    """Each monitored group's first day a visit must fall on (30 days for a group `visit_days`
+    leaves out)."""
+    days = {**sweeps.visit_days(None), **(visit_days or {})}
     return {group: day.isoformat() for group, day in sweeps.visit_cutoffs(days, as_of).items()}
 
 
