@@ -2,7 +2,7 @@
 households of each unit (or person) a window's counting visits reached, as set-wise SQL.
 
 Whether a visit counts is kept with it by every write (see writes.recount), so each question
-here reads it from the index `visits_by_household` alone.
+here reads it from an index alone (`visits_by_household`, `visits_by_person`).
 """
 
 from __future__ import annotations
