@@ -155,6 +155,9 @@ def test_a_household_lists_its_visits_newest_first_with_names(store: Any) -> Non
 def test_a_visit_counts_again_when_what_it_depends_on_changes(store: Any) -> None:
     """Whether a visit counts follows the assignments and the places as they are written."""
     merge = ImportMode(AS_OF, merge=True)
+    earlier = {"id": "V07", "person_id": "M6", "household_id": "H4", "visited_at": "2024-05-14"}
+    _, report = take_in(store, tables_from_rows({"visits": [earlier]}), merge)
+    assert (report.changed["visits"], counting(store, "H4")["V07"]) == (1, False)  # M6 not yet
     m1_on_g2 = {"person_id": "M1", "target_id": "G2", "role": "grid_member", "since": "2024-05-01"}
     take_in(store, tables_from_rows({"assignments": [m1_on_g2]}), merge)
     assert counting(store, "H3")["V05"] is True

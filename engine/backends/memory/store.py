@@ -47,7 +47,8 @@ INDEXES = {
     "changes_of": "changes (record)",
     # Whether a household was visited in a window is read from this index alone.
     "visits_by_household": "visits (household_id, visited_at, counts)",
-    "visits_by_person": "visits (person_id, household_id)",
+    # ... and the households a person reached in a window, from this one.
+    "visits_by_person": "visits (person_id, visited_at, household_id, counts)",
     "sweeps_by_scope": "sweeps (scope_id)",
     # Few households are monitored: overdue visits are looked for among those alone.
     "monitored_households": "households (id) WHERE groups IS NOT NULL",
