@@ -299,9 +299,30 @@ def visit(args: argparse.Namespace) -> None:
     day = parse_day(args.on, "--on") if args.on else None
     refuse_bad_note(args.note)
     with backend_session(args) as backend:
-        result = record_visit(backend, args.household, args.by, day, args.kind, args.note)
+        try:
+            result = record_visit(backend, args.household, args.by, day, args.kind, args.note)
+        except ImportRefused as exc:
+            fail(options_refused(exc, VISIT_OPTIONS), EXIT_BAD_INPUT)
         names = backend.names({result.household})
         emit(args, result, lambda whole: [visit_sheet(result, names)])
+
+
+# The option (or argument) that gave each column of a visit's row.
+VISIT_OPTIONS = {
+    "household_id": "HOUSEHOLD",
+    "person_id": "--by",
+    "visited_at": "--on",
+    "kind": "--kind",
+    "note": "--note",
+}
+
+
+def options_refused(exc: ImportRefused, options: dict[str, str]) -> str:
+    """A row written from options and refused, as what was wrong with each option: the person
+    typed options, not a ledger's line."""
+    return say("未记录：", "not recorded: ") + "; ".join(
+        f"{options.get(p.column, p.column)}: {p.message}" for p in exc.problems
+    )
 
 
 def visit_sheet(result: RecordedVisit, names: dict[str, str]) -> Sheet:

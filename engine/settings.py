@@ -104,10 +104,12 @@ def visit_days(environ: Mapping[str, str]) -> dict[str, int]:
     from engine.sweeps import VISIT_DAYS_SETTING
     from engine.sweeps import visit_days as parsed
 
+    text = environ.get(VISIT_DAYS_SETTING)
     try:
-        return parsed(environ.get(VISIT_DAYS_SETTING))
+        return parsed(text)
     except BadQuery as exc:
-        raise SettingsError(VISIT_DAYS_SETTING, str(exc)) from None
+        shown = f"{VISIT_DAYS_SETTING}={text!r}"
+        raise SettingsError(VISIT_DAYS_SETTING, say(f"{shown}：{exc}", f"{shown}: {exc}")) from None
 
 
 @dataclass(frozen=True)
