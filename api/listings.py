@@ -226,15 +226,21 @@ def sweeps_listing(result: SweepsResult, links: Links) -> Listing:
         hrefs[r, 0] = hrefs[r, 1] = links.to(SCORECARD, sweep=sweep.id)
         by_level = [
             f'<a href="{links.to(SCORECARD, sweep=sweep.id, by=by)}">{name}</a>'
-            for by, name in scorecard_choices()
+            for by, name in scorecard_choices(sweep.scope_level)
         ]
         views.append(" ".join(by_level))
     return Listing(sheet, "/view/sweeps", {}, hrefs, views=views)
 
 
-def scorecard_choices() -> list[tuple[str, str]]:
-    """Each ranking of a scorecard by its code and its name."""
-    return [(by, say("按", "by ") + label_name(level_label(by))) for by in SCORECARD_BY]
+def scorecard_choices(scope_level: str) -> list[tuple[str, str]]:
+    """Each ranking a sweep over a unit of `scope_level` has, by its code and its name: the
+    levels at or below its scope, and people."""
+    below = UNIT_LABELS[UNIT_LABELS.index(scope_level) :] if scope_level in UNIT_LABELS else ()
+    return [
+        (by, say("按", "by ") + label_name(label))
+        for by in SCORECARD_BY
+        if (label := level_label(by)) in below or label == "Person"
+    ]
 
 
 def scorecard_listing(result: ScorecardResult, names: Names, links: Links) -> Listing:

@@ -171,10 +171,11 @@ def verdict(backend: Backend, visit: VisitView) -> str:
 
 @immutable
 class SweepState(SweepView):
-    """A sweep as a list shows it: its scope by name, and as of the day asked about whether it
-    is `running`, `finished` (its last day is past) or `not_started`."""
+    """A sweep as a list shows it: its scope by name and level, and as of the day asked about
+    whether it is `running`, `finished` (its last day is past) or `not_started`."""
 
     scope_name: str
+    scope_level: str
     state: str
 
 
@@ -195,13 +196,16 @@ def sweep_list(
 ) -> SweepsResult:
     """The sweeps `keep` keeps, by id, each with its state as of `as_of`."""
     found = [sweep for sweep in backend.sweeps() if keep(sweep)]
-    names = backend.names({sweep.scope_id for sweep in found})
+    scopes = {sweep.scope_id for sweep in found}
+    names = backend.names(scopes)
+    levels = backend.known_labels(scopes)
     return SweepsResult.of(
         as_of=as_of,
         sweeps=[
             SweepState.of(
                 **fields_of(sweep_view(sweep)),
                 scope_name=names.get(sweep.scope_id, sweep.scope_id),
+                scope_level=levels.get(sweep.scope_id, ""),
                 state=sweep_state(sweep, as_of),
             )
             for sweep in found

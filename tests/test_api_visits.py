@@ -215,6 +215,7 @@ def test_sweeps_are_read_in_the_callers_area(server: Server) -> None:
         "starts": "2024-05-20",
         "ends": "2024-06-10",
         "scope_name": "新泉井村",
+        "scope_level": "Village",
         "state": "running",
     }
     with client(server, "t2_admin") as admin:

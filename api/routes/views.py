@@ -362,9 +362,10 @@ def picker(rounds: SweepsResult, chosen: str, by: str, at: pages.Links) -> str:
         f"{escape(s.name)} ({escape(s.id)}, {escape(s.scope_name)})</option>"
         for s in rounds.sweeps
     )
+    level = next((s.scope_level for s in rounds.sweeps if s.id == chosen), "")
     rankings = "".join(
         f'<option value="{code}"{" selected" if code == by else ""}>{escape(name)}</option>'
-        for code, name in listings.scorecard_choices()
+        for code, name in listings.scorecard_choices(level)
     )
     return (
         '<form class="picker" method="get" action="/view/scorecard">'
