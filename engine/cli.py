@@ -281,14 +281,19 @@ def trace(args: argparse.Namespace) -> None:
 
 def gaps(args: argparse.Namespace) -> None:
     """Every coverage gap in a scope."""
-    from engine.sweeps import VISIT_DAYS_SETTING, visit_days
-
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        days = visit_days(os.environ.get(VISIT_DAYS_SETTING))
+        days = configured_visit_days()
         scope = resolve(backend, args.scope) if args.scope else None
         result = backend.gaps(day, scope, args.kind, args.limit_households, args.color, days)
         emit(args, result, lambda whole: gap_sheets(backend, result, whole))
+
+
+def configured_visit_days() -> dict[str, int]:
+    """Each monitored group's visit interval, from GRIDCHAIN_VISIT_DAYS (a bad one: exit 2)."""
+    from engine.sweeps import VISIT_DAYS_SETTING, visit_days
+
+    return visit_days(os.environ.get(VISIT_DAYS_SETTING))
 
 
 def visit(args: argparse.Namespace) -> None:
@@ -448,7 +453,8 @@ def inspection_report(args: argparse.Namespace) -> None:
         )
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        answers = gather(backend, resolve(backend, args.scope), day, dt.datetime.now(dt.UTC))
+        scope = resolve(backend, args.scope)
+        answers = gather(backend, scope, day, dt.datetime.now(dt.UTC), configured_visit_days())
     put(out, report_html(answers).encode())
     print(say(f"报告已写入 {out}", f"report written to {out}"))
 
