@@ -56,7 +56,7 @@ def test_the_scorecard_page_ranks_grids_with_their_accountable_people_in_chinese
     hrefs = links_of(html)
     assert "/view/who/G2?as_of=2024-06-01" in hrefs
     assert "/view/people/GH1/coverage?as_of=2024-06-01" in hrefs
-    assert "/view/scorecard?sweep=S1&by=grid&as_of=2024-06-01&format=xlsx" in hrefs
+    assert "/view/scorecard?sweep=S1&by=grid&format=xlsx&as_of=2024-06-01" in hrefs
     # The picker: every sweep the caller reads, and each ranking.
     assert 'action="/view/scorecard"' in html
     assert '<option value="S1" selected>' in html and '<option value="S2">' in html
@@ -130,7 +130,9 @@ def test_the_gap_list_shows_the_gaps_of_visits_with_their_sweep(inspector: httpx
     html = inspector.get("/view/gaps", params={"kind": "unvisited_household", **DAY}).text
     rows = rows_of(html)
     assert rows[0][:6] == ["缺口类型", "编号", "类别", "名称", "位置", "摸排"]
-    assert ["未走访户", "H3", "户", "", "花马池镇 › 柳杨堡村 › 二组", "S1"] in [r[:6] for r in rows]
+    assert ["未走访户", "H3", "户", "H3号", "花马池镇 › 柳杨堡村 › 二组", "S1"] in [
+        r[:6] for r in rows
+    ]
     hrefs = links_of(html)
     assert "/view/scorecard?sweep=S1&as_of=2024-06-01" in hrefs
     assert "/view/households/H3/visits?as_of=2024-06-01" in hrefs
