@@ -243,8 +243,10 @@ def gap_name(gap: Gap, names: Names) -> str:
 
 
 def gaps_sheet(result: GapsResult, names: Names, limit: int | None = None) -> Sheet:
-    """The gaps, at most `limit` of them (a note says how many more)."""
+    """The gaps, at most `limit` of them (a note says how many more); the sweep that missed an
+    unvisited household in a last column, when there is one."""
     shown = result.gaps if limit is None else result.gaps[:limit]
+    swept = any(gap.sweep for gap in shown)
     sheet = Sheet(
         say(
             f"{scope_text(result.scope, names)} 的覆盖缺口（{result.as_of}）",
@@ -256,18 +258,18 @@ def gaps_sheet(result: GapsResult, names: Names, limit: int | None = None) -> Sh
             say("类别", "what"),
             say("名称", "name"),
             say("位置", "where"),
-            say("摸排", "sweep"),
+            *((say("摸排", "sweep"),) if swept else ()),
         ),
     )
     for gap in shown:
-        sheet.add(
+        cells = (
             GAP_KINDS.name(gap.kind),
             gap.id,
             label_name(gap.level),
             names.get(gap.id),
             place(gap.path[1:], names),
-            gap.sweep,  # the sweep that missed an unvisited household
         )
+        sheet.add(*cells, *((gap.sweep,) if swept else ()))
     if len(result.gaps) > len(shown):
         more = len(result.gaps) - len(shown)
         sheet.notes.append(
