@@ -47,17 +47,26 @@ class ImportProblem:
         return f"{say(' ', ', ').join(place)}: {self.message}"
 
 
+# Headers a file names its column by, where it is not the column's first Chinese header.
+OWN_HEADERS = {
+    ("people", "name"): "姓名",
+    ("residents", "name"): "姓名",
+    ("visits", "person_id"): "走访人",
+}
+
+
 def header_of(file: str, column: str) -> str:
     """A ledger column by its Chinese header (SPEC §5.2), as a Chinese ledger heads it: a
-    person's and a resident's name is 姓名, a unit's 名称; a column of no header as it is."""
+    person's and a resident's name is 姓名, a unit's 名称, a visitor 走访人; a column of no
+    header as it is."""
     from engine import vocabulary
 
-    if column == "name":
-        # A workbook's problem is at `book.xlsx[人员]`; a folder's at `people.csv`.
-        name = file[file.rindex("[") + 1 : -1] if file.endswith("]") and "[" in file else file
-        stem = name[: -len(".csv")] if name.casefold().endswith(".csv") else name
-        if vocabulary.FILES.code_of(stem) in ("people", "residents"):
-            return "姓名"
+    # A workbook's problem is at `book.xlsx[人员]`; a folder's at `people.csv`.
+    name = file[file.rindex("[") + 1 : -1] if file.endswith("]") and "[" in file else file
+    stem = name[: -len(".csv")] if name.casefold().endswith(".csv") else name
+    own = OWN_HEADERS.get((vocabulary.FILES.code_of(stem) or "", column))
+    if own:
+        return own
     return next((zh for zh, en in vocabulary.HEADERS.items() if en == column), column)
 
 

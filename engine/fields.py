@@ -44,11 +44,14 @@ ID_COLUMNS = frozenset(
         "target_id",
         "reported_by",
         "holder_id",
+        "scope_id",
     }
 )
 NAME_COLUMNS = frozenset({"name"})
 NOTE_COLUMNS = frozenset({"note"})
-DATE_COLUMNS = frozenset({"since", "until", "reported_at", "due_at", "resolved_at"})
+DATE_COLUMNS = frozenset(
+    {"since", "until", "reported_at", "due_at", "resolved_at", "visited_at", "starts", "ends"}
+)
 # An assignment given without an id is known by who>where:role@since (engine.importer), and
 # ending one writes that key back as its id.
 ASSIGNMENT_KEY = re.compile(r"[A-Za-z0-9_.:-]+>[A-Za-z0-9_.:-]+:[a-z_]+@[0-9-]*")

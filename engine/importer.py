@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,14 +30,16 @@ from engine.model import (
     Issue,
     Person,
     Resident,
+    Sweep,
     Unit,
+    Visit,
 )
 from engine.vocabulary import WordList, label_name
 
 # Column order is the order of SPEC §5; `required` cells must be non-empty.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "units": ("id", "name", "level", "kind", "parent_id"),
-    "households": ("id", "unit_id", "address", "color", "status", "points"),
+    "households": ("id", "unit_id", "address", "color", "status", "points", "groups"),
     "residents": ("id", "household_id", "name", "phone", "id_number"),
     "people": ("id", "name", "kind", "org", "phone", "party_member"),
     "assignments": ("id", "person_id", "target_id", "role", "since", "until"),
@@ -52,6 +55,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "resolved_at",
         "status",
     ),
+    "visits": ("id", "person_id", "household_id", "visited_at", "kind", "note"),
+    "sweeps": ("id", "name", "scope_id", "starts", "ends"),
 }
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "units": ("id", "name", "level", "parent_id"),
@@ -61,8 +66,17 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "assignments": ("person_id", "target_id", "role"),
     "bodies": ("id", "name", "kind", "unit_id"),
     "issues": ("id", "target_id", "category", "reported_by", "reported_at"),
+    "visits": ("id", "person_id", "household_id", "visited_at"),
+    "sweeps": ("id", "name", "scope_id", "starts", "ends"),
 }
 PLACE_LABELS = UNIT_LABELS  # what an assignment, a body or an issue may point at
+SCOPE_LABELS = tuple(LEVEL_LABELS.values())  # what a sweep may be over: a unit, not a household
+# Records that are relationships in the graph (a RESPONSIBLE_FOR, a VISITED edge): their ids
+# are checked against the data set's, never against the stored nodes' labels.
+EDGE_LABELS = frozenset({"Assignment", "Visit"})
+# What separates the monitored groups of a household's cell: the ASCII semicolon, and the
+# full-width semicolon and the enumeration comma a Chinese keyboard types (兜底户；边缘户、…).
+GROUP_SEPARATORS = re.compile("[;；、]")
 
 KnownLabels = Callable[[set[str]], dict[str, str]]
 T = TypeVar("T")
@@ -145,6 +159,8 @@ def checked(tables: dict[str, Table], known: KnownLabels) -> DataSet:
         assignments=[a for a in rows_of(present, "assignments", check, assignment_row) if a],
         bodies=[b for b in rows_of(present, "bodies", check, body_row) if b],
         issues=[i for i in rows_of(present, "issues", check, issue_row) if i],
+        visits=[v for v in rows_of(present, "visits", check, visit_row) if v],
+        sweeps=[s for s in rows_of(present, "sweeps", check, sweep_row) if s],
     )
     units_file = present["units"].file if "units" in present else "units.csv"
     cyclic = check_cycles(data.units, check, units_file)
@@ -225,20 +241,35 @@ def one_of(
         return True
     code = words.code_of(value)
     if code is None:
-        # The place names the column already (职责 列), so the Chinese need not name the list.
-        english = words.what.partition(" (")[0]
-        check.fail(
-            file,
-            line,
-            column,
-            say(
-                f"无法识别 '{value}'（可填：{words.shown()}）",
-                f"unknown {english} {value!r} (expected {words.shown()})",
-            ),
-        )
+        check.fail(file, line, column, unknown_word(value, words))
         return False
     row[column] = code
     return True
+
+
+def unknown_word(value: str, words: WordList) -> str:
+    # The place names the column already (职责 列), so the Chinese need not name the list.
+    english = words.what.partition(" (")[0]
+    return say(
+        f"无法识别 '{value}'（可填：{words.shown()}）",
+        f"unknown {english} {value!r} (expected {words.shown()})",
+    )
+
+
+def groups_of(file: str, line: int, row: dict[str, str], check: Validation) -> tuple[str, ...]:
+    """The monitored groups a household's cell names (codes or names, separated by `;`, `；` or
+    `、`), as codes in the vocabulary's order, each once; an unknown one is refused."""
+    groups = vocabulary.MONITORED_GROUPS
+    named = set()
+    for part in GROUP_SEPARATORS.split(row.get("groups", "")):
+        if not part.strip():
+            continue
+        code = groups.code_of(part)
+        if code is None:
+            check.fail(file, line, "groups", unknown_word(part.strip(), groups))
+        else:
+            named.add(code)
+    return tuple(code for code in groups.codes if code in named)
 
 
 def date_of(
@@ -318,6 +349,7 @@ def household_row(file: str, line: int, row: dict[str, str], check: Validation) 
         color=optional(row, "color"),
         status=status,
         points=optional(row, "points"),
+        groups=groups_of(file, line, row, check),
         extra=extra_of(row, check),
     )
 
@@ -456,6 +488,59 @@ def issue_row(file: str, line: int, row: dict[str, str], check: Validation) -> I
     )
 
 
+def visit_row(file: str, line: int, row: dict[str, str], check: Validation) -> Visit | None:
+    if not required(file, line, row, check, "id", "person_id", "household_id", "visited_at"):
+        return None
+    check.claim(row["id"], "Visit", file, line)
+    check.refer(row["id"], file, line, "person_id", row["person_id"], "Person")
+    check.refer(row["id"], file, line, "household_id", row["household_id"], "Household")
+    kind_ok = one_of(file, line, row, "kind", vocabulary.VISIT_KINDS, check)
+    day_ok, day = date_of(file, line, row, "visited_at", check)
+    if not (kind_ok and day_ok):
+        return None
+    assert day is not None  # required above
+    return Visit(
+        id=row["id"],
+        person_id=row["person_id"],
+        household_id=row["household_id"],
+        visited_at=day,
+        kind=row.get("kind") or "visit",
+        note=optional(row, "note"),
+        extra=extra_of(row, check),
+    )
+
+
+def sweep_row(file: str, line: int, row: dict[str, str], check: Validation) -> Sweep | None:
+    if not required(file, line, row, check, "id", "name", "scope_id", "starts", "ends"):
+        return None
+    check.claim(row["id"], "Sweep", file, line)
+    check.refer(row["id"], file, line, "scope_id", row["scope_id"], *SCOPE_LABELS)
+    starts_ok, starts = date_of(file, line, row, "starts", check)
+    ends_ok, ends = date_of(file, line, row, "ends", check)
+    if not (starts_ok and ends_ok):
+        return None
+    assert starts is not None and ends is not None  # required above
+    if ends < starts:
+        check.fail(
+            file,
+            line,
+            "ends",
+            say(
+                f"结束日期（{ends}）早于开始日期（{starts}）",
+                f"ends ({ends}) before it starts ({starts})",
+            ),
+        )
+        return None
+    return Sweep(
+        id=row["id"],
+        name=row["name"],
+        scope_id=row["scope_id"],
+        starts=starts,
+        ends=ends,
+        extra=extra_of(row, check),
+    )
+
+
 def in_order(
     file: str,
     line: int,
@@ -484,7 +569,7 @@ def resolve_references(check: Validation, known: KnownLabels, cyclic: set[str]) 
     outside = {r.target for r in check.references if r.target not in check.labels}
     stored = known(outside) if outside else {}
     claimed_ids = [
-        node_id for node_id, (label, _, _) in check.labels.items() if label != "Assignment"
+        node_id for node_id, (label, _, _) in check.labels.items() if label not in EDGE_LABELS
     ]
     for node_id, stored_label in known(set(claimed_ids)).items() if claimed_ids else ():
         new_label, file, line = check.labels[node_id]

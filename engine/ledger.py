@@ -79,7 +79,8 @@ def is_ledger_file(name: str) -> bool:
 
 def kind_named(stem: str) -> str | None:
     """The record kind a file or sheet name (without `.csv`) stands for: its English name in
-    any case, or its Chinese name (单元, 户, 居民, 人员, 包抓, 组织, 事项; SPEC §5.2)."""
+    any case, or its Chinese name (单元, 户, 居民, 人员, 包抓, 组织, 事项, 走访, 摸排;
+    SPEC §5.2)."""
     return FILES.code_of(stem)
 
 

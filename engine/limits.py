@@ -18,6 +18,8 @@ MAX_ROWS: dict[str, int] = {
     "assignments": 1_000_000,
     "bodies": 100_000,
     "issues": 1_000_000,
+    "visits": 3_000_000,
+    "sweeps": 10_000,
 }
 MOST_ROWS = max(MAX_ROWS.values())
 # A ledger row is a few dozen bytes; a file is allowed this many per row it may hold, so a

@@ -4,10 +4,15 @@ import and no longer holds is retired when the data set comes in again.
 A county re-exports its ledgers when people move; the official who left must stop being
 accountable from the day the new ledger takes effect, and stay in the chains of earlier days.
 So an assignment gone from `assignments.csv` ends the day before the import's effective date;
-a household, resident or body gone from its file is removed; a unit only when nothing remains
-under it; a person only when nothing, past or present, refers to them. A file that is not in
-the data set retires nothing, and a merge (`--merge`) retires nothing at all. Issues are never
-retired: the issue loop owns them.
+a household, resident, body, visit or sweep gone from its file is removed; a unit only when
+nothing remains under it; a person only when nothing, past or present, refers to them. A file
+that is not in the data set retires nothing, and a merge (`--merge`) retires nothing at all.
+Issues are never retired: the issue loop owns them.
+
+What points at a place that goes: the assignments to it and the visits to it (edges of the
+graph, whose history stays) go with it; a resident, a body, a sweep over it or anything under
+it must go from its own file too (else the import is refused naming it); an issue about it
+keeps it.
 """
 
 from __future__ import annotations
@@ -29,9 +34,18 @@ if TYPE_CHECKING:
 
 # What an import may retire, in the order a retirement is written (what hangs under a record
 # goes before it).
-RETIRED_KINDS = ("assignments", "residents", "bodies", "households", "units", "people")
-# The places whose removal takes the assignments to them along.
-PLACE_KINDS = ("households", "units")
+RETIRED_KINDS = (
+    "assignments",
+    "visits",
+    "residents",
+    "bodies",
+    "households",
+    "sweeps",
+    "units",
+    "people",
+)
+# What a place's removal takes along: the edges that point at it.
+GO_WITH_THEIR_PLACE = ("assignments", "visits")
 ONE = {
     "units": "unit",
     "households": "household",
@@ -40,7 +54,11 @@ ONE = {
     "assignments": "assignment",
     "bodies": "body",
     "issues": "issue",
+    "visits": "visit",
+    "sweeps": "sweep",
 }
+# The records that name a person and that an import may remove (see `referred_people`).
+REFERRING_KINDS = ("assignments", "bodies", "visits")
 # How many problems or ids a report names of each kind.
 SHOWN = 5
 
@@ -119,7 +137,7 @@ def retire(
     retirement = Retirement()
     if mode.merge:
         return retirement
-    for kind in ("residents", "bodies", "households", "units"):
+    for kind in ("visits", "residents", "bodies", "households", "sweeps", "units"):
         if gone.get(kind):
             retirement.removed[kind] = set(gone[kind])
     if "assignments" in tables:
@@ -128,7 +146,7 @@ def retire(
         end_assignments(retirement, backend.assignment_terms(stale), mode.effective)
     refuse_orphans(data, tables, backend, retirement)
     if gone.get("people"):
-        going = retirement.removed_ids("assignments") | retirement.removed_ids("bodies")
+        going = set().union(*(retirement.removed_ids(kind) for kind in REFERRING_KINDS))
         referred = backend.referred_people(gone["people"], going) | people_named_by(data)
         retirement.kept = gone["people"] & referred
         retirement.removed["people"] = gone["people"] - referred
@@ -156,18 +174,16 @@ def refuse_orphans(
     places = retirement.removed_ids("units") | retirement.removed_ids("households")
     if not places:
         return
-    listed: dict[str, set[str]] = {
-        kind: {r.id for r in getattr(data, kind)} for kind in ONE if kind != "assignments"
-    }
+    listed: dict[str, set[str]] = {kind: {r.id for r in getattr(data, kind)} for kind in ONE}
     problems = []
     for child in backend.dependents(places):
-        if child.kind == "assignments":
-            # An assignment to a place that goes, goes with it (its history stays).
+        if child.id in listed.get(child.kind, set()):
+            continue  # written again, pointing elsewhere (a row naming a place gone was refused)
+        if child.kind in GO_WITH_THEIR_PLACE:
+            # An assignment or a visit to a place that goes, goes with it (its history stays).
             retirement.ended.pop(child.id, None)
-            retirement.removed.setdefault("assignments", set()).add(child.id)
-        elif child.id not in retirement.removed_ids(child.kind) and child.id not in listed.get(
-            child.kind, set()
-        ):
+            retirement.removed.setdefault(child.kind, set()).add(child.id)
+        elif child.id not in retirement.removed_ids(child.kind):
             kind = "households" if child.place in retirement.removed_ids("households") else "units"
             if child.kind == "issues":
                 remedy = say(
@@ -199,6 +215,7 @@ def people_named_by(data: DataSet) -> set[str]:
         *(a.person_id for a in data.assignments),
         *(b.holder_id for b in data.bodies),
         *(i.reported_by for i in data.issues),
+        *(v.person_id for v in data.visits),
     )
     return {person for person in named if person}
 

@@ -49,7 +49,8 @@ class Backend(Protocol):
     name: str
 
     def known_labels(self, ids: set[str]) -> dict[str, str]:
-        """The label of each of `ids` already stored; absent ids are left out."""
+        """The label of each of `ids` already stored (a sweep's is `Sweep`; an assignment and
+        a visit are edges, not nodes, and have none); absent ids are left out."""
         ...
 
     def writing(self) -> AbstractContextManager[None]:
@@ -72,7 +73,7 @@ class Backend(Protocol):
 
     def stored_ids(self, kind: str, within: str | None = None) -> set[str]:
         """The ids of a kind stored; with `within`, those lying strictly under that unit (an
-        assignment or body: when its unit does)."""
+        assignment or body: when its unit does; a visit: its household; a sweep: its scope)."""
         ...
 
     def assignment_terms(self, ids: set[str]) -> dict[str, tuple[dt.date | None, dt.date | None]]:
@@ -80,7 +81,9 @@ class Backend(Protocol):
         ...
 
     def dependents(self, places: set[str]) -> list[Dependent]:
-        """Every stored record that hangs under one of `places` or points at it."""
+        """Every stored record that hangs under one of `places` or points at it: a unit or
+        household under it, a resident, body, issue, assignment or visit at it, a sweep over
+        it."""
         ...
 
     def colors(self, households: set[str]) -> dict[str, str | None]:
@@ -88,8 +91,9 @@ class Backend(Protocol):
         ...
 
     def referred_people(self, people: set[str], going: set[str]) -> set[str]:
-        """Those of `people` an assignment (of any time), a body or an issue names, but for
-        the assignments and bodies of `going` (those the same import removes)."""
+        """Those of `people` an assignment (of any time), a body, an issue or a visit names,
+        but for the assignments, bodies and visits of `going` (those the same import
+        removes)."""
         ...
 
     def who(self, target: str, as_of: dt.date) -> WhoResult: ...

@@ -10,7 +10,7 @@ name this backend had when it held the county in memory; it stays for compatibil
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +21,7 @@ from engine.backends.memory import inventory
 from engine.backends.memory.places import Places
 from engine.backends.memory.reads import MemoryReads
 from engine.backends.memory.store import STORED_KINDS, StoreFile, decode, select
+from engine.backends.memory.visits import MemoryVisits
 from engine.model import (
     DEFAULT_MEMBER_LIMIT,
     Assignment,
@@ -34,15 +35,19 @@ from engine.model import (
     Issue,
     IssueEvent,
     NodeRef,
+    PersonRef,
     PersonView,
     Record,
     ResidentView,
     StatsResult,
+    Sweep,
     TraceResult,
+    VisitView,
     WhoResult,
 )
 from engine.semantics import IssueFacts
 from engine.snapshot import Dependent, Retirement
+from engine.sweeps import UnitCoverage
 
 if TYPE_CHECKING:
     from engine.backends.memory.areas import MemoryAreas
@@ -56,6 +61,7 @@ class MemoryBackend:
         self.file = StoreFile(path)
         self.places = Places(self.file)
         self.reads = MemoryReads(self.file, self.places)
+        self.visits = MemoryVisits(self.file)
 
     # Whole-area questions and writes are loaded when first asked for: a `gridchain who` is a
     # process of its own, and what it does not import it does not pay for.
@@ -125,8 +131,9 @@ class MemoryBackend:
         kind: str | None = None,
         member_limit: int = DEFAULT_MEMBER_LIMIT,
         color: str | None = None,
+        visit_days: Mapping[str, int] | None = None,
     ) -> GapsResult:
-        return self.areas.gaps(as_of, scope, kind, member_limit, color)
+        return self.areas.gaps(as_of, scope, kind, member_limit, color, visit_days)
 
     def trace(self, target: str, as_of: dt.date) -> TraceResult:
         return self.reads.trace(target, as_of)
@@ -180,6 +187,30 @@ class MemoryBackend:
 
     def color_history(self, household: str) -> ColorHistory:
         return self.reads.color_history(household)
+
+    # ---- work done against work assigned (SPEC §4.5) ------------------------------------------
+
+    def sweep(self, sweep: str) -> Sweep:
+        return self.visits.sweep(sweep)
+
+    def sweeps(self) -> list[Sweep]:
+        return self.visits.sweeps()
+
+    def household_visits(self, household: str) -> list[VisitView]:
+        return self.visits.household_visits(household)
+
+    def unit_coverage(
+        self, scope: str, label: str, days: tuple[dt.date, dt.date] | None
+    ) -> list[UnitCoverage]:
+        return self.visits.unit_coverage(scope, label, days)
+
+    def person_coverage(
+        self, scope: str, days: tuple[dt.date, dt.date] | None, as_of: dt.date
+    ) -> list[UnitCoverage]:
+        return self.visits.person_coverage(scope, days, as_of)
+
+    def required_holders(self, units: set[str], as_of: dt.date) -> dict[str, PersonRef]:
+        return self.visits.required_holders(units, as_of)
 
     def close(self) -> None:
         self.file.close()

@@ -1,19 +1,21 @@
 """Whole-area questions (`gaps`, `stats`) as set-wise SQL: each gap kind is one statement that
 returns only the gaps; containment paths are walked over the units of the scope, read once.
 
-The rules are SPEC §4.2, the same as the Neo4j backend's `cypher/gaps.cypher`; the vocabulary
-(roles, colours, kinds) comes from engine.model as parameters, never typed into a statement.
+The rules are SPEC §4.2 and §4.5, the same as the Neo4j backend's `cypher/gaps.cypher`; the
+vocabulary (roles, colours, kinds) comes from engine.model as parameters, never typed into a
+statement.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine import semantics
+from engine import semantics, sweeps
 from engine.backends.memory.places import Places
 from engine.backends.memory.store import BODY_LABEL, StoreFile, id_list
 from engine.errors import NotFound
@@ -70,6 +72,49 @@ WHERE $households AND h.color IN (SELECT value FROM json_each(:high_risk)) AND N
   SELECT 1 FROM assignments a JOIN people p ON p.id = a.person_id
   WHERE a.target_id = h.id AND {ACTIVE} AND p.kind IN (SELECT value FROM json_each(:responsible))
 )""",
+}
+# Each unit under a finished sweep, with the latest finished sweep over it (latest `ends`, then
+# the highest id: `ends` is ISO text of one length, so the two compare as one text) and the
+# first and last day of its window (a finished sweep's window ends with it).
+LATEST_SWEEPS = """
+finished AS MATERIALIZED (SELECT id, scope_id, starts, ends FROM sweeps WHERE ends < :as_of),
+reach(unit, sweep, first, last, rank) AS (
+  SELECT f.scope_id, f.id, f.starts, f.ends, f.ends || ' ' || f.id FROM finished f
+  UNION SELECT u.id, r.sweep, r.first, r.last, r.rank
+  FROM reach r JOIN units u ON u.parent_id = r.unit
+),
+unit_sweeps AS MATERIALIZED (
+  SELECT unit, sweep, first, last, MAX(rank) FROM reach GROUP BY unit
+)"""
+# Each monitored household with the first day a visit must fall on (its strictest group's).
+DUE = """
+cutoffs(grp, due) AS (SELECT key, value FROM json_each(:cutoffs)),
+monitored AS MATERIALIZED (
+  SELECT h.id, h.unit_id, MAX(c.due) AS due FROM households h, json_each(h.groups) g
+  JOIN cutoffs c ON c.grp = g.value
+  WHERE h.groups IS NOT NULL AND $households GROUP BY h.id
+)"""
+# The visit gaps: (statement, its common table expression); each row a household, its unit and
+# the sweep that missed it. Whether a visit counts is kept with it (see writes.recount).
+VISIT_GAPS = {
+    "unvisited_household": (
+        """
+SELECT h.id, h.unit_id, s.sweep FROM unit_sweeps s JOIN households h ON h.unit_id = s.unit
+WHERE $households AND NOT EXISTS (
+  SELECT 1 FROM visits v
+  WHERE v.household_id = h.id AND v.visited_at BETWEEN s.first AND s.last AND v.counts
+)""",
+        LATEST_SWEEPS,
+    ),
+    "overdue_visit": (
+        """
+SELECT m.id, m.unit_id, NULL FROM monitored m
+WHERE NOT EXISTS (
+  SELECT 1 FROM visits v
+  WHERE v.household_id = m.id AND v.visited_at BETWEEN m.due AND :as_of AND v.counts
+)""",
+        DUE,
+    ),
 }
 # Households whose unit is gone: no unit of a scope holds them, so they are found alone.
 ORPHAN_HOUSEHOLDS = """
@@ -184,6 +229,7 @@ class MemoryAreas:
         kind: str | None,
         member_limit: int,
         color: str | None = None,
+        visit_days: Mapping[str, int] | None = None,
     ) -> GapsResult:
         semantics.check_gap_kind(kind)
         check_color(color)
@@ -201,6 +247,14 @@ class MemoryAreas:
             "roles": id_list({REQUIRED_ROLE[label] for label in UNIT_GAPS}),
             "kind": kind,
             "above": id_list(area.above),
+            "cutoffs": json.dumps(
+                {
+                    group: day.isoformat()
+                    for group, day in sweeps.visit_cutoffs(
+                        sweeps.visit_days(None) if visit_days is None else visit_days, as_of
+                    ).items()
+                }
+            ),
         }
         found = [
             (gap, area.township(gap.path))
@@ -229,6 +283,13 @@ class MemoryAreas:
                 for household, unit in db.execute(statement(scoped, query, *ctes), params):
                     path = area.path(household, unit)
                     yield Gap.of(kind=gap_kind, id=household, level="Household", path=path)
+        for gap_kind, (query, cte) in VISIT_GAPS.items():
+            if wanted(gap_kind):
+                for household, unit, sweep in db.execute(statement(scoped, query, cte), params):
+                    path = area.path(household, unit)
+                    yield Gap.of(
+                        kind=gap_kind, id=household, level="Household", path=path, sweep=sweep
+                    )
         if wanted("orphan_unit"):
             for (household,) in db.execute(ORPHAN_HOUSEHOLDS, params):
                 if params["color"] in (None, self.color_of(db, household)):
@@ -275,9 +336,10 @@ ALL_NODES = (
     "SELECT 'Person', COUNT(*) FROM people",
     f"SELECT {BODY_LABEL}, COUNT(*) FROM bodies GROUP BY kind",
     "SELECT 'Issue', COUNT(*) FROM issues",
+    "SELECT 'Sweep', COUNT(*) FROM sweeps",
 )
-# A scope's units and households, their residents, bodies and issues, and the people actively
-# assigned to them.
+# A scope's units and households, their residents, bodies and issues, the people actively
+# assigned to them, and the sweeps over its units.
 SCOPE_NODES = (
     "SELECT label, COUNT(*) FROM units WHERE id IN scope GROUP BY label",
     "SELECT 'Household', COUNT(*) FROM households WHERE id IN places",
@@ -286,6 +348,7 @@ SCOPE_NODES = (
     f"WHERE a.target_id IN places AND {ACTIVE}",
     f"SELECT {BODY_LABEL}, COUNT(*) FROM bodies WHERE unit_id IN places GROUP BY kind",
     "SELECT 'Issue', COUNT(*) FROM issues WHERE target_id IN places",
+    "SELECT 'Sweep', COUNT(*) FROM sweeps WHERE scope_id IN scope",
 )
 ROLES_HELD = f"""
 SELECT a.role, COUNT(*) FROM assignments a WHERE $assignments AND {ACTIVE} GROUP BY a.role

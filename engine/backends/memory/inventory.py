@@ -1,5 +1,6 @@
 """What the store holds, as an import that retires needs to know it (engine/snapshot.py): the
-ids of a kind, the terms of assignments, what hangs under a place, who is referred to."""
+ids of a kind, the terms of assignments, what hangs under a place, who is referred to (a visit
+hangs under its household and names its visitor; a sweep points at its scope)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ IDS = {
         "SELECT id FROM assignments WHERE target_id IN places",
     ),
     "people": ("SELECT id FROM people", None),
+    "visits": ("SELECT id FROM visits", "SELECT id FROM visits WHERE household_id IN places"),
+    "sweeps": ("SELECT id FROM sweeps", "SELECT id FROM sweeps WHERE scope_id IN below"),
 }
 IN_LIST = "IN (SELECT value FROM json_each(:ids))"
 DEPENDENTS = f"""
@@ -44,14 +47,19 @@ UNION ALL SELECT household_id, 'residents', id FROM residents WHERE household_id
 UNION ALL SELECT unit_id, 'bodies', id FROM bodies WHERE unit_id {IN_LIST}
 UNION ALL SELECT target_id, 'issues', id FROM issues WHERE target_id {IN_LIST}
 UNION ALL SELECT target_id, 'assignments', id FROM assignments WHERE target_id {IN_LIST}
+UNION ALL SELECT household_id, 'visits', id FROM visits WHERE household_id {IN_LIST}
+UNION ALL SELECT scope_id, 'sweeps', id FROM sweeps WHERE scope_id {IN_LIST}
 """
-# (:going lists the assignments and bodies the same import removes: they refer to no one after.)
+# (:going lists what the same import removes, assignments, bodies, visits: they refer to no one
+# after.)
 REFERRED = f"""
 SELECT person_id FROM assignments
 WHERE person_id {IN_LIST} AND id NOT IN (SELECT value FROM json_each(:going))
 UNION SELECT holder_id FROM bodies
 WHERE holder_id {IN_LIST} AND id NOT IN (SELECT value FROM json_each(:going))
 UNION SELECT reported_by FROM issues WHERE reported_by {IN_LIST}
+UNION SELECT person_id FROM visits
+WHERE person_id {IN_LIST} AND id NOT IN (SELECT value FROM json_each(:going))
 """
 
 

@@ -42,6 +42,7 @@ LABEL_OF = {
     "people": "'Person'",
     "bodies": BODY_LABEL,
     "issues": "'Issue'",
+    "sweeps": "'Sweep'",
 }
 # Records by name (a household by its address), at most :limit of each kind, the exact names
 # first; `\` escapes LIKE's marks in the text.

@@ -30,9 +30,9 @@ from engine.model import (
 
 STORED_KINDS = RECORD_KINDS + HISTORY_KINDS
 # Version 1 stores had the tables without the indexes the point questions read by, version 2
-# no history of changes, version 3 no order of colour marks; what they lack is added when such
-# a store is first opened.
-SCHEMA_VERSION = 4
+# no history of changes, version 3 no order of colour marks, version 4 no visits, sweeps or
+# monitored groups; what they lack is added when such a store is first opened.
+SCHEMA_VERSION = 5
 INDEXES = {
     "units_by_parent": "units (parent_id)",
     "households_by_unit": "households (unit_id)",
@@ -45,6 +45,12 @@ INDEXES = {
     "issue_events_of": "issue_events (issue_id, seq)",
     "color_changes_in_order": "color_changes (household_id, seq)",
     "changes_of": "changes (record)",
+    # Whether a household was visited in a window is read from this index alone.
+    "visits_by_household": "visits (household_id, visited_at, counts)",
+    "visits_by_person": "visits (person_id, household_id)",
+    "sweeps_by_scope": "sweeps (scope_id)",
+    # Few households are monitored: overdue visits are looked for among those alone.
+    "monitored_households": "households (id) WHERE groups IS NOT NULL",
 }
 # The history of changes is append-only: the store itself refuses to rewrite or delete it.
 APPEND_ONLY = {
@@ -52,9 +58,20 @@ APPEND_ONLY = {
     "SELECT RAISE(ABORT, 'the history of changes is append-only'); END"
     for verb in ("UPDATE", "DELETE")
 }
-DATE_FIELDS = {"since", "until", "reported_at", "due_at", "resolved_at"}
+DATE_FIELDS = {
+    "since",
+    "until",
+    "reported_at",
+    "due_at",
+    "resolved_at",
+    "visited_at",
+    "starts",
+    "ends",
+}
 DATETIME_FIELDS = {"at"}
 BOOL_FIELDS = {"party_member", "satisfied"}
+# Codes kept as a JSON list (a household's monitored groups), NULL when there are none.
+LIST_FIELDS = {"groups"}
 # A body's label, from its kind (the labels are engine.model's, never input).
 BODY_LABEL = (
     "CASE kind "
@@ -80,6 +97,11 @@ def number_colour_marks(db: sqlite3.Connection) -> None:
 
 def columns_of(kind: str) -> list[str]:
     return [f.name for f in fields(RECORD_TYPES[kind])]
+
+
+# What the store derives and keeps beside a kind's own columns: whether a visit counts for its
+# household (SPEC §4.5), kept true by every write that could change it (see writes.recount).
+DERIVED = {"visits": ["counts"]}
 
 
 COLUMNS = {kind: columns_of(kind) for kind in STORED_KINDS}
@@ -129,7 +151,7 @@ class StoreFile:
 
     def prepare(self) -> None:
         """Create the tables of a new store, or what an older one lacks (the indexes, the history
-        of changes and its append-only triggers)."""
+        of changes and its append-only triggers, the visits, sweeps and monitored groups)."""
         db = self.connection()
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -137,7 +159,7 @@ class StoreFile:
             raise self.not_a_store(exc) from exc
         if version == SCHEMA_VERSION:
             return
-        if version not in (0, 1, 2, 3):
+        if version not in range(SCHEMA_VERSION):
             raise GridchainError(
                 say(
                     f"{self.path} 的数据库版本是 {version}，应为 {SCHEMA_VERSION}",
@@ -147,10 +169,12 @@ class StoreFile:
         with self.writing():
             for kind in STORED_KINDS:
                 # Names come from the fixed record types above, never from input.
-                cols = ", ".join(COLUMNS[kind])
+                cols = ", ".join(COLUMNS[kind] + DERIVED.get(kind, []))
                 db.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({cols}, PRIMARY KEY (id))")
             if 0 < version < 4:
                 number_colour_marks(db)
+            if 0 < version < 5:
+                db.execute("ALTER TABLE households ADD COLUMN groups")
             for name, target in INDEXES.items():
                 db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
             for name, trigger in APPEND_ONLY.items():
@@ -248,7 +272,7 @@ def encode_row(cols: list[str], record: Record) -> tuple[Any, ...]:
 def encode_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, dict):
+    if isinstance(value, dict | tuple):
         return json.dumps(value, ensure_ascii=False) if value else None
     return value
 
@@ -264,6 +288,8 @@ def decode(kind: str, row: tuple[Any, ...] | sqlite3.Row) -> Any:
         values[col] = dt.datetime.fromisoformat(values[col])
     if "extra" in values:
         values["extra"] = json.loads(values["extra"]) if values["extra"] else {}
+    for col in LIST_FIELDS.intersection(cols):
+        values[col] = tuple(json.loads(values[col])) if values[col] else ()
     for col in BOOL_FIELDS.intersection(cols):
         if values[col] is not None:
             values[col] = bool(values[col])

@@ -45,6 +45,8 @@ class MemoryWrites:
             changes = find_changes(data, lambda kind, ids: stored_rows(db, kind, ids), as_row)
             if dry_run:
                 return changes.report(retirement, dry_run=True)
+            moved = assignments_moved(changes, retirement)
+            visitors = holders(db, moved)  # before the writes: who held what is rewritten
             written = [(kind, records_to_write(data, kind, changes)) for kind in STORED_KINDS]
             written = [
                 (kind, numbered(db, records) if kind == "color_changes" else records)
@@ -61,6 +63,12 @@ class MemoryWrites:
                     progress(done, total)
             if retirement is not None:
                 write_retirement(db, retirement)
+            recount(
+                db,
+                visits=changes.added["visits"] | changes.changed["visits"],
+                people=visitors | holders(db, moved),
+                households=households_moved(db, changes),
+            )
         return changes.report(retirement)
 
     def record_transition(
@@ -122,6 +130,62 @@ def write_retirement(db: sqlite3.Connection, retirement: Retirement) -> None:
                 f"DELETE FROM {kind} WHERE id IN (SELECT value FROM json_each(?))",
                 (id_list(ids),),
             )
+
+
+# Whether a visit counts (SPEC §4.5): on the day of the visit, its visitor held an assignment to
+# the household, to its unit (a grid or a building) or to the grid above its building.
+COUNTS = """
+EXISTS (
+  SELECT 1 FROM households h
+  LEFT JOIN units b ON b.id = h.unit_id AND b.label = 'Building'
+  JOIN assignments a ON a.person_id = visits.person_id
+    AND a.target_id IN (h.id, h.unit_id, b.parent_id)
+  WHERE h.id = visits.household_id
+    AND (a.since IS NULL OR a.since <= visits.visited_at)
+    AND (a.until IS NULL OR visits.visited_at <= a.until)
+)"""
+IN_LIST = "IN (SELECT value FROM json_each(?))"
+RECOUNT = f"""
+UPDATE visits SET counts = {COUNTS}
+WHERE id {IN_LIST} OR person_id {IN_LIST} OR household_id {IN_LIST}
+"""
+
+
+def recount(
+    db: sqlite3.Connection, visits: set[str], people: set[str], households: set[str]
+) -> None:
+    """Decide again whether each visit a write may have changed counts: those written, those
+    of people whose assignments were written or retired, those to households written or in
+    units written (a household or a building moved elsewhere)."""
+    if visits or people or households:
+        db.execute(RECOUNT, (id_list(visits), id_list(people), id_list(households)))
+
+
+def assignments_moved(changes: Changes, retirement: Retirement | None) -> set[str]:
+    moved = changes.added["assignments"] | changes.changed["assignments"]
+    if retirement is not None:
+        moved |= set(retirement.ended) | retirement.removed_ids("assignments")
+    return moved
+
+
+def holders(db: sqlite3.Connection, assignments: set[str]) -> set[str]:
+    """The people the stored assignments of `assignments` name."""
+    if not assignments:
+        return set()
+    rows = db.execute(
+        f"SELECT DISTINCT person_id FROM assignments WHERE id {IN_LIST}", (id_list(assignments),)
+    )
+    return {row[0] for row in rows}
+
+
+def households_moved(db: sqlite3.Connection, changes: Changes) -> set[str]:
+    """The households written, and those of the units written."""
+    households = changes.added["households"] | changes.changed["households"]
+    units = changes.added["units"] | changes.changed["units"]
+    if units:
+        rows = db.execute(f"SELECT id FROM households WHERE unit_id {IN_LIST}", (id_list(units),))
+        households |= {row[0] for row in rows}
+    return households
 
 
 def stored_rows(db: sqlite3.Connection, kind: str, ids: list[str]) -> dict[str, tuple[Any, ...]]:

@@ -1,0 +1,150 @@
+"""Work done against work assigned (SPEC §4.5): sweeps, a household's visits, and how many
+households of each unit (or person) a window's counting visits reached, as set-wise SQL.
+
+Whether a visit counts is kept with it by every write (see writes.recount), so each question
+here reads it from the index `visits_by_household` alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from engine.backends.memory.store import StoreFile, decode, id_list, select
+from engine.errors import NotFound
+from engine.model import REQUIRED_ROLE, PersonName, PersonRef, Sweep, VisitView
+from engine.sweeps import UnitCoverage
+
+ACTIVE = "(a.since IS NULL OR a.since <= :as_of) AND (a.until IS NULL OR :as_of <= a.until)"
+# A counting visit to household h.id within :first … :last (never, when the window is NULL).
+VISITED = """EXISTS (
+  SELECT 1 FROM visits v
+  WHERE v.household_id = h.id AND v.visited_at BETWEEN :first AND :last AND v.counts
+)"""
+HOUSEHOLD_VISITS = """
+SELECT v.id, v.household_id, v.person_id, COALESCE(p.name, v.person_id), v.visited_at, v.kind,
+       v.note, v.counts
+FROM visits v LEFT JOIN people p ON p.id = v.person_id
+WHERE v.household_id = ? ORDER BY v.visited_at DESC, v.id DESC
+"""
+# The units under :scope (itself included), each with the unit of :label at or above it inside
+# the scope (NULL above the first one of that label).
+TAGGED = """
+WITH RECURSIVE tagged(id, label, unit) AS (
+  SELECT u.id, u.label, CASE WHEN u.label = :label THEN u.id END FROM units u WHERE u.id = :scope
+  UNION SELECT u.id, u.label, COALESCE(t.unit, CASE WHEN u.label = :label THEN u.id END)
+  FROM tagged t JOIN units u ON u.parent_id = t.id
+)"""
+UNITS_OF_LABEL = TAGGED + "SELECT id FROM tagged WHERE label = :label ORDER BY id"
+UNIT_COUNTS = (
+    TAGGED
+    + f"""
+SELECT t.unit, COUNT(*), SUM({VISITED})
+FROM tagged t JOIN households h ON h.unit_id = t.id
+WHERE t.unit IS NOT NULL GROUP BY t.unit
+"""
+)
+# Each person's active assignments over households of :scope, and the households they hold: a
+# household assigned itself, the households of an assigned unit, and those of the buildings of
+# an assigned grid (the places a visit of theirs counts for).
+PERSON_COUNTS = f"""
+WITH RECURSIVE scope(id) AS (
+  SELECT :scope UNION SELECT u.id FROM units u JOIN scope s ON u.parent_id = s.id
+),
+held(person, household) AS (
+  SELECT a.person_id, h.id FROM assignments a JOIN households h ON h.id = a.target_id
+  WHERE {ACTIVE} AND h.unit_id IN scope
+  UNION SELECT a.person_id, h.id FROM assignments a JOIN households h ON h.unit_id = a.target_id
+  WHERE {ACTIVE} AND a.target_id IN scope
+  UNION SELECT a.person_id, h.id FROM assignments a
+  JOIN units b ON b.parent_id = a.target_id AND b.label = 'Building'
+  JOIN households h ON h.unit_id = b.id
+  WHERE {ACTIVE} AND b.id IN scope
+)
+SELECT person, COUNT(*), SUM(EXISTS (
+  SELECT 1 FROM visits v
+  WHERE v.person_id = held.person AND v.household_id = held.household
+    AND v.visited_at BETWEEN :first AND :last AND v.counts
+))
+FROM held GROUP BY person ORDER BY person
+"""
+# The role each unit level must have held (SPEC §4.2); labels and roles are engine.model's.
+REQUIRED = (
+    "CASE u.label "
+    + " ".join(f"WHEN '{label}' THEN '{role}'" for label, role in REQUIRED_ROLE.items())
+    + " END"
+)
+REQUIRED_HOLDERS = f"""
+SELECT u.id, a.person_id, p.name, a.role
+FROM units u JOIN assignments a ON a.target_id = u.id JOIN people p ON p.id = a.person_id
+WHERE u.id IN (SELECT value FROM json_each(:units)) AND a.role = {REQUIRED} AND {ACTIVE}
+ORDER BY u.id, a.person_id
+"""
+
+
+def window_params(days: tuple[dt.date, dt.date] | None) -> dict[str, str | None]:
+    if days is None:
+        return {"first": None, "last": None}
+    return {"first": days[0].isoformat(), "last": days[1].isoformat()}
+
+
+class MemoryVisits:
+    def __init__(self, file: StoreFile) -> None:
+        self.file = file
+
+    def sweep(self, sweep: str) -> Sweep:
+        row = self.file.reader().execute(f"{select('sweeps')} WHERE id = ?", (sweep,)).fetchone()
+        if row is None:
+            raise NotFound(sweep, "record")
+        found: Sweep = decode("sweeps", row)
+        return found
+
+    def sweeps(self) -> list[Sweep]:
+        rows = self.file.reader().execute(f"{select('sweeps')} ORDER BY id")
+        return [decode("sweeps", row) for row in rows]
+
+    def household_visits(self, household: str) -> list[VisitView]:
+        db = self.file.reader()
+        if db.execute("SELECT 1 FROM households WHERE id = ?", (household,)).fetchone() is None:
+            raise NotFound(household, "household")
+        return [
+            VisitView.of(
+                id=visit,
+                household=place,
+                person=PersonName.of(id=person, name=name),
+                visited_at=dt.date.fromisoformat(day),
+                kind=kind,
+                note=note,
+                counts=bool(counts),
+            )
+            for visit, place, person, name, day, kind, note, counts in db.execute(
+                HOUSEHOLD_VISITS, (household,)
+            )
+        ]
+
+    def unit_coverage(
+        self, scope: str, label: str, days: tuple[dt.date, dt.date] | None
+    ) -> list[UnitCoverage]:
+        db = self.file.reader()
+        params = {"scope": scope, "label": label, **window_params(days)}
+        counts = {
+            unit: (households, visited)
+            for unit, households, visited in db.execute(UNIT_COUNTS, params)
+        }
+        return [
+            UnitCoverage(unit, *counts.get(unit, (0, 0)))
+            for (unit,) in db.execute(UNITS_OF_LABEL, params)
+        ]
+
+    def person_coverage(
+        self, scope: str, days: tuple[dt.date, dt.date] | None, as_of: dt.date
+    ) -> list[UnitCoverage]:
+        params = {"scope": scope, "as_of": as_of.isoformat(), **window_params(days)}
+        rows = self.file.reader().execute(PERSON_COUNTS, params)
+        return [UnitCoverage(person, households, visited) for person, households, visited in rows]
+
+    def required_holders(self, units: set[str], as_of: dt.date) -> dict[str, PersonRef]:
+        params = {"units": id_list(units), "as_of": as_of.isoformat()}
+        holders: dict[str, PersonRef] = {}
+        for unit, person, name, role in self.file.reader().execute(REQUIRED_HOLDERS, params):
+            holders.setdefault(unit, PersonRef.of(id=person, name=name, role=role))
+        return holders
