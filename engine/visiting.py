@@ -135,9 +135,10 @@ def why_not_counted(backend: Backend, visit: VisitView) -> str:
     held no assignment over the household, its building or its grid (and what they did hold)."""
     path = [ref for ref in backend.path_of(visit.household) if ref.level in COUNTING_LEVELS]
     names = backend.names({ref.id for ref in path})
-    places_zh = "、".join(
-        f"{label_name(ref.level, 'zh')} {names.get(ref.id, ref.id)}（{ref.id}）" for ref in path
-    )
+    parts = [
+        f"{label_name(ref.level, 'zh')}{names.get(ref.id, ref.id)}（{ref.id}）" for ref in path
+    ]
+    places_zh = parts[0] + ("及其" + "、".join(parts[1:]) if len(parts) > 1 else "")
     places_en = ", ".join(f"{ref.level.lower()} {ref.id}" for ref in path)
     try:
         held = backend.person(visit.person.id, visit.visited_at).responsibilities
@@ -147,8 +148,8 @@ def why_not_counted(backend: Backend, visit: VisitView) -> str:
     holding_zh = "、".join(f"{held_names.get(r.target, r.target)}（{r.target}）" for r in held)
     holding_en = ", ".join(r.target for r in held)
     return say(
-        f"这次走访不计入覆盖率：{visit.person.name}（{visit.person.id}）在 {visit.visited_at} "
-        f"没有包抓{places_zh}中的任何一处"
+        f"这次走访不计入覆盖率：{visit.person.name}（{visit.person.id}）{visit.visited_at} "
+        f"在{places_zh}都没有包抓"
         + (f"；当天包抓的是{holding_zh}" if held else "；当天没有任何有效包抓"),
         f"this visit counts for nothing: on {visit.visited_at} {visit.person.name} "
         f"({visit.person.id}) held no assignment over {places_en}"
