@@ -5,6 +5,7 @@ One backend per process, opened by the caller (`gridchain serve`) and shared by 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.metadata import version
 from typing import Any
 
@@ -31,6 +32,7 @@ from api.routes import (
     search,
     session,
     views,
+    visits,
 )
 from api.services import Services
 from api.sessions import FailedLogins, Sessions, SessionSettings
@@ -60,6 +62,7 @@ def create_app(
     keys: KeyRing,
     session_settings: SessionSettings | None = None,
     limits: Limits | None = None,
+    visit_days: Mapping[str, int] | None = None,
 ) -> FastAPI:
     app = GridchainAPI(
         title="gridchain",
@@ -69,7 +72,7 @@ def create_app(
         redoc_url=None,
     )
     app.mount(docs.ASSETS, docs.assets(), name="docs-assets")
-    app.state.services = Services(backend)
+    app.state.services = Services(backend, visit_days=visit_days)
     app.state.keys = keys
     app.state.sessions = Sessions(session_settings or SessionSettings())
     app.state.failed_logins = FailedLogins()
@@ -100,6 +103,7 @@ def create_app(
         assignments,
         issues,
         colors,
+        visits,
         datasets,
         session,
         language,

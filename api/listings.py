@@ -8,23 +8,38 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from urllib.parse import quote
 
 from api.pages import Links, Listing, coverage_path, node_path
 from engine import tables
 from engine.issues import DONE_STATUSES
 from engine.lang import say
 from engine.model import (
+    SCORECARD_BY,
     UNIT_LABELS,
     CoversResult,
     FindResult,
     GapsResult,
     IssuesResult,
     IssueView,
+    ScorecardResult,
+    VisitView,
 )
 from engine.sheets import Sheet
+from engine.sweeps import level_label
+from engine.visiting import SweepsResult
+from engine.vocabulary import label_name
 
 Names = Mapping[str, str]
 SOON_DAYS = 3  # an issue due within this many days is marked amber
+SCORECARD = "/view/scorecard"
+# The gaps of visits (SPEC §4.5): each opens the household's visits too.
+VISIT_GAPS = ("overdue_visit", "unvisited_household")
+SWEEP_COLUMN = 5  # of tables.gaps_sheet: kind, id, what, name, where, sweep
+
+
+def visits_path(household: str) -> str:
+    return f"/view/households/{quote(household, safe='')}/visits"
 
 
 def views_of(node: str, links: Links) -> str:
@@ -44,16 +59,24 @@ def gaps_listing(result: GapsResult, names: Names, links: Links, kind: str | Non
     """One page of gaps (`result` holds just them), each with its chain and trace; a grid
     member's overload is a person's, who has no chain: their coverage instead."""
     views = []
-    for gap in result.gaps:
+    hrefs = {}
+    for r, gap in enumerate(result.gaps):
         if gap.level == "Person":
             href = links.to(coverage_path(gap.id))
             views.append(f'<a href="{href}">{say("包抓范围", "coverage")}</a>')
-        else:
-            views.append(views_of(gap.id, links))
+            continue
+        shown = views_of(gap.id, links)
+        if gap.kind in VISIT_GAPS:
+            visits = links.to(visits_path(gap.id))
+            shown += f' <a href="{visits}">{say("走访记录", "visits")}</a>'
+        if gap.sweep is not None:  # the sweep that missed it: its scorecard
+            hrefs[r, SWEEP_COLUMN] = links.to(SCORECARD, sweep=gap.sweep)
+        views.append(shown)
     return Listing(
         tables.gaps_sheet(result, names),
         "/view/gaps",
         {"scope": result.scope, "kind": kind},
+        hrefs,
         views=views,
     )
 
@@ -189,3 +212,58 @@ def covers_listing(result: CoversResult, names: Names, links: Links) -> Listing:
             hrefs[r, 4] = links.to("/view/gaps", scope=held.unit)
     person = coverage_path(result.person.id)
     return Listing(sheet, person, {}, hrefs)
+
+
+# ---- work done: sweeps and scorecards ---------------------------------------------------------
+
+
+def sweeps_listing(result: SweepsResult, links: Links) -> Listing:
+    """The sweeps the caller may read: each opens its scorecard by grid, village or township."""
+    sheet = tables.sweeps_sheet(result)
+    hrefs = {}
+    views = []
+    for r, sweep in enumerate(result.sweeps):
+        hrefs[r, 0] = hrefs[r, 1] = links.to(SCORECARD, sweep=sweep.id)
+        by_level = [
+            f'<a href="{links.to(SCORECARD, sweep=sweep.id, by=by)}">{name}</a>'
+            for by, name in scorecard_choices(sweep.scope_level)
+        ]
+        views.append(" ".join(by_level))
+    return Listing(sheet, "/view/sweeps", {}, hrefs, views=views)
+
+
+def scorecard_choices(scope_level: str) -> list[tuple[str, str]]:
+    """Each ranking a sweep over a unit of `scope_level` has, by its code and its name: the
+    levels at or below its scope, and people."""
+    below = UNIT_LABELS[UNIT_LABELS.index(scope_level) :] if scope_level in UNIT_LABELS else ()
+    return [
+        (by, say("按", "by ") + label_name(label))
+        for by in SCORECARD_BY
+        if (label := level_label(by)) in below or label == "Person"
+    ]
+
+
+def scorecard_listing(result: ScorecardResult, names: Names, links: Links) -> Listing:
+    """A sweep's coverage, the least covered first: a unit opens its chain, a person (the
+    accountable one, or the one ranked) what they cover."""
+    sheet = tables.scorecard_sheet(result, names)
+    hrefs = {}
+    for r, row in enumerate(result.rows):
+        if result.by == "person":
+            hrefs[r, 0] = links.to(coverage_path(row.unit))
+            continue
+        hrefs[r, 0] = links.to(node_path("who", row.unit))
+        if row.accountable is not None:
+            hrefs[r, ACCOUNTABLE_COLUMN] = links.to(coverage_path(row.accountable.id))
+    params = {"sweep": result.sweep.id, "by": result.by}
+    return Listing(sheet, SCORECARD, params, hrefs)
+
+
+ACCOUNTABLE_COLUMN = 4  # of tables.scorecard_sheet: unit, households, visited, coverage, who
+
+
+def visits_listing(household: str, visits: list[VisitView], names: Names, links: Links) -> Listing:
+    """A household's visits, newest first; each visitor opens what they cover."""
+    sheet = tables.visits_sheet(household, visits, names)
+    hrefs = {(r, 3): links.to(coverage_path(visit.person.id)) for r, visit in enumerate(visits)}
+    return Listing(sheet, visits_path(household), {}, hrefs)

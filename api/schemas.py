@@ -62,6 +62,7 @@ DEFAULT_PAGE = 100
 Role = Literal[
     "commander", "deputy_commander", "grid_head", "grid_member", "liaison", "four_to_one"
 ]
+VisitKind = Literal["visit", "patrol", "service"]
 
 
 class Page(BaseModel):
@@ -146,6 +147,43 @@ class FeedbackIn(BaseModel):
 
     satisfied: bool
     note: Note | None = None
+
+
+class VisitIn(BaseModel):
+    """A visit to a household (走访、巡查、服务), recorded where it happened."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    household: Id = Field(
+        validation_alias=AliasChoices("household", "household_id"),
+        description="The household visited (`household_id` is accepted too).",
+    )
+    person: Id | None = Field(
+        None,
+        validation_alias=AliasChoices("person", "person_id"),
+        description="Who visited (a person id); a grid member visits as itself.",
+    )
+    visited_at: IsoDate | None = Field(None, description="Default today; never a day to come.")
+    kind: VisitKind = "visit"
+    note: Note | None = None
+
+
+Name = Annotated[str, Field(min_length=1, max_length=fields.MAX_NAME), obeying(fields.name_problem)]
+
+
+class SweepIn(BaseModel):
+    """A sweep (摸排): a named round of door-to-door visits over a unit, both days included."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Id | None = Field(None, description="Default: a new id.")
+    name: Name
+    scope: Id = Field(
+        validation_alias=AliasChoices("scope", "scope_id"),
+        description="The unit whose households it visits (`scope_id` is accepted too).",
+    )
+    starts: IsoDate
+    ends: IsoDate = Field(description="Its last day; not before `starts`.")
 
 
 Color = Literal["green", "blue", "yellow", "orange", "red"]

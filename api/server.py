@@ -105,7 +105,7 @@ def timed_heads(header_seconds: float) -> type[H11Protocol]:
 
 def run(backend: Backend, keys: KeyRing, host: str, port: int, settings: Settings) -> None:
     limits = settings.limits
-    app = create_app(backend, keys, settings.sessions, limits)
+    app = create_app(backend, keys, settings.sessions, limits, settings.visit_days)
     uvicorn.run(
         app,
         host=host,

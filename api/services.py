@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -15,7 +15,7 @@ from fastapi import Depends, Query, Request
 
 from api.problems import refused_fields
 from api.schemas import MAX_PAGE, IsoDate
-from engine import coverage, loop
+from engine import coverage, loop, sweeps
 from engine.backends.base import Backend
 from engine.errors import ImportRefused
 from engine.intake import take_in
@@ -28,6 +28,7 @@ from engine.model import (
     GapsResult,
     ImportReport,
     IssuesResult,
+    ScorecardResult,
     StatsResult,
 )
 from engine.semantics import IssueFilter
@@ -44,6 +45,8 @@ def area_question_slots() -> threading.BoundedSemaphore:
 class Services:
     backend: Backend
     area_questions: threading.BoundedSemaphore = field(default_factory=area_question_slots)
+    # Each monitored group's visit interval (GRIDCHAIN_VISIT_DAYS); None: the default for all.
+    visit_days: Mapping[str, int] | None = None
 
     def gaps(
         self,
@@ -54,11 +57,15 @@ class Services:
         color: str | None = None,
     ) -> GapsResult:
         with self.area_questions:
-            return self.backend.gaps(as_of, scope, kind, member_limit, color)
+            return self.backend.gaps(as_of, scope, kind, member_limit, color, self.visit_days)
 
     def stats(self, as_of: dt.date, scope: str | None) -> StatsResult:
         with self.area_questions:
             return self.backend.stats(as_of, scope)
+
+    def scorecard(self, sweep: str, by: str, as_of: dt.date) -> ScorecardResult:
+        with self.area_questions:
+            return sweeps.scorecard(self.backend, sweep, by, as_of)
 
     def covers(self, person: str, as_of: dt.date) -> CoversResult:
         with self.area_questions:  # the gaps of each place a person holds

@@ -30,6 +30,7 @@ from engine.lang import LANGS, Lang, choose, is_lang, say
 from engine.lang import from_env as from_lang_env
 from engine.model import (
     DEFAULT_MEMBER_LIMIT,
+    SCORECARD_BY,
     GapsResult,
     ImportReport,
     IssuesResult,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from engine.ledger import Table
     from engine.sheets import Sheet
     from engine.snapshot import ImportMode
+    from engine.visiting import RecordedVisit
 
 MAX_GAP_ROWS = 200  # a terminal shows the first gaps; --format or --json gives them all
 SHEET_FORMATS = ("csv", "xlsx")  # engine.sheets.FORMATS, without importing csv and io for it
@@ -281,9 +283,89 @@ def gaps(args: argparse.Namespace) -> None:
     """Every coverage gap in a scope."""
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
+        days = configured_visit_days()
         scope = resolve(backend, args.scope) if args.scope else None
-        result = backend.gaps(day, scope, args.kind, args.limit_households, args.color)
+        result = backend.gaps(day, scope, args.kind, args.limit_households, args.color, days)
         emit(args, result, lambda whole: gap_sheets(backend, result, whole))
+
+
+def configured_visit_days() -> dict[str, int]:
+    """Each monitored group's visit interval, from GRIDCHAIN_VISIT_DAYS (a bad one: exit 2)."""
+    from engine.sweeps import VISIT_DAYS_SETTING, visit_days
+
+    return visit_days(os.environ.get(VISIT_DAYS_SETTING))
+
+
+def visit(args: argparse.Namespace) -> None:
+    """Record a visit to a household (走访、巡查、服务) and say whether it counts: only a visit
+    by someone assigned to the household, its building or its grid on that day does."""
+    from engine.visiting import record_visit
+
+    day = parse_day(args.on, "--on") if args.on else None
+    refuse_bad_note(args.note)
+    with backend_session(args) as backend:
+        try:
+            result = record_visit(backend, args.household, args.by, day, args.kind, args.note)
+        except ImportRefused as exc:
+            fail(options_refused(exc, VISIT_OPTIONS), EXIT_BAD_INPUT)
+        names = backend.names({result.household})
+        emit(args, result, lambda whole: [visit_sheet(result, names)])
+
+
+# The option (or argument) that gave each column of a visit's row.
+VISIT_OPTIONS = {
+    "household_id": "HOUSEHOLD",
+    "person_id": "--by",
+    "visited_at": "--on",
+    "kind": "--kind",
+    "note": "--note",
+}
+
+
+def options_refused(exc: ImportRefused, options: dict[str, str]) -> str:
+    """A row written from options and refused, as what was wrong with each option: the person
+    typed options, not a ledger's line."""
+    return say("未记录：", "not recorded: ") + "; ".join(
+        f"{options.get(p.column, p.column)}: {p.message}" for p in exc.problems
+    )
+
+
+def visit_sheet(result: RecordedVisit, names: dict[str, str]) -> Sheet:
+    sheet = tables.visits_sheet(result.household, [result], names)
+    sheet.notes.append(result.verdict)
+    return sheet
+
+
+def refuse_bad_note(note: str | None) -> None:
+    from engine.fields import note_problem
+
+    problem = note_problem(note) if note else None
+    if problem:
+        fail(f"--note: {problem}", EXIT_BAD_INPUT)
+
+
+def sweeps(args: argparse.Namespace) -> None:
+    """Every sweep (摸排): its scope, its days, and whether it is running or finished."""
+    from engine.visiting import sweep_list
+
+    day = parse_day(args.as_of)
+    with backend_session(args) as backend:
+        found = sweep_list(backend, day)
+        emit(args, found, lambda whole: [tables.sweeps_sheet(found)])
+
+
+def scorecard(args: argparse.Namespace) -> None:
+    """How much of a sweep's scope was visited, by grid, village, township or person, the least
+    covered first, with each unit's accountable person and its issue figures; as of a day
+    before the sweep ends, its coverage so far."""
+    from engine.sweeps import scorecard as score
+    from engine.visiting import sweep_id
+
+    day = parse_day(args.as_of)
+    with backend_session(args) as backend:
+        result = score(backend, sweep_id(backend, args.sweep), args.by, day)
+        names = backend.names({result.sweep.scope})
+        emit(args, result, lambda whole: [tables.scorecard_sheet(result, names)])
 
 
 def overdue(args: argparse.Namespace) -> None:
@@ -371,7 +453,8 @@ def inspection_report(args: argparse.Namespace) -> None:
         )
     day = parse_day(args.as_of)
     with backend_session(args) as backend:
-        answers = gather(backend, resolve(backend, args.scope), day, dt.datetime.now(dt.UTC))
+        scope = resolve(backend, args.scope)
+        answers = gather(backend, scope, day, dt.datetime.now(dt.UTC), configured_visit_days())
     put(out, report_html(answers).encode())
     print(say(f"报告已写入 {out}", f"report written to {out}"))
 
@@ -572,6 +655,11 @@ SUMMARIES = {
     "inspection_report": "一个单元的督查报告：责任体系、基本情况、覆盖缺口和逾期事项，"
     "一个可在 A4 纸上打印的 HTML 文件。",
     "feedback_issue": "上报人反馈（结果反馈）：满意则办结，不满意则重办。",
+    "visit": "记录一次入户走访（走访、巡查、服务），并说明是否计入覆盖率：只有当天包抓该户、"
+    "其楼栋或其网格的人的走访才计入。",
+    "sweeps": "全部摸排：范围、起止日期，以及进行中还是已结束。",
+    "scorecard": "一轮摸排的走访覆盖率，按网格、村、乡镇或人员排名，覆盖率低的在前，附各单元"
+    "责任人和事项办理情况；摸排未结束时，显示截至当日的覆盖率。",
 }
 
 
@@ -843,6 +931,49 @@ def parser() -> argparse.ArgumentParser:
     add_color(gap_list)
     add_as_of(gap_list)
     add_output(gap_list)
+
+    visited = command(commands, "visit", visit)
+    visited.add_argument(
+        "household", metavar="HOUSEHOLD", help=say("户编号或地址。", "A household's id or address.")
+    )
+    visited.add_argument(
+        "--by", required=True, help=say("走访人编号或姓名。", "Who visited: a person's id or name.")
+    )
+    visited.add_argument(
+        "--on",
+        metavar="DATE",
+        help=say("走访日期；默认今天。", "The day of the visit; default today."),
+    )
+    visited.add_argument(
+        "--kind",
+        default="visit",
+        help=say(
+            "走访类型：visit（走访，默认）、patrol（巡查）或 service（服务）。",
+            "visit (default), patrol or service.",
+        ),
+    )
+    visited.add_argument("--note", help=say("随走访保存的备注。", "A note kept with the visit."))
+    add_output(visited)
+
+    rounds = command(commands, "sweeps", sweeps)
+    add_as_of(rounds)
+    add_output(rounds)
+
+    scores = command(commands, "scorecard", scorecard)
+    scores.add_argument(
+        "--sweep", required=True, help=say("摸排编号或名称。", "A sweep's id or name.")
+    )
+    scores.add_argument(
+        "--by",
+        choices=SCORECARD_BY,
+        default="grid",
+        help=say(
+            "按 grid（网格，默认）、village（村）、township（乡镇）或 person（人员）排名。",
+            "Rank grids (default), villages, townships or people.",
+        ),
+    )
+    add_as_of(scores)
+    add_output(scores)
 
     late = command(commands, "overdue", overdue)
     add_scope(late)

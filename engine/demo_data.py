@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from engine.demo_history import History
 from engine.importer import COLUMNS
 
 DataRows = dict[str, list[dict[str, str]]]
@@ -340,9 +341,22 @@ class _CountyBuilder:
         self.assignments: list[tuple[str, str, str, str, str]] = []
         self.bodies: list[dict[str, str]] = []
         self.issues: list[dict[str, str]] = []
+        self.history = History(seed, anchor)
+        self.sweeps: list[dict[str, str]] = []
+        self.visits: list[dict[str, str]] = []
         # How many rows of each list were taken already (see `take`).
         self.taken = dict.fromkeys(
-            ("households", "residents", "people", "assignments", "bodies", "issues"), 0
+            (
+                "households",
+                "residents",
+                "people",
+                "assignments",
+                "bodies",
+                "issues",
+                "sweeps",
+                "visits",
+            ),
+            0,
         )
 
     # -- output -------------------------------------------------------------------------------
@@ -366,6 +380,8 @@ class _CountyBuilder:
             ],
             "bodies": self.bodies[start["bodies"] :],
             "issues": self.issues[start["issues"] :],
+            "sweeps": self.sweeps[start["sweeps"] :],
+            "visits": self.visits[start["visits"] :],
         }
         for level_rows in self.units.values():
             level_rows.clear()
@@ -413,6 +429,7 @@ class _CountyBuilder:
     def build(self, scale: int) -> Iterator[DataRows]:
         """The county, one copy of its townships at a time (the county itself with the first)."""
         self.unit(COUNTY_ID, COUNTY_NAME, "county", "county", "")
+        self.sweeps.append(self.history.county_sweep(COUNTY_ID, COUNTY_NAME))
         for index in range(scale):
             county = _Copy(index)
             self.lay_out_units(county)
@@ -420,6 +437,7 @@ class _CountyBuilder:
             self.staff(county)
             self.raise_bodies(county)
             self.report_issues(county)
+            self.record_history(county)
             yield self.take()
 
     def lay_out_units(self, county: _Copy) -> None:
@@ -572,6 +590,7 @@ class _CountyBuilder:
                 "color": color,
                 "status": "normal",
                 "points": str(60 + int(self.rng.random() * 41)),
+                "groups": "",
             }
         )
         self.household_grid.append(grid)
@@ -837,6 +856,20 @@ class _CountyBuilder:
         extra = BODY_QUOTAS["volunteer_team"] - len(county.townships) - len(county.villages)
         for grid in self.rng.sample(county.grids, extra):
             self.body(f"{grid.name}志愿服务队", "volunteer_team", grid.id)
+
+    # -- the last 90 days ---------------------------------------------------------------------
+
+    def record_history(self, county: _Copy) -> None:
+        lived_in = {r["household_id"] for r in self.residents[self.taken["residents"] :]}
+        made = self.history.record(
+            county,
+            self.households,
+            self.household_building,
+            lived_in,
+            self.assignments[self.taken["assignments"] :],
+        )
+        self.sweeps.extend(made["sweeps"])
+        self.visits.extend(made["visits"])
 
     # -- issues -------------------------------------------------------------------------------
 

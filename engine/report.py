@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape
 from typing import TYPE_CHECKING
@@ -71,8 +71,15 @@ class ReportAnswers:
         return self.chain.chain[0].name if self.chain.chain else self.scope
 
 
-def gather(backend: Backend, scope: str, as_of: dt.date, made_at: dt.datetime) -> ReportAnswers:
-    """The answers about `scope` (a unit's id); NotFound when there is no such unit."""
+def gather(
+    backend: Backend,
+    scope: str,
+    as_of: dt.date,
+    made_at: dt.datetime,
+    visit_days: Mapping[str, int] | None = None,
+) -> ReportAnswers:
+    """The answers about `scope` (a unit's id); NotFound when there is no such unit. Monitored
+    households are overdue after `visit_days` (GRIDCHAIN_VISIT_DAYS; 30 days when None)."""
     from engine import loop  # brings the importer: only a report needs it, not a short query
     from engine.semantics import IssueFilter
 
@@ -87,7 +94,7 @@ def gather(backend: Backend, scope: str, as_of: dt.date, made_at: dt.datetime) -
                 "(county, township, village, grid or building)",
             )
         )
-    gaps = backend.gaps(as_of, scope)
+    gaps = backend.gaps(as_of, scope, visit_days=visit_days)
     overdue = loop.issue_list(backend, as_of, IssueFilter(overdue=True, scope=scope))
     units = backend.records("units", backend.stored_ids("units", within=scope)).values()
     children = sorted(u.id for u in units if isinstance(u, Unit) and u.parent_id == scope)

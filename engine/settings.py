@@ -1,10 +1,10 @@
 """Every setting of a process, read from one environment and checked when it starts.
 
 Each area keeps the settings it uses (the issue policy, the sessions, Neo4j, the language, the
-time zone, the server's limits) and reads them from a mapping of variables; `load` reads them
-all at once, so `gridchain serve` refuses to start on a bad value, naming it, rather than
-answering a request with it later. A short command parses only what it needs, so this module
-imports no area at load time (and nothing heavy at all).
+time zone, the server's limits, how often monitored households are visited) and reads them from
+a mapping of variables; `load` reads them all at once, so `gridchain serve` refuses to start on
+a bad value, naming it, rather than answering a request with it later. A short command parses
+only what it needs, so this module imports no area at load time (and nothing heavy at all).
 """
 
 from __future__ import annotations
@@ -98,6 +98,20 @@ class Limits:
         )
 
 
+def visit_days(environ: Mapping[str, str]) -> dict[str, int]:
+    """GRIDCHAIN_VISIT_DAYS: each monitored group's visit interval (engine.sweeps.visit_days)."""
+    from engine.errors import BadQuery
+    from engine.sweeps import VISIT_DAYS_SETTING
+    from engine.sweeps import visit_days as parsed
+
+    text = environ.get(VISIT_DAYS_SETTING)
+    try:
+        return parsed(text)
+    except BadQuery as exc:
+        shown = f"{VISIT_DAYS_SETTING}={text!r}"
+        raise SettingsError(VISIT_DAYS_SETTING, say(f"{shown}：{exc}", f"{shown}: {exc}")) from None
+
+
 @dataclass(frozen=True)
 class Settings:
     lang: Lang
@@ -106,6 +120,7 @@ class Settings:
     sessions: SessionSettings
     neo4j: Neo4jSettings
     limits: Limits
+    visit_days: dict[str, int]
 
 
 def load(environ: Mapping[str, str]) -> Settings:
@@ -122,4 +137,5 @@ def load(environ: Mapping[str, str]) -> Settings:
         sessions=SessionSettings.from_env(environ),
         neo4j=Neo4jSettings.from_env(environ),
         limits=Limits.from_env(environ),
+        visit_days=visit_days(environ),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.lang import say
 from engine.model import (
@@ -24,12 +24,17 @@ from engine.model import (
     IssuesResult,
     IssueView,
     PersonRef,
+    ScorecardResult,
+    ScoreRow,
+    ScoreTotal,
     StatsResult,
     TraceIssue,
     TraceResult,
+    VisitView,
     WhoResult,
 )
 from engine.sheets import Sheet
+from engine.sweeps import level_label
 from engine.vocabulary import (
     CHANGE_KINDS,
     COLORS,
@@ -38,9 +43,13 @@ from engine.vocabulary import (
     ISSUE_EVENTS,
     ISSUE_STATUSES,
     ROLES,
+    VISIT_KINDS,
     label_name,
 )
 from engine.zone import county_time
+
+if TYPE_CHECKING:
+    from engine.visiting import SweepsResult
 
 Names = Mapping[str, str]
 PLACE_SEPARATOR = " › "
@@ -234,8 +243,10 @@ def gap_name(gap: Gap, names: Names) -> str:
 
 
 def gaps_sheet(result: GapsResult, names: Names, limit: int | None = None) -> Sheet:
-    """The gaps, at most `limit` of them (a note says how many more)."""
+    """The gaps, at most `limit` of them (a note says how many more); the sweep that missed an
+    unvisited household in a last column, when there is one."""
     shown = result.gaps if limit is None else result.gaps[:limit]
+    swept = any(gap.sweep for gap in shown)
     sheet = Sheet(
         say(
             f"{scope_text(result.scope, names)} 的覆盖缺口（{result.as_of}）",
@@ -247,16 +258,18 @@ def gaps_sheet(result: GapsResult, names: Names, limit: int | None = None) -> Sh
             say("类别", "what"),
             say("名称", "name"),
             say("位置", "where"),
+            *((say("摸排", "sweep"),) if swept else ()),
         ),
     )
     for gap in shown:
-        sheet.add(
+        cells = (
             GAP_KINDS.name(gap.kind),
             gap.id,
             label_name(gap.level),
             names.get(gap.id),
             place(gap.path[1:], names),
         )
+        sheet.add(*cells, *((gap.sweep,) if swept else ()))
     if len(result.gaps) > len(shown):
         more = len(result.gaps) - len(shown)
         sheet.notes.append(
@@ -449,3 +462,133 @@ def import_sheet(report: ImportReport) -> Sheet:
             + ", ".join(report.kept)
         )
     return sheet
+
+
+# ---- work done: visits, sweeps, scorecards ---------------------------------------------------
+
+
+def yes_no(flag: bool) -> str:
+    return say("是", "yes") if flag else say("否", "no")
+
+
+def visits_sheet(household: str, visits: Iterable[VisitView], names: Names) -> Sheet:
+    """Visits to a household, newest first, each saying whether it counts (SPEC §4.5)."""
+    sheet = Sheet(
+        say(f"{named(household, names)} 的走访记录", f"Visits to {named(household, names)}"),
+        (
+            say("走访编号", "visit"),
+            say("日期", "on"),
+            say("类型", "kind"),
+            say("走访人", "by"),
+            say("计入覆盖率", "counts"),
+            say("备注", "note"),
+        ),
+    )
+    for visit in visits:
+        sheet.add(
+            visit.id,
+            visit.visited_at,
+            VISIT_KINDS.name(visit.kind),
+            named(visit.person.id, {visit.person.id: visit.person.name}),
+            yes_no(visit.counts),
+            visit.note,
+        )
+    return sheet
+
+
+def percent(share: float | None) -> str | None:
+    """Coverage as a person reads it: 0.833 is `83.3%`; none without households."""
+    return None if share is None else f"{share * 100:.1f}%"
+
+
+SWEEP_STATES = {
+    "not_started": ("未开始", "not started"),
+    "running": ("进行中", "running"),
+    "finished": ("已结束", "finished"),
+}
+
+
+def sweeps_sheet(result: SweepsResult) -> Sheet:
+    """Sweeps (摸排) by id: each over which unit, when, and whether it is finished as of a day."""
+    sheet = Sheet(
+        say(f"摸排（{result.as_of}）", f"Sweeps as of {result.as_of}"),
+        (
+            say("编号", "id"),
+            say("名称", "name"),
+            say("范围", "scope"),
+            say("开始日期", "starts"),
+            say("结束日期", "ends"),
+            say("状态", "state"),
+        ),
+    )
+    for sweep in result.sweeps:
+        sheet.add(
+            sweep.id,
+            sweep.name,
+            named(sweep.scope, {sweep.scope: sweep.scope_name}),
+            sweep.starts,
+            sweep.ends,
+            say(*SWEEP_STATES[sweep.state]),
+        )
+    return sheet
+
+
+def scorecard_sheet(result: ScorecardResult, names: Names) -> Sheet:
+    """A sweep's coverage by unit (or person), the least covered first, with who answers for
+    each unit and the issue figures of the window; a total row last."""
+    sweep = result.sweep
+    by = label_name(level_label(result.by))
+    so_far = (
+        ""
+        if result.finished
+        else say(f"，进行中，截至 {result.as_of}", f", running: so far, to {result.as_of}")
+    )
+    counted = (
+        say("户数", "households"),
+        say("已走访", "visited"),
+        say("覆盖率", "coverage"),
+    )
+    issues = (
+        say("上报事项", "issues reported"),
+        say("按期办结", "resolved on time"),
+        say("满意", "satisfied"),
+    )
+    people = result.by == "person"
+    unit = say("人员", "person") if people else say("单元", "unit")
+    accountable = () if people else (say("责任人", "accountable"),)
+    sheet = Sheet(
+        say(
+            f"{sweep.name}（{sweep.id}）走访覆盖率，按{by}"
+            f"（{sweep.starts} 至 {sweep.ends}{so_far}）",
+            f"Coverage of {sweep.name} ({sweep.id}) by {by}, {sweep.starts} to {sweep.ends}"
+            f"{so_far}",
+        ),
+        (unit, *counted, *accountable, *issues),
+        right=frozenset({*counted, *issues}),
+    )
+    for row in result.rows:
+        sheet.add(*score_cells(row, names, people))
+    sheet.add(*total_cells(result.total, names, sweep.scope, people))
+    sheet.notes.append(
+        say(
+            f"范围：{named(sweep.scope, names)}；覆盖率 = 摸排期间有计入走访的户 ÷ 户数",
+            f"Scope: {named(sweep.scope, names)}; coverage = households a counting visit "
+            "reached in the sweep's days / households",
+        )
+    )
+    return sheet
+
+
+def score_cells(row: ScoreRow, names: Names, people: bool) -> tuple[Any, ...]:
+    figures = (row.households, row.visited, percent(row.coverage))
+    issues = (row.reported, row.resolved_on_time, row.satisfied)
+    who = () if people else (person_text(row.accountable),)
+    return (named(row.unit, {**names, row.unit: row.name}), *figures, *who, *issues)
+
+
+def total_cells(total: ScoreTotal, names: Names, scope: str, people: bool) -> tuple[Any, ...]:
+    figures = (total.households, total.visited, percent(total.coverage))
+    issues = (total.reported, total.resolved_on_time, total.satisfied)
+    who = () if people else (None,)
+    whole = say(f"合计：{names.get(scope, scope)}", f"total: {names.get(scope, scope)}")
+    return (whole, *figures, *who, *issues)

@@ -122,6 +122,8 @@ def test_import_prints_added_counts(ledger: Path, tmp_path: Path) -> None:
         "assignments": (24, 0),
         "bodies": (2, 0),
         "issues": (2, 0),
+        "visits": (0, 0),
+        "sweeps": (0, 0),
     }
 
 

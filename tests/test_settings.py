@@ -25,6 +25,8 @@ BAD = [
     ("GRIDCHAIN_HEADER_SECONDS", "inf"),
     ("GRIDCHAIN_MAX_UPLOAD_BYTES", "50MB"),
     ("GRIDCHAIN_EXPENSIVE_PER_KEY", "-1"),
+    ("GRIDCHAIN_VISIT_DAYS", "subsistence=often"),
+    ("GRIDCHAIN_VISIT_DAYS", "marginal=0"),
 ]
 
 
@@ -96,6 +98,7 @@ def test_every_setting_is_read_from_one_mapping() -> None:
             "GRIDCHAIN_BATCH_SIZE": "10",
             "GRIDCHAIN_MAX_JSON_BYTES": "1024",
             "GRIDCHAIN_QUERY_SECONDS": "2.5",
+            "GRIDCHAIN_VISIT_DAYS": "兜底户=14, marginal=60",
             "NEO4J_PASSWORD": "secret-password",
         }
     )
@@ -108,6 +111,12 @@ def test_every_setting_is_read_from_one_mapping() -> None:
     assert settings.limits.json_bytes == 1024
     assert settings.limits.query_seconds == 2.5
     assert settings.limits.upload_bytes == Limits().upload_bytes
+    assert settings.visit_days == {
+        "income_drop": 30,
+        "subsistence": 14,
+        "poverty_watch": 30,
+        "marginal": 60,
+    }
     assert "secret-password" not in repr(settings)
 
 

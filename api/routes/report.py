@@ -35,5 +35,6 @@ def report_view(
     township admin: a unit of its township; a grid member reads no areas)."""
     area_scope(caller, svc.backend, scope)  # refuses a unit outside the caller's township
     with svc.area_questions:  # the gaps and issues of a whole area take a core for a while
-        answers = gather(svc.backend, scope, day(as_of), dt.datetime.now(dt.UTC))
+        made_at = dt.datetime.now(dt.UTC)
+        answers = gather(svc.backend, scope, day(as_of), made_at, svc.visit_days)
     return page(report_html(answers))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from html import escape
 from typing import Annotated
 from urllib.parse import quote
 
@@ -17,14 +18,16 @@ from api.pages import pager
 from api.problems import problem_responses
 from api.routes.areas import Scope
 from api.routes.search import Text, readable
-from api.schemas import DEFAULT_PAGE
+from api.routes.visits import ByParam, readable_sweep, scored, sweeps_of
+from api.schemas import DEFAULT_PAGE, IdInPath
 from api.scopes import area_scope, coverage_seen_by, require_person, require_read
 from api.services import AsOf, Limit, Offset, Services, Svc, day
-from engine import finding, tables
+from engine import fields, finding, tables
 from engine.lang import say
-from engine.model import GapKind, GapsResult, IssuesResult
+from engine.model import GapKind, GapsResult, IssuesResult, ScorecardResult
 from engine.semantics import IssueFilter
 from engine.sheets import MEDIA_TYPES, Format, Sheet, encode
+from engine.visiting import SweepsResult, sweep_list
 
 router = APIRouter(
     tags=["views"],
@@ -125,8 +128,9 @@ def dashboard(
     request: Request, caller: PageCaller, svc: Svc, as_of: AsOf = None
 ) -> HTMLResponse | RedirectResponse:
     """Gaps per township by name, ranked per 1,000 households, and per kind; the open issues
-    most urgent first with their countdown; the search box (in every page's header). A
-    township admin sees its township; a grid member is sent to what it covers."""
+    most urgent first with their countdown; the sweeps, each opening its scorecard; the search
+    box (in every page's header). A township admin sees its township; a grid member is sent to
+    what it covers."""
     today = day(as_of)
     if caller.role == "grid_member" and caller.person is not None:
         here = f"{pages.coverage_path(caller.person)}?as_of={today.isoformat()}"
@@ -136,12 +140,14 @@ def dashboard(
     result = svc.gaps(today, area)
     names = gap_names(svc, result)
     issues = caller_issues(caller, svc, today)
+    rounds = sweep_list(svc.backend, today, sweeps_of(caller, svc.backend))
     body = (
         '<div class="side-by-side">'
         + pages.section(listings.townships_listing(result, names, households(svc, result), at), at)
         + pages.section(listings.kinds_listing(result, names, at), at)
         + "</div>"
         + most_urgent(svc, issues, at)
+        + pages.section(listings.sweeps_listing(rounds, at), at)
     )
     scope = tables.scope_text(area, names)
     title = say(f"{scope}网格化治理督查（{today}）", f"Grid governance in {scope}, {today}")
@@ -280,3 +286,108 @@ def trace_view(
     result = svc.backend.trace(node, day(as_of))
     names = svc.backend.names({step.unit for step in result.path} | {node})
     return page(graphview.trace_page(result, names, links(request, as_of)))
+
+
+# ---- work done: sweeps, scorecards, visits ----------------------------------------------------
+
+
+@router.get("/view/sweeps", response_model=None, responses=LIST_RESPONSES)
+def sweeps(
+    request: Request, caller: PageCaller, svc: Svc, format: ExportFormat = None, as_of: AsOf = None
+) -> Response:
+    """The sweeps (摸排) the caller may read, each opening its scorecard."""
+    found = sweep_list(svc.backend, day(as_of), sweeps_of(caller, svc.backend))
+    at = links(request, as_of)
+    return listed(listings.sweeps_listing(found, at), format, "sweeps", at)
+
+
+SweepChoice = Annotated[
+    str | None, Query(max_length=fields.MAX_ID, description="The sweep's id; default: pick one.")
+]
+
+
+@router.get("/view/scorecard", response_model=None, responses=LIST_RESPONSES)
+def scorecard(
+    request: Request,
+    caller: PageCaller,
+    svc: Svc,
+    sweep: SweepChoice = None,
+    by: ByParam = "grid",
+    format: ExportFormat = None,
+    as_of: AsOf = None,
+) -> Response:
+    """A sweep's scorecard: units (or people) ranked by coverage, the least covered first, with
+    the accountable person of each unit and the issue figures; a running sweep's coverage so
+    far. A picker chooses the sweep and the ranking; without a sweep, the list of sweeps."""
+    if not sweep:
+        return RedirectResponse(f"/view/sweeps?as_of={day(as_of).isoformat()}", status_code=303)
+    readable_sweep(caller, svc, sweep)
+    result = scored(svc, sweep, by, as_of)
+    names = svc.backend.names({result.sweep.scope})
+    at = links(request, as_of)
+    listing = listings.scorecard_listing(result, names, at)
+    if format is not None:
+        return download(listing.sheet, format, "scorecard")
+    rounds = sweep_list(svc.backend, result.as_of, sweeps_of(caller, svc.backend))
+    body = picker(rounds, sweep, by, at) + so_far(result) + pages.section(listing, at, False)
+    return page(pages.document(listing.sheet.title, body, links=at))
+
+
+def so_far(result: ScorecardResult) -> str:
+    """A running sweep's scorecard counts the visits made so far: say so, before the table."""
+    if result.finished:
+        return ""
+    if result.as_of < result.sweep.starts:
+        text = say(
+            f"摸排 {result.sweep.starts} 开始，截至 {result.as_of} 尚无走访计入",
+            f"the sweep starts on {result.sweep.starts}: no visit counts yet on {result.as_of}",
+        )
+    elif result.as_of == dt.date.today():
+        text = say(
+            f"摸排进行中：以下为截至今日（{result.as_of}）的覆盖率",
+            f"running: the coverage so far, to today ({result.as_of})",
+        )
+    else:
+        text = say(
+            f"摸排进行中：以下为截至 {result.as_of} 的覆盖率",
+            f"running: the coverage so far, to {result.as_of}",
+        )
+    return f'<p class="so-far">{escape(text)}</p>'
+
+
+def picker(rounds: SweepsResult, chosen: str, by: str, at: pages.Links) -> str:
+    """A form choosing the sweep and the ranking of a scorecard, on the same day."""
+    sweeps = "".join(
+        f'<option value="{escape(s.id)}"{" selected" if s.id == chosen else ""}>'
+        f"{escape(s.name)} ({escape(s.id)}, {escape(s.scope_name)})</option>"
+        for s in rounds.sweeps
+    )
+    level = next((s.scope_level for s in rounds.sweeps if s.id == chosen), "")
+    rankings = "".join(
+        f'<option value="{code}"{" selected" if code == by else ""}>{escape(name)}</option>'
+        for code, name in listings.scorecard_choices(level)
+    )
+    return (
+        '<form class="picker" method="get" action="/view/scorecard">'
+        f'<label>{say("摸排", "Sweep")} <select name="sweep">{sweeps}</select></label> '
+        f'<label>{say("排名", "Rank")} <select name="by">{rankings}</select></label> '
+        f'<input type="hidden" name="as_of" value="{at.as_of.isoformat()}">'
+        f"<button>{say('查看', 'Show')}</button></form>"
+    )
+
+
+@router.get("/view/households/{household}/visits", response_model=None, responses=LIST_RESPONSES)
+def visits(
+    request: Request,
+    household: IdInPath,
+    caller: PageCaller,
+    svc: Svc,
+    format: ExportFormat = None,
+    as_of: AsOf = None,
+) -> Response:
+    """Every visit to a household, newest first, each saying whether it counts."""
+    require_read(caller, svc.backend, household)
+    found = svc.backend.household_visits(household)
+    names = svc.backend.names({household})
+    at = links(request, as_of)
+    return listed(listings.visits_listing(household, found, names, at), format, "visits", at)
