@@ -67,7 +67,7 @@ GROUP_NOTES = {
     "marginal": "排查返贫致贫风险",
 }
 
-PATROL_SHARE = 0.4
+PATROL_SHARE = 0.15
 # Of the grid's own people, the one usually at the door; now and then another of them.
 OTHER_VISITOR_SHARE = 0.1
 WRONG_VISIT_SHARE = 0.002
