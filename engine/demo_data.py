@@ -4,8 +4,9 @@ The counts are the seed report's (SPEC §2): 8 townships and 1 street office, 11
 communities, 2,009 grids, 68,487 households, 173,441 residents, 26 county leaders, 3,065
 department cadres from 91 units on 316 village groups, and 33 / 495 / 683 / 171 party and
 volunteer bodies. A few percent of deliberate gaps of every kind in SPEC §4.2 are seeded — all
-but `orphan_unit`, which the importer refuses — so an inspector has something to find. The last 90 days of work — sweeps, monitored households
-and visits, with their imperfections — come from engine/demo_history.py.
+but `orphan_unit`, which the importer refuses — so an inspector has something to find. The last
+90 days of work (sweeps, monitored households and visits, imperfect as work is) come from
+engine/demo_history.py.
 
 Rows come out exactly as the CSV files would hold them (every value a string, "" for "not
 given"), so the demo goes through the same importer and validation as a user's files.
@@ -42,8 +43,8 @@ COUNTY_ID = "C-YC"
 COUNTY_NAME = "盐池县"
 YANCHI_ADMIN_CODE = "640323"
 
-# Issue, visit and sweep timelines hang off this day unless the caller passes `today`: a fixed anchor keeps the
-# default output identical from one day to the next.
+# Issue, visit and sweep timelines hang off this day unless the caller passes `today`: a fixed
+# anchor keeps the default output identical from one day to the next.
 REFERENCE_DAY = datetime.date(2026, 1, 1)
 # Lapsed and not-yet-started terms use fixed, far-apart dates so they stay lapsed / pending for
 # any as_of a user is likely to ask about, whatever `today` was.
