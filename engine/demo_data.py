@@ -4,7 +4,9 @@ The counts are the seed report's (SPEC §2): 8 townships and 1 street office, 11
 communities, 2,009 grids, 68,487 households, 173,441 residents, 26 county leaders, 3,065
 department cadres from 91 units on 316 village groups, and 33 / 495 / 683 / 171 party and
 volunteer bodies. A few percent of deliberate gaps of every kind in SPEC §4.2 are seeded — all
-but `orphan_unit`, which the importer refuses — so an inspector has something to find.
+but `orphan_unit`, which the importer refuses — so an inspector has something to find. The last
+90 days of work (sweeps, monitored households and visits, imperfect as work is) come from
+engine/demo_history.py.
 
 Rows come out exactly as the CSV files would hold them (every value a string, "" for "not
 given"), so the demo goes through the same importer and validation as a user's files.
@@ -41,8 +43,8 @@ COUNTY_ID = "C-YC"
 COUNTY_NAME = "盐池县"
 YANCHI_ADMIN_CODE = "640323"
 
-# Issue timelines hang off this day unless the caller passes `today`: a fixed anchor keeps the
-# default output identical from one day to the next.
+# Issue, visit and sweep timelines hang off this day unless the caller passes `today`: a fixed
+# anchor keeps the default output identical from one day to the next.
 REFERENCE_DAY = datetime.date(2026, 1, 1)
 # Lapsed and not-yet-started terms use fixed, far-apart dates so they stay lapsed / pending for
 # any as_of a user is likely to ask about, whatever `today` was.
@@ -932,7 +934,8 @@ def generate_county(
     """The Yanchi-scale county as import rows, keyed by file stem ("units", "households", ...).
 
     The same `seed`, `scale` and `today` always give the same rows. `today` only anchors the
-    issue timeline (reports in the 180 days before it); without it the anchor is
+    timelines of work: the issues (reported in the 180 days before it) and the visits and
+    sweeps of engine/demo_history.py (the 90 days up to it); without it the anchor is
     `REFERENCE_DAY`, so the default output never changes. Every count below the county is
     `scale` times the seed's: townships are replicated with names like "花马池镇(2)".
     """

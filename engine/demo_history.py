@@ -67,7 +67,7 @@ GROUP_NOTES = {
     "marginal": "排查返贫致贫风险",
 }
 
-PATROL_SHARE = 0.4
+PATROL_SHARE = 0.15
 # Of the grid's own people, the one usually at the door; now and then another of them.
 OTHER_VISITOR_SHARE = 0.1
 WRONG_VISIT_SHARE = 0.002
@@ -78,8 +78,9 @@ _FAR_FUTURE = dt.date.max.toordinal()
 
 @dataclass(frozen=True, slots=True)
 class _Round:
-    id: str
-    starts: int  # ordinal days
+    """A sweep's days, as ordinals."""
+
+    starts: int
     ends: int
 
 
@@ -106,7 +107,7 @@ class History:
             f"{county_id}-S4",
             county_name + name,
             county_id,
-            _Round("", self.today - start, self.today + end),
+            _Round(self.today - start, self.today + end),
         )
 
     def sweep_row(self, sweep_id: str, name: str, scope: str, span: _Round) -> dict[str, str]:
@@ -121,12 +122,11 @@ class History:
     def finished_round(self) -> _Round:
         _, start, start_spread, length, length_spread = FINISHED_ROUND
         starts = self.today - start + self.rng.randint(0, start_spread)
-        return _Round("", starts, starts + length + self.rng.randint(0, length_spread) - 1)
+        return _Round(starts, starts + length + self.rng.randint(0, length_spread) - 1)
 
     def running_round(self) -> _Round:
         _, start, start_spread, end, end_spread = RUNNING_ROUND
         return _Round(
-            "",
             self.today - start + self.rng.randint(0, start_spread),
             self.today + end - self.rng.randint(0, end_spread),
         )
@@ -153,13 +153,13 @@ class History:
                 number = "3" if span is done else "4"
                 sweep_id = f"{township.id}-S{number}"
                 sweeps.append(self.sweep_row(sweep_id, township.name + name, township.id, span))
-        walk = _Walk(self, people, households, [])
+        walk = _Walk(self, people, households)
         for grid in county.grids:
             township = grid.village.township
             done, running = rounds[township.id]
             behind = township is lagging
             reach = self.reach(grid in poor, behind)
-            so_far = _Round("", running.starts, self.today)
+            so_far = _Round(running.starts, self.today)
             walk.grid(
                 grid,
                 buildings,
@@ -208,14 +208,13 @@ class _Walk:
         history: History,
         people: _Holders,
         households: list[dict[str, str]],
-        visits: list[tuple[int, int, str, str, str]],
     ) -> None:
         self.random = history.rng.random
         self.rng = history.rng
         self.first_day, self.today = history.first_day, history.today
         self.people = people
         self.households = households
-        self.visits = visits
+        self.visits: list[tuple[int, int, str, str, str]] = []
 
     def between(self, first: int, last: int) -> int:
         return first + int(self.random() * (last - first + 1))
@@ -320,12 +319,13 @@ class _Holders:
     def over(self, targets: tuple[str, str, str]) -> list[str]:
         """The people whose visit counts for the household (`targets`: it, its building or "",
         its grid), the one who usually goes first leading: its own grid member."""
-        household, *places = targets
-        shared = self.around.get(targets[1:])
+        household, building, grid = targets
+        if household in self.steady:
+            return self.ranked(targets)
+        shared = self.around.get((building, grid))
         if shared is None:
-            shared = self.around[targets[1:]] = self.ranked(("", *places))
-        own = self.steady.get(household)
-        return self.ranked(targets) if own else shared
+            shared = self.around[building, grid] = self.ranked(targets[1:])
+        return shared
 
     def ranked(self, targets: tuple[str, ...]) -> list[str]:
         ranked = sorted(
