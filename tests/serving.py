@@ -101,7 +101,8 @@ def refuse_foreign_data(driver: neo4j.Driver, settings: Neo4jSettings) -> None:
     foreign = records[0]["foreign"]
     if foreign:
         raise ForeignData(
-            f"neo4j-env: {settings.uri} holds {foreign} nodes the tests did not create; "
+            f"the live test server {settings.uri} holds {foreign} nodes the tests did not "
+            "create; "
             f"refusing to touch it. Point {TEST_NEO4J}URI at an empty database (or, if they "
             f"are leftovers of an interrupted test run, empty it yourself)."
         )
@@ -112,22 +113,29 @@ class LiveNeo4j:
     server, everything on it marked TEST_MARK whenever a server of it stops."""
 
     def __init__(self, settings: Neo4jSettings) -> None:
-        with self.driver(settings) as driver:
-            found = driver.execute_query("RETURN 1", database_=settings.database)
-            self.falkordb = found.summary.database is None
-            refuse_foreign_data(driver, settings)
         self.settings = settings
+        with self.driver() as driver:
+            found = driver.execute_query("RETURN 1", database_=settings.database)
+        self.falkordb = found.summary.database is None
+        self.heal()
         if self.falkordb:
             self.settings = Neo4jSettings(
                 settings.uri, settings.user, settings.password, None, FALKORDB_BATCH
             )
-        self.heal()
+        self.refuse_foreign_data()
 
     @contextmanager
-    def driver(self, settings: Neo4jSettings | None = None) -> Iterator[neo4j.Driver]:
-        chosen = settings or self.settings
-        with neo4j.GraphDatabase.driver(chosen.uri, auth=(chosen.user, chosen.password)) as made:
+    def driver(self) -> Iterator[neo4j.Driver]:
+        auth = (self.settings.user, self.settings.password)
+        with neo4j.GraphDatabase.driver(self.settings.uri, auth=auth) as made:
             yield made
+
+    def refuse_foreign_data(self) -> None:
+        try:
+            with self.driver() as driver:
+                refuse_foreign_data(driver, self.settings)
+        finally:
+            self.heal()
 
     def heal(self) -> None:
         """FalkorDB never serves the connection after a client's goodbye; soak it up as the
@@ -144,8 +152,8 @@ class LiveNeo4j:
     def load_small_county(self) -> None:
         """What earlier servers left is marked, then removed; the small county is stored."""
         self.mark()
+        self.refuse_foreign_data()
         with self.driver() as driver:
-            refuse_foreign_data(driver, self.settings)
             driver.execute_query(
                 f"MATCH (n:{TEST_MARK}) DETACH DELETE n", database_=self.settings.database
             )
@@ -232,7 +240,7 @@ class Server:
                 [*command, "--keys", str(self.keys)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, **self.backend_env(), **self.env},
+                env={**self.own_environment(), **self.backend_env(), **self.env},
             )
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
@@ -245,6 +253,12 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError(f"gridchain serve did not answer in {STARTUP_SECONDS} s")
 
+    @staticmethod
+    def own_environment() -> dict[str, str]:
+        """This process's environment but the user's Neo4j (NEO4J_*): a test server serves a
+        store file, or the opted-in Neo4j, never theirs."""
+        return {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+
     def backend_env(self) -> dict[str, str]:
         return {"GRIDCHAIN_BACKEND": "memory"} if self.live is None else self.live.child_env()
 
@@ -252,9 +266,9 @@ class Server:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(sig)
             self.process.wait(timeout=15)
-            if self.live is not None:
-                self.live.heal()
-                self.live.mark()
+        if self.live is not None and self.process is not None:
+            self.live.heal()
+            self.live.mark()
         self.process = None
 
     def client(self, key: str | None = None, bearer: bool = False) -> httpx.Client:
