@@ -122,11 +122,10 @@ def refuse_foreign_data(driver: neo4j.Driver, settings: Neo4jSettings) -> None:
         )
 
 
-def delete_all(driver: neo4j.Driver, database: str | None, label: str = "") -> None:
-    """Delete the nodes (with `label`, if given) a chunk per transaction: one transaction
-    holding millions of deletions would exhaust a server's memory."""
-    match = f"MATCH (n:{label})" if label else "MATCH (n)"
-    query = f"{match} WITH n LIMIT {DELETE_CHUNK} DETACH DELETE n RETURN count(*) AS gone"
+def delete_all(driver: neo4j.Driver, database: str | None, label: str) -> None:
+    """Delete the nodes with `label`, a chunk per transaction: one transaction holding
+    millions of deletions would exhaust a server's memory."""
+    query = f"MATCH (n:{label}) WITH n LIMIT {DELETE_CHUNK} DETACH DELETE n RETURN count(*) AS gone"
     while True:
         with driver.session(database=database) as session:
             gone = session.run(query).single(strict=True)["gone"]
@@ -296,7 +295,7 @@ def on_neo4j(settings: Neo4jSettings, rows: Rows, samples: int) -> common.Table:
         delete_all(driver, settings.database, BENCH_MARK)  # an earlier run's, if interrupted
         try:
             return measure(target, driver, rows, samples)
-        finally:
+        finally:  # marked first: a run stopped while deleting leaves only what the next removes
             mark_all(driver, settings.database)
             delete_all(driver, settings.database, BENCH_MARK)
 
