@@ -327,8 +327,10 @@ def key_file(folder: Path, admin_township: str) -> Path:
 
 
 def start_server(db: Path, folder: Path, admin_township: str) -> serving.Server:
-    """`gridchain serve` on a free loopback port (stop it with `.stop()`)."""
+    """`gridchain serve` of `db` on a free loopback port (stop it with `.stop()`); never the
+    tests' opted-in Neo4j."""
     started = time.perf_counter()
-    server = serving.Server(db, key_file(folder, admin_township), folder / "server.log").start()
+    keys = key_file(folder, admin_township)
+    server = serving.Server(db, keys, folder / "server.log", store="file").start()
     print(f"gridchain serve up in {time.perf_counter() - started:.1f} s", flush=True)
     return server

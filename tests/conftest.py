@@ -5,7 +5,14 @@ GRIDCHAIN_TEST_NEO4J_URI when set. A backend that cannot be reached is skipped w
 
 The tests empty the database they run on, so they never take one from NEO4J_URI (which users
 export for their own data): a live server is opted into with its own variables, and refused
-loudly if it holds any node the tests did not leave there (those carry TEST_MARK)."""
+loudly if it holds any node the tests did not leave there (those carry TEST_MARK).
+
+The same opt-in moves the HTTP tests: every `gridchain serve` they start (tests/serving.py)
+then serves that Neo4j, loaded with the small county, instead of a store file:
+
+    GRIDCHAIN_TEST_NEO4J_URI=bolt://localhost:7687 GRIDCHAIN_TEST_NEO4J_PASSWORD=… \
+        .venv/bin/pytest tests/test_api*.py
+"""
 
 from __future__ import annotations
 
@@ -22,9 +29,20 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import serving
 from bolt_server import BoltServer, falkordb_available, falkordb_bolt_server
 from counties import small
-from serving import KEYS, Server, key_file, small_county_store
+from serving import (
+    FALKORDB_BATCH,
+    KEYS,
+    TEST_MARK,
+    TEST_NEO4J,
+    ForeignData,
+    Server,
+    key_file,
+    opted_in_neo4j_settings,
+    small_county_store,
+)
 
 from engine.backends.base import Backend
 from engine.backends.memory import MemoryBackend
@@ -35,14 +53,7 @@ from engine.jsonout import to_json
 from engine.ledger import tables_from_rows
 
 BACKEND_NAMES = ["memory", "bolt-falkordb", "neo4j-testcontainers", "neo4j-env"]
-# The Bolt test server crashes on a request over ~4 KB; rows of a few hundred bytes fit.
-FALKORDB_BATCH = 5
 NEO4J_IMAGE = "neo4j:5.26.13-community"
-# The live test server: where, as whom, which database. NEO4J_* are never read for it.
-TEST_NEO4J = "GRIDCHAIN_TEST_NEO4J_"
-# Every node a test module leaves on the live server is marked so, when the module ends: the
-# next run may remove what carries it, and refuses a database with anything else.
-TEST_MARK = "GridchainTestData"
 
 
 def load(backend: Backend, rows: dict[str, list[dict[str, str]]]) -> None:
@@ -88,36 +99,24 @@ def neo4j_container() -> Iterator[Neo4jSettings]:
 
 
 def neo4j_env(env: Mapping[str, str] = os.environ) -> Neo4jSettings:
-    """The live server the tests may empty, from GRIDCHAIN_TEST_NEO4J_URI, _USER, _PASSWORD
-    and _DATABASE."""
-    uri = env.get(f"{TEST_NEO4J}URI")
-    if not uri:
+    """The live server the tests may empty (serving.opted_in_neo4j_settings); skipped when none
+    is opted in."""
+    settings = opted_in_neo4j_settings(env)
+    if settings is None:
         pytest.skip(
             f"neo4j-env: {TEST_NEO4J}URI is not set (a database the tests may empty; "
             "NEO4J_URI is never used for tests)"
         )
-    return Neo4jSettings(
-        uri=uri,
-        user=env.get(f"{TEST_NEO4J}USER", "neo4j"),
-        password=env.get(f"{TEST_NEO4J}PASSWORD", ""),
-        database=env.get(f"{TEST_NEO4J}DATABASE") or None,
-    )
+    return settings
 
 
 def refuse_foreign_data(driver: neo4j.Driver, settings: Neo4jSettings) -> None:
     """Fail (never skip) when the database holds a node the tests did not leave there: it is
     someone's data. Checked before the backend applies its schema or anything is written."""
-    records, _, _ = driver.execute_query(
-        f"MATCH (n) WHERE NOT n:{TEST_MARK} RETURN count(n) AS foreign",
-        database_=settings.database,
-    )
-    foreign = records[0]["foreign"]
-    if foreign:
-        pytest.fail(
-            f"neo4j-env: {settings.uri} holds {foreign} nodes the tests did not create; "
-            f"refusing to touch it. Point {TEST_NEO4J}URI at an empty database (or, if they "
-            f"are leftovers of an interrupted test run, empty it yourself)."
-        )
+    try:
+        serving.refuse_foreign_data(driver, settings)
+    except ForeignData as refused:
+        pytest.fail(str(refused))
 
 
 def on_live_server(settings: Neo4jSettings) -> Iterator[Neo4jBackend]:
@@ -181,7 +180,8 @@ def small_county(empty_backend: Backend) -> Backend:
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    """A module's own server: some modules write, and one restarts it after a kill -9."""
+    """A module's own server: some modules write, and one restarts it after a kill -9. It
+    serves the opted-in Neo4j when there is one (tests/serving.py)."""
     folder = tmp_path_factory.mktemp(request.module.__name__)
     running = Server(small_county_store(folder), key_file(folder), folder / "server.log").start()
     yield running
