@@ -95,7 +95,7 @@ def test_a_changed_row_is_counted_and_answered(small_county: Backend) -> None:
     report = small_county.store(validate(tables_from_rows(rows), small_county.known_labels))
     assert report.changed == {
         "units": 0, "households": 1, "residents": 0, "people": 0,
-        "assignments": 1, "bodies": 0, "issues": 0,
+        "assignments": 1, "bodies": 0, "issues": 0, "visits": 0, "sweeps": 0,
     }
     assert sum(report.added.values()) == 0
     kinds = {(g.kind, g.id) for g in small_county.gaps(AS_OF).gaps}
