@@ -699,12 +699,14 @@ def test_a_pushed_store_carries_its_visits_sweeps_and_monitored_groups(
 ) -> None:
     """`gridchain push` stores the embedded store's snapshot: the graph then answers as the
     store does, and a second push changes nothing."""
+    county = sweep_county()
     memory = MemoryBackend(tmp_path / "gridchain.db")
-    load(memory, sweep_county())
+    load(memory, county)
     report = backend.store(memory.snapshot())
-    assert (report.added["visits"], report.added["sweeps"]) == (19, 5)
+    assert report.added["visits"] == len(county["visits"])
+    assert report.added["sweeps"] == len(county["sweeps"]) > 0
     assert backend.sweeps() == memory.sweeps()
-    households = {row["id"] for row in sweep_county()["households"]}
+    households = {row["id"] for row in county["households"]}
     assert backend.records("households", households) == memory.records("households", households)
     for household in sorted(households):
         assert backend.household_visits(household) == memory.household_visits(household)
