@@ -35,8 +35,7 @@ STORED_KINDS = RECORD_KINDS + HISTORY_KINDS
 SCHEMA_VERSION = 5
 INDEXES = {
     "units_by_parent": "units (parent_id)",
-    # A unit's households with what the whole-area questions read of them, from the index alone.
-    "households_in_unit": "households (unit_id, id, color)",
+    "households_by_unit": "households (unit_id)",
     "residents_by_household": "residents (household_id)",
     "assignments_by_target": "assignments (target_id, role)",
     "assignments_by_person": "assignments (person_id)",
@@ -175,7 +174,6 @@ class StoreFile:
                 db.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({cols}, PRIMARY KEY (id))")
             if 0 < version < 4:
                 number_colour_marks(db)
-            db.execute("DROP INDEX IF EXISTS households_by_unit")  # households_in_unit replaces it
             households = {row[1] for row in db.execute("PRAGMA table_info(households)")}
             if "groups" not in households:
                 db.execute("ALTER TABLE households ADD COLUMN groups")
