@@ -53,7 +53,8 @@ WHERE t.unit IS NOT NULL GROUP BY t.unit
 # assignments (inside the scope), and those they reached themselves with a counting visit: the
 # units of the scope at or under a unit they hold, and the households assigned to them in none
 # of those, each counted once. (CROSS JOIN keeps SQLite's join order: from the holders to their
-# visits in the window, read from visits_by_person alone.)
+# visits in the window, read from visits_by_person alone; `+` keeps it finding each visit's
+# household by its id, not by every unit of the scope.)
 PERSON_COUNTS = f"""
 WITH RECURSIVE scope(id) AS (
   SELECT :scope UNION SELECT u.id FROM units u JOIN scope s ON u.parent_id = s.id
@@ -90,7 +91,7 @@ reached(person, household, unit) AS (
   SELECT DISTINCT v.person_id, v.household_id, h.unit_id
   FROM holders p CROSS JOIN visits v ON v.person_id = p.person
   CROSS JOIN households h ON h.id = v.household_id
-  WHERE v.visited_at BETWEEN :first AND :last AND v.counts AND h.unit_id IN scope
+  WHERE v.visited_at BETWEEN :first AND :last AND v.counts AND +h.unit_id IN scope
 ),
 visited(person, households) AS (
   SELECT r.person, COUNT(*) FROM reached r
