@@ -12,10 +12,15 @@ RETURN properties(i) AS props,
        collect(CASE WHEN e IS NULL THEN NULL ELSE properties(e) END) AS events
 
 // :name issues
+// The issues a list asks for (engine/semantics.py IssueFilter), chosen here: by $statuses, and
+// when not null by the unit $scope their subject lies under (or is), the $color of their
+// subject household and who $reported_by them.
 MATCH (i:Issue)
-WHERE i.status IN $statuses
+WHERE i.status IN $statuses AND ($reported_by IS NULL OR i.reported_by = $reported_by)
+  AND ($scope IS NULL OR (i)-[:ABOUT]->(:Unit)-[:IN*0..6]->(:Unit {id: $scope}))
 OPTIONAL MATCH (i)-[:ABOUT]->(h:Household)
 WITH i, h.color AS color
+WHERE $color IS NULL OR color = $color
 OPTIONAL MATCH (e:IssueEvent)-[:OF]->(i)
 RETURN properties(i) AS props, color,
        collect(CASE WHEN e IS NULL THEN NULL ELSE properties(e) END) AS events

@@ -1,5 +1,5 @@
-// Lookups of single things. An assignment is active on $as_of when it has started and not
-// ended (ISO date strings compare as dates).
+// Lookups of single things. {{active r}} is "assignment r is active on $as_of": started and
+// not ended (engine/backends/neo4j/statements.py writes it out).
 
 // :name labels_of
 UNWIND $ids AS id
@@ -56,7 +56,7 @@ UNWIND $ids AS start
 MATCH p = (s:Unit {id: start})-[:IN*0..6]->(u:Unit)
 WITH start, u, length(p) AS depth
 OPTIONAL MATCH (person:Person)-[r:RESPONSIBLE_FOR]->(u)
-WHERE coalesce(r.since, '') <= $as_of AND coalesce(r.until, '9999-12-31') >= $as_of
+WHERE {{active r}}
 WITH start, u, depth,
      collect(CASE WHEN r IS NULL THEN NULL
              ELSE [r.role, person.id, person.name, person.kind] END) AS holders
@@ -79,7 +79,7 @@ RETURN properties(r) AS props
 // :name person
 MATCH (p:Person {id: $id})
 OPTIONAL MATCH (p)-[r:RESPONSIBLE_FOR]->(t:Unit)
-WHERE coalesce(r.since, '') <= $as_of AND coalesce(r.until, '9999-12-31') >= $as_of
+WHERE {{active r}}
 RETURN properties(p) AS props,
        collect(CASE WHEN r IS NULL THEN NULL ELSE [r.id, r.role, t.id, t.label, r.since, r.until] END)
        AS responsibilities
@@ -90,8 +90,8 @@ MATCH (p:Person {id: id})-[r:RESPONSIBLE_FOR]->(t:Unit)
 RETURN p.id AS person, t.id AS target
 
 // :name households_covered
-MATCH (p:Person {id: $id})-[r:RESPONSIBLE_FOR {role: 'grid_member'}]->(t:Unit)
-WHERE coalesce(r.since, '') <= $as_of AND coalesce(r.until, '9999-12-31') >= $as_of
+MATCH (p:Person {id: $id})-[r:RESPONSIBLE_FOR {role: $grid_member}]->(t:Unit)
+WHERE {{active r}}
 MATCH (h:Household)-[:IN*0..2]->(t)
 RETURN count(DISTINCT h) AS covered
 

@@ -7,7 +7,7 @@ RETURN n.label AS label, count(*) AS count
 
 // :name count_all_assignments
 MATCH ()-[r:RESPONSIBLE_FOR]->()
-WHERE coalesce(r.since, '') <= $as_of AND coalesce(r.until, '9999-12-31') >= $as_of
+WHERE {{active r}}
 RETURN r.role AS role, count(*) AS count
 
 // :name count_scope_places
@@ -22,11 +22,11 @@ RETURN x.label AS label, count(DISTINCT x) AS count
 // :name count_scope_people
 MATCH (n:Unit)-[:IN*0..5]->(:Unit {id: $scope})
 MATCH (p:Person)-[r:RESPONSIBLE_FOR]->(n)
-WHERE coalesce(r.since, '') <= $as_of AND coalesce(r.until, '9999-12-31') >= $as_of
+WHERE {{active r}}
 RETURN 'Person' AS label, count(DISTINCT p) AS count
 
 // :name count_scope_assignments
 MATCH (n:Unit)-[:IN*0..5]->(:Unit {id: $scope})
 MATCH ()-[r:RESPONSIBLE_FOR]->(n)
-WHERE coalesce(r.since, '') <= $as_of AND coalesce(r.until, '9999-12-31') >= $as_of
+WHERE {{active r}}
 RETURN r.role AS role, count(*) AS count

@@ -80,7 +80,7 @@ def issue_list(backend: Backend, as_of: dt.date, wanted: semantics.IssueFilter) 
         and backend.known_labels({wanted.scope}).get(wanted.scope) not in UNIT_LABELS
     ):
         raise NotFound(wanted.scope, "unit")
-    facts = backend.issue_facts(wanted.statuses(), as_of)
+    facts = backend.issue_facts(wanted, as_of)
     return semantics.issues_result(as_of, wanted, facts)
 
 

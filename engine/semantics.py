@@ -348,12 +348,11 @@ class IssueFilter:
 
 
 def issues_result(as_of: dt.date, wanted: IssueFilter, found: Iterable[IssueFacts]) -> IssuesResult:
-    """The issues `wanted` asks for, the latest first (most days overdue), then by id."""
+    """The issues `wanted` asks for, the latest first (most days overdue), then by id, from
+    those a backend `found` for it (which it admits: only lateness is judged here)."""
     period = issues.policy().escalation_days
     views = []
     for facts in found:
-        if not wanted.admits(facts):
-            continue
         now = timeline.standing(facts.history, trace_steps(facts.levels), as_of, period)
         if wanted.overdue and not now.late:
             continue

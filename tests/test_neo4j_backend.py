@@ -1,8 +1,9 @@
 """The Neo4j backend as a Neo4j cluster meets it (issue 12): reads wait for writes through the
 driver's bookmark manager, one batch per retried write transaction, the schema by Neo4j's own
-error codes, one edge per assignment id, driver errors by class, and tests that keep off a
-user's database. Run on the Bolt test server (FalkorDB) wherever it can show it; the codes only
-Neo4j sends are given by the driver's own error objects."""
+error codes, one edge per assignment id, driver errors by class, filters and rules applied by
+the server, and tests that keep off a user's database. Run on the Bolt test server (FalkorDB)
+wherever it can show it; the codes only Neo4j sends are given by the driver's own error
+objects."""
 
 from __future__ import annotations
 
@@ -34,14 +35,17 @@ from serving import KEYS, Server, key_file, small_county_store
 
 from engine import loop
 from engine.backends.memory import MemoryBackend
-from engine.backends.neo4j import Neo4jBackend, schema, write_plan
+from engine.backends.neo4j import Neo4jBackend, schema
 from engine.backends.neo4j.failures import answering
+from engine.backends.neo4j.rules import RULES
 from engine.backends.neo4j.settings import Neo4jSettings
 from engine.backends.neo4j.statements import sections, statement
+from engine.backends.neo4j.writes import write_plan
 from engine.errors import BackendUnavailable, Conflict, GridchainError
 from engine.importer import validate
 from engine.issues import IssueChange
 from engine.ledger import tables_from_rows
+from engine.semantics import IssueFilter
 
 # Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
 pytestmark = pytest.mark.slow
@@ -100,8 +104,8 @@ def test_every_session_and_query_waits_on_the_drivers_bookmarks(
     load(backend, small())
     loop.set_color(backend, "H3", "orange", "M2", dt.datetime(2024, 5, 20, 9))
     backend.who("H3", AS_OF)
-    on_neo4j = dataclasses.replace(backend.dialect, autocommit_reads=False)
-    monkeypatch.setattr(backend, "dialect", on_neo4j)
+    on_neo4j = dataclasses.replace(backend.connection.dialect, autocommit_reads=False)
+    monkeypatch.setattr(backend.connection, "dialect", on_neo4j)
     backend.who("H3", AS_OF)
     assert sessions and queries
     assert all(config.get("bookmark_manager") is shared for config in sessions)
@@ -155,6 +159,85 @@ def test_each_batch_of_an_import_is_its_own_write_transaction(
     backend.store(data)
     batches = sum(math.ceil(size / FALKORDB_BATCH) for size in sizes)
     assert runs_per_transaction == [1] * batches
+
+
+# ---- 7. the server does the work: filters in Cypher, rules as parameters -------------------
+
+
+@pytest.fixture
+def returned(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every row the server sends back to a read (the test server's reads are session runs)."""
+    rows: list[dict[str, Any]] = []
+    run = neo4j.Session.run
+
+    def counting(session: neo4j.Session, *args: Any, **kwargs: Any) -> list[neo4j.Record]:
+        records = list(run(session, *args, **kwargs))
+        rows.extend(dict(record) for record in records)
+        return records
+
+    monkeypatch.setattr(neo4j.Session, "run", counting)
+    return rows
+
+
+GAP_ROW = {"id", "label", "path", "labels"}
+ISSUE_ROW = {"props", "color", "events"}
+
+
+@pytest.mark.parametrize(
+    ("scope", "color"), [(None, "red"), (None, "green"), ("G4", "green"), ("T1", "orange")]
+)
+def test_the_server_sends_only_the_gaps_of_the_colour_asked_for(
+    backend: Neo4jBackend, returned: list[dict[str, Any]], scope: str | None, color: str
+) -> None:
+    load(backend, small())
+    returned.clear()
+    found = backend.gaps(AS_OF, scope, color=color).gaps
+    gap_rows = [row for row in returned if set(row) == GAP_ROW]
+    assert sorted(row["id"] for row in gap_rows) == sorted(gap.id for gap in found)
+    assert backend.colors({gap.id for gap in found}) == {gap.id: color for gap in found}
+
+
+@pytest.mark.parametrize(
+    ("wanted", "ids"),
+    [
+        ({"scope": "G1"}, ["I2"]),
+        ({"scope": "T2"}, []),
+        ({"color": "yellow"}, ["I1"]),
+        ({"reported_by": "M2"}, ["I1"]),
+        ({"scope": "T1", "color": "green"}, ["I2"]),
+    ],
+)
+def test_the_server_sends_only_the_issues_a_list_asks_for(
+    backend: Neo4jBackend, returned: list[dict[str, Any]], wanted: dict[str, Any], ids: list[str]
+) -> None:
+    load(backend, small())
+    returned.clear()
+    listed = loop.issue_list(backend, AS_OF, IssueFilter(**wanted))
+    assert [issue.id for issue in listed.issues] == ids
+    issue_rows = [row for row in returned if set(row) == ISSUE_ROW]
+    assert sorted(row["props"]["id"] for row in issue_rows) == ids
+
+
+def test_a_rule_changed_in_the_model_is_the_rule_the_server_applies(
+    backend: Neo4jBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """H9 is quarantined with a team of three, H10 red and unattended, H11 orange with a cadre
+    (tests/counties.py)."""
+    load(backend, small())
+
+    def found(kind: str) -> list[str]:
+        return [gap.id for gap in backend.gaps(AS_OF, kind=kind).gaps]
+
+    assert found("incomplete_four_to_one") == ["H9"]
+    assert found("unattended_high_risk") == ["H10"]
+    assert found("missing_grid_head") == ["G2"]
+    monkeypatch.setitem(RULES, "team", 3)
+    monkeypatch.setitem(RULES, "high_risk", ["orange"])
+    monkeypatch.setitem(RULES, "responsible_kinds", [])
+    monkeypatch.setitem(RULES, "grid_head", "no_such_role")
+    assert found("incomplete_four_to_one") == []
+    assert found("unattended_high_risk") == ["H11"]
+    assert sorted(found("missing_grid_head")) == ["G1", "G2", "G3", "G4"]
 
 
 # ---- 5. the schema, and one edge per assignment id ------------------------------------------

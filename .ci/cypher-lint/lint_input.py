@@ -1,5 +1,6 @@
 """What Neo4j's own Cypher linter (lint.mjs) is given: every statement gridchain sends, read by
-the project's own loader, and the graph's schema as the code writes it. Printed as JSON.
+the project's own loader (so as they are sent, each `{{active r}}` written out as the condition
+it stands for), and the graph's schema as the code writes it. Printed as JSON.
 
 The schema comes from the code, not from a list kept by hand, so it cannot drift: the labels
 from engine.model, the property keys from the records' fields (engine/backends/neo4j/records.py

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the interface names these types; a process that only asks n
         TraceResult,
         WhoResult,
     )
-    from engine.semantics import IssueFacts
+    from engine.semantics import IssueFacts, IssueFilter
     from engine.snapshot import Dependent, Retirement
 
 # Called with (records written so far, records in all); lets a terminal draw a progress bar.
@@ -135,9 +135,10 @@ class Backend(Protocol):
         stored) if not."""
         ...
 
-    def issue_facts(self, statuses: tuple[str, ...], as_of: dt.date) -> list[IssueFacts]:
-        """Every issue with one of `statuses`, its history and its subject's path (with the
-        holders active on `as_of`)."""
+    def issue_facts(self, wanted: IssueFilter, as_of: dt.date) -> list[IssueFacts]:
+        """Every issue `wanted` admits (its status, scope, colour and reporter; lateness is
+        judged from these facts), its history and its subject's path (with the holders active
+        on `as_of`)."""
         ...
 
     def record_color(self, change: ColorChange, changes: Sequence[Change] = ()) -> None:

@@ -41,7 +41,7 @@ from engine.model import (
     TraceResult,
     WhoResult,
 )
-from engine.semantics import IssueFacts
+from engine.semantics import IssueFacts, IssueFilter
 from engine.snapshot import Dependent, Retirement
 
 if TYPE_CHECKING:
@@ -157,8 +157,8 @@ class MemoryBackend:
     ) -> None:
         self.writes.record_transition(issue, events, seen, changes)
 
-    def issue_facts(self, statuses: tuple[str, ...], as_of: dt.date) -> list[IssueFacts]:
-        return self.reads.issue_facts(statuses, as_of)
+    def issue_facts(self, wanted: IssueFilter, as_of: dt.date) -> list[IssueFacts]:
+        return self.reads.issue_facts(wanted, as_of)
 
     def record_color(self, change: ColorChange, changes: Sequence[Change] = ()) -> None:
         self.writes.record_color(change, changes)

@@ -243,14 +243,16 @@ class MemoryReads(semantics.ChainAnswers):
 
     # ---- the issue loop ----------------------------------------------------------------------
 
-    def issue_facts(self, statuses: tuple[str, ...], as_of: dt.date) -> list[semantics.IssueFacts]:
+    def issue_facts(
+        self, wanted: semantics.IssueFilter, as_of: dt.date
+    ) -> list[semantics.IssueFacts]:
         db = self.file.reader()
         found = [
             decode("issues", row)
             for row in db.execute(
                 f"{select('issues')} WHERE COALESCE(status, 'reported') IN "
                 "(SELECT value FROM json_each(?))",
-                (id_list(statuses),),
+                (id_list(wanted.statuses()),),
             )
         ]
         events: dict[str, list[IssueEvent]] = {issue.id: [] for issue in found}
@@ -272,4 +274,4 @@ class MemoryReads(semantics.ChainAnswers):
                     path[0].color if path else None,
                 )
             )
-        return facts
+        return [fact for fact in facts if wanted.admits(fact)]
