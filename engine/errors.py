@@ -98,7 +98,9 @@ class ImportRefused(GridchainError):
 
 
 # What a NotFound looks for, by its Chinese name.
-Sought = Literal["node", "unit", "household", "resident", "person", "assignment", "issue", "record"]
+Sought = Literal[
+    "node", "unit", "household", "resident", "person", "assignment", "issue", "sweep", "record"
+]
 SOUGHT_ZH: dict[Sought, str] = {
     "node": "编号",
     "unit": "单元",
@@ -107,6 +109,7 @@ SOUGHT_ZH: dict[Sought, str] = {
     "person": "人员",
     "assignment": "包抓",
     "issue": "事项",
+    "sweep": "摸排",
     "record": "记录",
 }
 

@@ -39,7 +39,11 @@ def imported_by(*args: str, db: Path) -> tuple[dict[str, object], set[str]]:
     """The JSON a query printed and the top-level packages its process imported."""
     result = subprocess.run(
         [sys.executable, "-X", "importtime", GRIDCHAIN, "--db", str(db), *args],
-        capture_output=True, text=True, encoding="utf-8", check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+        timeout=60,
         env=clean_env(),
     )
     assert result.returncode == 0, result.stderr

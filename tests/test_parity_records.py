@@ -17,8 +17,12 @@ from engine.ledger import tables_from_rows
 
 def test_path_of_a_resident_and_an_issue(small_county: Backend) -> None:
     assert [(r.level, r.id) for r in small_county.path_of("R6")] == [
-        ("Household", "H5"), ("Building", "B1"), ("Grid", "G3"),
-        ("Village", "V2"), ("Township", "T1"), ("County", "C"),
+        ("Household", "H5"),
+        ("Building", "B1"),
+        ("Grid", "G3"),
+        ("Village", "V2"),
+        ("Township", "T1"),
+        ("County", "C"),
     ]
     assert [r.id for r in small_county.path_of("I1")] == ["H3", "G2", "V1", "T1", "C"]
 
@@ -26,8 +30,12 @@ def test_path_of_a_resident_and_an_issue(small_county: Backend) -> None:
 def test_resident_view(small_county: Backend) -> None:
     view = as_json(small_county.resident("R1"))
     assert view == {
-        "id": "R1", "name": "居民1", "phone": "13900000001", "id_number": "640323198001010001",
-        "household": "H1", "path": ["H1", "G1", "V1", "T1", "C"],
+        "id": "R1",
+        "name": "居民1",
+        "phone": "13900000001",
+        "id_number": "640323198001010001",
+        "household": "H1",
+        "path": ["H1", "G1", "V1", "T1", "C"],
     }
     with pytest.raises(NotFound):
         small_county.resident("H1")
@@ -94,8 +102,15 @@ def test_a_changed_row_is_counted_and_answered(small_county: Backend) -> None:
     rows["assignments"][11]["until"] = "2024-05-31"  # M1 leaves G1
     report = small_county.store(validate(tables_from_rows(rows), small_county.known_labels))
     assert report.changed == {
-        "units": 0, "households": 1, "residents": 0, "people": 0,
-        "assignments": 1, "bodies": 0, "issues": 0, "visits": 0, "sweeps": 0,
+        "units": 0,
+        "households": 1,
+        "residents": 0,
+        "people": 0,
+        "assignments": 1,
+        "bodies": 0,
+        "issues": 0,
+        "visits": 0,
+        "sweeps": 0,
     }
     assert sum(report.added.values()) == 0
     kinds = {(g.kind, g.id) for g in small_county.gaps(AS_OF).gaps}

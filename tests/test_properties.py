@@ -77,7 +77,9 @@ def counties(draw: st.DrawFn) -> Rows:
 
 @st.composite
 def assignments_to(
-    draw: st.DrawFn, units: list[dict[str, str]], households: list[dict[str, str]],
+    draw: st.DrawFn,
+    units: list[dict[str, str]],
+    households: list[dict[str, str]],
     people: list[dict[str, str]],
 ) -> list[dict[str, str]]:
     """Grid members on households, buildings and grids; heads, commanders and anything else."""
@@ -87,9 +89,14 @@ def assignments_to(
     places = [
         (role, by_level.get(level, []))
         for role, level in [
-            ("grid_member", "household"), ("grid_member", "building"), ("grid_member", "grid"),
-            ("grid_head", "grid"), ("commander", "village"), ("commander", "township"),
-            ("commander", "county"), ("liaison", "township"),
+            ("grid_member", "household"),
+            ("grid_member", "building"),
+            ("grid_member", "grid"),
+            ("grid_head", "grid"),
+            ("commander", "village"),
+            ("commander", "township"),
+            ("commander", "county"),
+            ("liaison", "township"),
         ]
     ]
     anywhere = [u["id"] for u in units] + by_level["household"]
@@ -103,8 +110,11 @@ def assignments_to(
                 since, until = until, since
             key = (person, target, role, text(since))  # what makes an assignment's id
             rows[key] = {
-                "person_id": person, "target_id": target, "role": role,
-                "since": text(since), "until": text(until),
+                "person_id": person,
+                "target_id": target,
+                "role": role,
+                "since": text(since),
+                "until": text(until),
             }
     return list(rows.values())
 
@@ -153,7 +163,8 @@ def levels(rows: Rows) -> dict[str, str]:
 
 def active_grid_member_targets(rows: Rows, as_of: dt.date) -> set[str]:
     return {
-        a["target_id"] for a in rows["assignments"]
+        a["target_id"]
+        for a in rows["assignments"]
         if a["role"] == "grid_member"
         and (not a["since"] or dt.date.fromisoformat(a["since"]) <= as_of)
         and (not a["until"] or as_of <= dt.date.fromisoformat(a["until"]))
@@ -173,7 +184,8 @@ def test_every_household_is_covered_or_listed_once_as_uncovered(rows: Rows) -> N
         for household in (h["id"] for h in rows["households"]):
             # household, building (if any) and grid: the first three steps up, below the village
             expected = any(
-                node in covering for node in containment_path(household, parent)
+                node in covering
+                for node in containment_path(household, parent)
                 if level_of[node] in ("household", "building", "grid")
             )
             first_level = backend.who(household, AS_OF).chain[0]

@@ -35,11 +35,11 @@ COMMAND_SECONDS = 300
 # this test is that install, and this test is part of that suite, so neither is re-run. The
 # store the first one builds is built once per module instead, by the same demo, which also
 # writes its data set to ledgers/ for the README's `gridchain import ledgers/`.
+INSTALL_AND_DEMO = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/gridchain demo"
+INSTALL_AND_TEST = "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
 SETUP = {
-    "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/gridchain demo":
-        "set-up: this environment is that install; the module builds the demo store itself",
-    "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest":
-        "set-up: runs the test suite this test is part of",
+    INSTALL_AND_DEMO: "set-up: this environment is that install; the module builds the demo store",
+    INSTALL_AND_TEST: "set-up: runs the test suite this test is part of",
 }
 LEDGERS = "ledgers"
 BUILD_STORE = f"gridchain demo --export {LEDGERS}/"
@@ -126,8 +126,14 @@ class Scratch:
 
     def shell(self, text: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["bash", "-c", text], cwd=self.folder, env=self.env, capture_output=True,
-            text=True, encoding="utf-8", check=False, timeout=COMMAND_SECONDS,
+            ["bash", "-c", text],
+            cwd=self.folder,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=False,
+            timeout=COMMAND_SECONDS,
         )
 
     def serve(self, text: str) -> None:
@@ -135,8 +141,12 @@ class Scratch:
         log = self.folder.parent / "serve.log"
         with log.open("ab") as out:
             self.server = subprocess.Popen(
-                ["bash", "-c", text], cwd=self.folder, env=self.env, stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                ["bash", "-c", text],
+                cwd=self.folder,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
@@ -173,8 +183,9 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scratch]:
     # README's curl lines run unchanged and still fail on a 401 or 404.
     (base / ".curlrc").write_text("fail\nsilent\nshow-error\n", encoding="utf-8")
     bin_dir = str(Path(installed_gridchain()).parent)
-    env = clean_env(PATH=os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
-                    CURL_HOME=str(base))
+    env = clean_env(
+        PATH=os.pathsep.join([bin_dir, os.environ.get("PATH", "")]), CURL_HOME=str(base)
+    )
     state = Scratch(folder, env, free_port())
     built = state.shell(BUILD_STORE)
     assert built.returncode == 0, built.stdout + built.stderr
@@ -209,11 +220,21 @@ def test_the_readme_shows_its_commands() -> None:
 
 
 def test_continued_lines_are_one_command_and_comments_go() -> None:
-    text = "\n".join([
-        "## Section", "Some prose.", "```bash",
-        "gridchain who H1 \\", "  --json        # a comment", "",
-        "echo '# kept' \"#kept\" a#b  # gone", "```", "```", "not bash", "```",
-    ])
+    text = "\n".join(
+        [
+            "## Section",
+            "Some prose.",
+            "```bash",
+            "gridchain who H1 \\",
+            "  --json        # a comment",
+            "",
+            "echo '# kept' \"#kept\" a#b  # gone",
+            "```",
+            "```",
+            "not bash",
+            "```",
+        ]
+    )
     assert readme_commands(text) == [
         Command(4, "gridchain who H1   --json", "Section", "## Section\nSome prose."),
         Command(7, "echo '# kept' \"#kept\" a#b", "Section", ""),

@@ -213,11 +213,18 @@ def test_exactly_one_of_twenty_resolves_split_over_two_servers_wins(
 
 # A household added to G2 (no member covers it) and M2 made H4's grid member from 2024-05-15.
 NEW_HOUSEHOLD = {
-    "id": "H12", "unit_id": "G2", "address": "H12号", "color": "green", "status": "normal",
+    "id": "H12",
+    "unit_id": "G2",
+    "address": "H12号",
+    "color": "green",
+    "status": "normal",
     "points": "80",
 }
 NEW_ASSIGNMENT = {
-    "person_id": "M2", "target_id": "H4", "role": "grid_member", "since": "2024-05-15",
+    "person_id": "M2",
+    "target_id": "H4",
+    "role": "grid_member",
+    "since": "2024-05-15",
     "until": "",
 }
 
@@ -305,8 +312,13 @@ IMPORTED = {
     f"H{n}": {"color": color, "address": f"H{n}号（新）"}
     for n, color in zip(range(1, 6), ["orange", "red", "blue", "yellow", "red"], strict=True)
 }
-SERVER_COLOURED = {"H6": "t1_admin", "H7": "t1_admin", "H8": "t2_admin", "H9": "t2_admin",
-                   "H10": "t2_admin"}
+SERVER_COLOURED = {
+    "H6": "t1_admin",
+    "H7": "t1_admin",
+    "H8": "t2_admin",
+    "H9": "t2_admin",
+    "H10": "t2_admin",
+}
 COLOURS = ["green", "blue", "yellow", "orange", "red"]
 MAX_ROUNDS = 200
 
@@ -332,7 +344,9 @@ def test_colour_writes_during_an_import_revert_nothing(
         last: dict[str, str] = {}
         importing = subprocess.Popen(
             [GRIDCHAIN, "--db", str(db), "import", str(folder), "--merge"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=clean_env(),
         )
         try:
             for rounds in range(MAX_ROUNDS):
@@ -405,9 +419,7 @@ def test_a_backend_answers_an_import_through_another(
         for level in first.who("H4", AS_OF).chain
         for held in level.assignments
     }
-    assert gap_ids(first, AS_OF, kind="uncovered_household") == [
-        ("uncovered_household", "H4")
-    ]
+    assert gap_ids(first, AS_OF, kind="uncovered_household") == [("uncovered_household", "H4")]
     assert "H4" not in {r.target for r in first.person("M2", AS_OF).responsibilities}
     assert first.trace("H4", AS_OF).path[0].person is None
     assert first.known_labels({"H12"}) == {}
@@ -419,9 +431,7 @@ def test_a_backend_answers_an_import_through_another(
         for level in first.who("H4", AS_OF).chain
         for held in level.assignments
     }
-    assert gap_ids(first, AS_OF, kind="uncovered_household") == [
-        ("uncovered_household", "H12")
-    ]
+    assert gap_ids(first, AS_OF, kind="uncovered_household") == [("uncovered_household", "H12")]
     assert "H4" in {r.target for r in first.person("M2", AS_OF).responsibilities}
     step = first.trace("H4", AS_OF).path[0].person
     assert step is not None and step.id == "M2"
@@ -429,7 +439,8 @@ def test_a_backend_answers_an_import_through_another(
     assert first.who("H12", AS_OF).chain[0].unit == "H12"
     # As of a day before the new assignment starts, H4 is uncovered still.
     assert gap_ids(first, BEFORE, kind="uncovered_household") == [
-        ("uncovered_household", "H12"), ("uncovered_household", "H4")
+        ("uncovered_household", "H12"),
+        ("uncovered_household", "H4"),
     ]
     assert "H4" not in {r.target for r in first.person("M2", BEFORE).responsibilities}
 
@@ -446,7 +457,8 @@ def test_a_backend_answers_a_colour_set_through_another(
     history = first.color_history("H2")
     assert (history.color, [c.by for c in history.changes]) == ("red", ["M1"])
     assert gap_ids(first, AS_OF, color="red") == [
-        ("unattended_high_risk", "H10"), ("unattended_high_risk", "H2")
+        ("unattended_high_risk", "H10"),
+        ("unattended_high_risk", "H2"),
     ]
 
 
@@ -478,8 +490,10 @@ def test_a_backend_answers_and_builds_on_an_issue_step_through_another(
         fresh.close()
     assert issue.status == "acknowledged"
     assert [(e.seq, e.kind, e.note) for e in events] == [
-        (1, "reported", None), (2, "dispatched", None),
-        (3, "dispatched", "by the second"), (4, "acknowledged", "by the first"),
+        (1, "reported", None),
+        (2, "dispatched", None),
+        (3, "dispatched", "by the second"),
+        (4, "acknowledged", "by the first"),
     ]
 
 

@@ -131,7 +131,7 @@ class MemoryVisits:
     def sweep(self, sweep: str) -> Sweep:
         row = self.file.reader().execute(f"{select('sweeps')} WHERE id = ?", (sweep,)).fetchone()
         if row is None:
-            raise NotFound(sweep, "record")
+            raise NotFound(sweep, "sweep")
         found: Sweep = decode("sweeps", row)
         return found
 

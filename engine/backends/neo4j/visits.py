@@ -28,7 +28,7 @@ class Neo4jVisits:
     def sweep(self, sweep: str) -> Sweep:
         rows = self.connection.read("visits", "sweep", id=sweep)
         if not rows:
-            raise NotFound(sweep, "record")
+            raise NotFound(sweep, "sweep")
         return record_from(Sweep, dict(rows[0]["props"]))
 
     def sweeps(self) -> list[Sweep]:
