@@ -44,6 +44,7 @@ from engine.vocabulary import (
     ISSUE_STATUSES,
     ROLES,
     VISIT_KINDS,
+    YES_NO,
     label_name,
 )
 from engine.zone import county_time
@@ -467,10 +468,6 @@ def import_sheet(report: ImportReport) -> Sheet:
 # ---- work done: visits, sweeps, scorecards ---------------------------------------------------
 
 
-def yes_no(flag: bool) -> str:
-    return say("是", "yes") if flag else say("否", "no")
-
-
 def visits_sheet(household: str, visits: Iterable[VisitView], names: Names) -> Sheet:
     """Visits to a household, newest first, each saying whether it counts (SPEC §4.5)."""
     sheet = Sheet(
@@ -490,7 +487,7 @@ def visits_sheet(household: str, visits: Iterable[VisitView], names: Names) -> S
             visit.visited_at,
             VISIT_KINDS.name(visit.kind),
             named(visit.person.id, {visit.person.id: visit.person.name}),
-            yes_no(visit.counts),
+            YES_NO.name("true" if visit.counts else "false"),
             visit.note,
         )
     return sheet
