@@ -104,11 +104,10 @@ MERGE (issue)-[:REPORTED_BY]->(reporter)
 
 // :name merge_assignment
 // An assignment id that moved to another person or place leaves its old edge behind first:
-// one edge per id, on servers that cannot enforce it too. The edge is found by its id alone
-// (the id's index); naming its end nodes' labels made FalkorDB scan every person per row.
+// one edge per id, on servers that cannot enforce it too.
 UNWIND $rows AS row
-OPTIONAL MATCH ()-[moved:RESPONSIBLE_FOR {id: row.id}]->()
-WHERE startNode(moved).id <> row.props.person_id OR endNode(moved).id <> row.props.target_id
+OPTIONAL MATCH (holder:Person)-[moved:RESPONSIBLE_FOR {id: row.id}]->(place:Unit)
+WHERE holder.id <> row.props.person_id OR place.id <> row.props.target_id
 DELETE moved
 WITH DISTINCT row
 MATCH (person:Person {id: row.props.person_id})
@@ -133,8 +132,8 @@ MERGE (sweep)-[:OVER]->(scope)
 // A visit is an edge with an id, like an assignment: one that moved to another person or
 // household leaves its old edge behind first.
 UNWIND $rows AS row
-OPTIONAL MATCH ()-[moved:VISITED {id: row.id}]->()
-WHERE startNode(moved).id <> row.props.person_id OR endNode(moved).id <> row.props.household_id
+OPTIONAL MATCH (visitor:Person)-[moved:VISITED {id: row.id}]->(place:Unit)
+WHERE visitor.id <> row.props.person_id OR place.id <> row.props.household_id
 DELETE moved
 WITH DISTINCT row
 MATCH (person:Person {id: row.props.person_id})
