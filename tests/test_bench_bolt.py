@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from bolt_server import BoltServer
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 FIGURES = (
     "import 59 nodes + 24 assignments",
@@ -63,7 +66,6 @@ def theirs(falkordb: BoltServer) -> BoltServer:
     return falkordb
 
 
-@pytest.mark.slow
 def test_every_figure_is_printed_beside_its_floor_on_the_falkordb_it_starts() -> None:
     run = bench("--samples", "20")
     assert run.returncode == 0, run.stderr
@@ -90,7 +92,6 @@ def test_an_opted_in_database_holding_someone_elses_node_is_refused_untouched(
     assert node_ids(theirs) == ["THEIRS"]
 
 
-@pytest.mark.slow
 def test_an_opted_in_empty_database_gets_the_same_table_and_is_left_empty(
     falkordb: BoltServer,
 ) -> None:

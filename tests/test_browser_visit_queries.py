@@ -17,6 +17,9 @@ from engine import sweeps
 from engine.backends.base import Backend
 from engine.backends.memory import MemoryBackend
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 COUNTY = "C"
 SCOPES = [COUNTY, "T1", "V1", "V2", "B1", "T2", "T3", "G4"]
 DAYS = [AS_OF, dt.date(2024, 5, 31), dt.date(2024, 6, 1), dt.date(2024, 7, 11)]

@@ -32,6 +32,9 @@ from engine import limits, vocabulary
 from engine.importer import COLUMNS, REQUIRED_COLUMNS
 from engine.vocabulary import FILES, GAP_KINDS, HEADERS, Word, WordList, column_of
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 CHECKOUT = Path(__file__).parent.parent
 README = CHECKOUT / "README.md"
 DOCS = CHECKOUT / "docs"
@@ -536,7 +539,6 @@ READ_ONLY = [(where, words) for where, words in COMMANDS if only_reads(words)]
 
 
 # ~30 short gridchain processes, one per example the pages show.
-@pytest.mark.slow
 @pytest.mark.parametrize(("where", "words"), READ_ONLY, ids=[w for w, _ in READ_ONLY])
 def test_every_question_a_page_shows_runs_on_the_example(
     stores: dict[str, Path], where: str, words: list[str], tmp_path: Path

@@ -14,6 +14,9 @@ from test_cli import AS_OF, clean_env, run
 
 from engine.settings import Limits, SettingsError, load
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 BAD = [
     ("GRIDCHAIN_SLA_DAYS", "not json"),
     ("GRIDCHAIN_SLA_DAYS", '{"dispute": 0}'),

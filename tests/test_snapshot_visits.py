@@ -31,6 +31,9 @@ from engine.ledger import tables_from_rows
 from engine.model import HistoryEntry, ImportReport
 from engine.snapshot import ImportMode
 
+# Servers, many processes or large inputs: the quick subset (-m 'not slow') leaves it out.
+pytestmark = pytest.mark.slow
+
 EFFECTIVE = dt.date(2024, 7, 1)
 SNAPSHOT = ImportMode(EFFECTIVE)
 MERGE = ImportMode(EFFECTIVE, merge=True)
