@@ -41,28 +41,39 @@ def unit(unit_id: str, level: str, parent: str) -> dict[str, str]:
 
 
 @st.composite
-def counties(draw: st.DrawFn) -> Rows:
-    """Rows in the import format for one random county."""
+def unit_trees(
+    draw: st.DrawFn, townships: int = 3, villages: int = 3, buildings: int = 2, homes: int = 4
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The units and households of a random county: up to `townships` townships, `villages`
+    villages each, three grids each, `buildings` buildings per grid, `homes` households per
+    grid or building."""
     units = [unit("C", "county", "")]
     households: list[dict[str, str]] = []
-    for t in range(draw(st.integers(1, 3))):
+    for t in range(draw(st.integers(1, townships))):
         township = f"T{t}"
         units.append(unit(township, "township", "C"))
-        for v in range(draw(st.integers(1, 3))):
+        for v in range(draw(st.integers(1, villages))):
             village = f"{township}V{v}"
             units.append(unit(village, "village", township))
             for g in range(draw(st.integers(1, 3))):
                 grid = f"{village}G{g}"
                 units.append(unit(grid, "grid", village))
-                homes = [grid]
-                for b in range(draw(st.integers(0, 2))):
+                places = [grid]
+                for b in range(draw(st.integers(0, buildings))):
                     units.append(unit(f"{grid}B{b}", "building", grid))
-                    homes.append(f"{grid}B{b}")
-                for home in homes:
+                    places.append(f"{grid}B{b}")
+                for place in places:
                     households.extend(
-                        {"id": f"{home}H{h}", "unit_id": home}
-                        for h in range(draw(st.integers(0, 4)))
+                        {"id": f"{place}H{h}", "unit_id": place}
+                        for h in range(draw(st.integers(0, homes)))
                     )
+    return units, households
+
+
+@st.composite
+def counties(draw: st.DrawFn) -> Rows:
+    """Rows in the import format for one random county."""
+    units, households = draw(unit_trees())
     people = [
         {"id": f"P{p:02d}", "name": f"人{p}", "kind": draw(st.sampled_from(PERSON_KINDS))}
         for p in range(draw(st.integers(1, 8)))

@@ -24,6 +24,7 @@ from bolt_server import BoltServer
 from conftest import FALKORDB_BATCH, as_json, load
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_properties import Rows, text, unit_trees
 
 from engine import sweeps
 from engine.backends.base import Backend
@@ -38,41 +39,13 @@ AS_OFS = [BASE - 10 * DAY, BASE, BASE + 12 * DAY, BASE + 40 * DAY]
 BOUNDS = [None, BASE - 20 * DAY, BASE - 5 * DAY, BASE + 5 * DAY, BASE + 20 * DAY]
 QUICK = settings(max_examples=15, deadline=None)
 
-Rows = dict[str, list[dict[str, str]]]
-
-
-def unit(unit_id: str, level: str, parent: str) -> dict[str, str]:
-    return {"id": unit_id, "name": f"{level} {unit_id}", "level": level, "parent_id": parent}
-
-
-def text(day: dt.date | None) -> str:
-    return day.isoformat() if day else ""
-
 
 @st.composite
 def counties(draw: st.DrawFn) -> Rows:
     """Rows in the import format for one random county with visits and sweeps."""
-    units = [unit("C", "county", "")]
-    households: list[dict[str, str]] = []
-    for t in range(draw(st.integers(1, 2))):
-        township = f"T{t}"
-        units.append(unit(township, "township", "C"))
-        for v in range(draw(st.integers(1, 2))):
-            village = f"{township}V{v}"
-            units.append(unit(village, "village", township))
-            for g in range(draw(st.integers(1, 3))):
-                grid = f"{village}G{g}"
-                units.append(unit(grid, "grid", village))
-                homes = [grid]
-                for b in range(draw(st.integers(0, 1))):
-                    units.append(unit(f"{grid}B{b}", "building", grid))
-                    homes.append(f"{grid}B{b}")
-                for home in homes:
-                    for h in range(draw(st.integers(0, 3))):
-                        groups = draw(st.lists(st.sampled_from(MONITORED_GROUPS), max_size=2))
-                        households.append(
-                            {"id": f"{home}H{h}", "unit_id": home, "groups": ";".join(groups)}
-                        )
+    units, households = draw(unit_trees(townships=2, villages=2, buildings=1, homes=3))
+    for home in households:
+        home["groups"] = ";".join(draw(st.lists(st.sampled_from(MONITORED_GROUPS), max_size=2)))
     people = [
         {"id": f"P{p}", "name": f"人{p}", "kind": "cadre"} for p in range(draw(st.integers(1, 5)))
     ]
