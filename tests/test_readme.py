@@ -36,9 +36,7 @@ COMMAND_SECONDS = 300
 # store the first one builds is built once per module instead, by the same demo, which also
 # writes its data set to ledgers/ for the README's `gridchain import ledgers/`.
 INSTALL_AND_DEMO = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/gridchain demo"
-INSTALL_AND_TEST = (
-    "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest -n 2"
-)
+INSTALL_AND_TEST = "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
 SETUP = {
     INSTALL_AND_DEMO: "set-up: this environment is that install; the module builds the demo store",
     INSTALL_AND_TEST: "set-up: runs the test suite this test is part of",
